@@ -1,0 +1,332 @@
+import { assign, setup } from "xstate";
+
+/** How the sharer joins: voice redeems a security key, chat accepts an invitation. */
+export type Channel = "voice" | "chat";
+
+/** Every way a session ends; the names are the protocol's `EndReason` values without their prefix. */
+export const END_REASONS = [
+  "VIEWER_CANCELLED",
+  "VIEWER_LEFT",
+  "SHARER_DECLINED",
+  "SHARER_STOPPED",
+  "KEY_EXPIRED",
+  "ACCEPTANCE_TIMED_OUT",
+  "SCREEN_SELECTION_TIMED_OUT",
+  "INTERACTION_DISCONNECTED",
+  "VIEWER_LOST",
+  "SHARER_LOST",
+  "MAX_DURATION_REACHED",
+  "ADMINISTRATOR_TERMINATED",
+  "MEDIA_FAILURE",
+] as const;
+
+/** Why a session ended. */
+export type EndReason = (typeof END_REASONS)[number];
+
+/** Timeouts in milliseconds. Every waiting state has one, so no session can live forever. */
+export interface LifecycleTimeouts {
+  /** Voice: how long a security key waits for redemption (default 5 minutes). */
+  securityKeyTtlMs: number;
+  /** Chat: how long an invitation waits for Accept or Decline. */
+  acceptanceTimeoutMs: number;
+  /** How long a joined sharer has to publish a screen. */
+  screenSelectionTimeoutMs: number;
+  /** How long a dropped viewer may take to resume; 0 ends the session at once (the legacy behaviour). */
+  viewerReconnectGraceMs: number;
+  /** How long a dropped sharer may take to resume; 0 ends the session at once. */
+  sharerReconnectGraceMs: number;
+  /** The longest a session may live, counted from its creation. */
+  maxSessionDurationMs: number;
+}
+
+/** The defaults the reference server advertises unless configured otherwise. */
+export const DEFAULT_TIMEOUTS: LifecycleTimeouts = {
+  securityKeyTtlMs: 5 * 60_000,
+  acceptanceTimeoutMs: 2 * 60_000,
+  screenSelectionTimeoutMs: 2 * 60_000,
+  viewerReconnectGraceMs: 30_000,
+  sharerReconnectGraceMs: 30_000,
+  maxSessionDurationMs: 4 * 60 * 60_000,
+};
+
+/** What a session is created from. `at` is the host's clock in epoch milliseconds. */
+export interface SessionInput {
+  sessionId: string;
+  orgId: string;
+  interactionId: string;
+  viewerUserId: string;
+  channel: Channel;
+  timeouts: LifecycleTimeouts;
+  at: number;
+}
+
+/**
+ * Absolute deadlines (epoch ms). They duplicate the machine's `after` timers on purpose: a persisted snapshot
+ * does not carry pending timers (xstate#5331), so a host stores these and re-arms them after a restart.
+ */
+export interface Deadlines {
+  /** When the current lifecycle waiting state times out; undefined while sharing. */
+  lifecycle?: number;
+  /** When a reconnecting viewer is given up. */
+  viewerGrace?: number;
+  /** When the session ends with MAX_DURATION_REACHED. */
+  maxDuration: number;
+}
+
+/** Everything the machine remembers about one session. Plain JSON. */
+export interface SessionContext {
+  sessionId: string;
+  orgId: string;
+  interactionId: string;
+  viewerUserId: string;
+  channel: Channel;
+  timeouts: LifecycleTimeouts;
+  createdAt: number;
+  updatedAt: number;
+  /** Counts issued security keys; a host derives key identity from it so a regenerated key replaces the old. */
+  securityKeyGeneration: number;
+  deadlines: Deadlines;
+  endReason?: EndReason;
+  endedAt?: number;
+}
+
+/** Events sent by a party or the platform through an RPC. Not applicable in a state: rejected. */
+export const COMMAND_EVENTS = [
+  "KEY_REDEEMED",
+  "KEY_REGENERATED",
+  "INVITATION_ACCEPTED",
+  "INVITATION_DECLINED",
+  "SHARER_STOPPED",
+  "SHARER_RESUMED",
+  "VIEWER_CANCELLED",
+  "VIEWER_LEFT",
+  "VIEWER_RESUMED",
+  "INTERACTION_DISCONNECTED",
+  "ADMINISTRATOR_TERMINATED",
+] as const;
+
+/**
+ * Facts reported by the media plane. They may arrive late or twice, so where they do not apply they are
+ * ignored, never an error.
+ */
+export const FACT_EVENTS = [
+  "SHARER_JOINED",
+  "SHARER_DISCONNECTED",
+  "SCREEN_TRACK_PUBLISHED",
+  "SCREEN_TRACK_UNPUBLISHED",
+  "VIEWER_JOINED",
+  "VIEWER_DISCONNECTED",
+  "MEDIA_FAILED",
+] as const;
+
+/** An event a host sends, stamped with the host's clock (epoch ms). */
+export type SessionEvent = {
+  type: (typeof COMMAND_EVENTS)[number] | (typeof FACT_EVENTS)[number];
+  at: number;
+};
+
+/** The type names of all events a host may send (timer events aside). */
+export type SessionEventType = SessionEvent["type"];
+
+const end = (reason: EndReason) => ({ type: "recordEnd", params: { reason } }) as const;
+const toEnded = (reason: EndReason) => ({ target: "#session.ended", actions: end(reason) }) as const;
+
+/** The time an event happened: timer events carry no clock of their own, so they fall due at their deadline. */
+function timeOf(context: SessionContext, event: { type: string; at?: number }): number {
+  return event.at ?? context.updatedAt;
+}
+
+/**
+ * The screen share session lifecycle. Pure: side effects are the named actions below, which do nothing here and
+ * are carried out by the host (`applyEvent` in ./host.ts lists them for each step).
+ */
+export const sessionMachine = setup({
+  types: {
+    context: {} as SessionContext,
+    events: {} as SessionEvent,
+    input: {} as SessionInput,
+  },
+  delays: {
+    securityKeyTtl: ({ context }) => context.timeouts.securityKeyTtlMs,
+    acceptanceTimeout: ({ context }) => context.timeouts.acceptanceTimeoutMs,
+    screenSelectionTimeout: ({ context }) => context.timeouts.screenSelectionTimeoutMs,
+    viewerReconnectGrace: ({ context }) => context.timeouts.viewerReconnectGraceMs,
+    sharerReconnectGrace: ({ context }) => context.timeouts.sharerReconnectGraceMs,
+    maxSessionDuration: ({ context }) => context.timeouts.maxSessionDurationMs,
+  },
+  guards: {
+    isVoice: ({ context }) => context.channel === "voice",
+    noViewerGrace: ({ context }) => context.timeouts.viewerReconnectGraceMs === 0,
+    noSharerGrace: ({ context }) => context.timeouts.sharerReconnectGraceMs === 0,
+  },
+  actions: {
+    // Host effects: named here, implemented by the host.
+    createMediaRoom: () => {},
+    deleteMediaRoom: () => {},
+    issueSecurityKey: () => {},
+    revokeSecurityKey: () => {},
+    sendInvitation: () => {},
+    withdrawInvitation: () => {},
+    revokeSharerCredential: () => {},
+    // Bookkeeping in context.
+    touch: assign({ updatedAt: ({ context, event }) => timeOf(context, event) }),
+    countSecurityKey: assign({ securityKeyGeneration: ({ context }) => context.securityKeyGeneration + 1 }),
+    setLifecycleDeadline: assign({
+      deadlines: ({ context, event }, params: { after: keyof LifecycleTimeouts }) => ({
+        ...context.deadlines,
+        lifecycle: timeOf(context, event) + context.timeouts[params.after],
+      }),
+    }),
+    clearLifecycleDeadline: assign({
+      deadlines: ({ context }) => ({ ...context.deadlines, lifecycle: undefined }),
+    }),
+    setViewerGraceDeadline: assign({
+      deadlines: ({ context, event }) => ({
+        ...context.deadlines,
+        viewerGrace: timeOf(context, event) + context.timeouts.viewerReconnectGraceMs,
+      }),
+    }),
+    clearViewerGraceDeadline: assign({
+      deadlines: ({ context }) => ({ ...context.deadlines, viewerGrace: undefined }),
+    }),
+    recordEnd: assign(({ context, event }, params: { reason: EndReason }) => ({
+      endReason: params.reason,
+      endedAt: timeOf(context, event),
+      updatedAt: timeOf(context, event),
+      deadlines: { maxDuration: context.deadlines.maxDuration },
+    })),
+  },
+}).createMachine({
+  id: "session",
+  context: ({ input }) => ({
+    sessionId: input.sessionId,
+    orgId: input.orgId,
+    interactionId: input.interactionId,
+    viewerUserId: input.viewerUserId,
+    channel: input.channel,
+    timeouts: input.timeouts,
+    createdAt: input.at,
+    updatedAt: input.at,
+    securityKeyGeneration: 0,
+    deadlines: { maxDuration: input.at + input.timeouts.maxSessionDurationMs },
+  }),
+  initial: "live",
+  states: {
+    live: {
+      type: "parallel",
+      entry: "createMediaRoom",
+      after: { maxSessionDuration: toEnded("MAX_DURATION_REACHED") },
+      on: {
+        INTERACTION_DISCONNECTED: toEnded("INTERACTION_DISCONNECTED"),
+        ADMINISTRATOR_TERMINATED: toEnded("ADMINISTRATOR_TERMINATED"),
+        MEDIA_FAILED: toEnded("MEDIA_FAILURE"),
+      },
+      states: {
+        lifecycle: {
+          initial: "routing",
+          states: {
+            routing: {
+              always: [{ guard: "isVoice", target: "awaitingKeyRedemption" }, { target: "awaitingAcceptance" }],
+            },
+            awaitingKeyRedemption: {
+              entry: [
+                "countSecurityKey",
+                "issueSecurityKey",
+                { type: "setLifecycleDeadline", params: { after: "securityKeyTtlMs" } },
+              ],
+              exit: "revokeSecurityKey",
+              after: { securityKeyTtl: toEnded("KEY_EXPIRED") },
+              on: {
+                KEY_REDEEMED: { target: "selectingScreen", actions: "touch" },
+                KEY_REGENERATED: { target: "awaitingKeyRedemption", reenter: true, actions: "touch" },
+                VIEWER_CANCELLED: toEnded("VIEWER_CANCELLED"),
+              },
+            },
+            awaitingAcceptance: {
+              entry: ["sendInvitation", { type: "setLifecycleDeadline", params: { after: "acceptanceTimeoutMs" } }],
+              exit: "withdrawInvitation",
+              after: { acceptanceTimeout: toEnded("ACCEPTANCE_TIMED_OUT") },
+              on: {
+                INVITATION_ACCEPTED: { target: "selectingScreen", actions: "touch" },
+                INVITATION_DECLINED: toEnded("SHARER_DECLINED"),
+                VIEWER_CANCELLED: toEnded("VIEWER_CANCELLED"),
+              },
+            },
+            selectingScreen: {
+              entry: { type: "setLifecycleDeadline", params: { after: "screenSelectionTimeoutMs" } },
+              after: { screenSelectionTimeout: toEnded("SCREEN_SELECTION_TIMED_OUT") },
+              on: {
+                SCREEN_TRACK_PUBLISHED: { target: "sharing", actions: "touch" },
+                // A sharer's reload while choosing: already where it must be.
+                SHARER_RESUMED: {},
+                SHARER_DISCONNECTED: [
+                  { guard: "noSharerGrace", ...toEnded("SHARER_LOST") },
+                  { target: "sharerReconnecting", actions: "touch" },
+                ],
+                SHARER_STOPPED: toEnded("SHARER_STOPPED"),
+                VIEWER_CANCELLED: toEnded("VIEWER_CANCELLED"),
+              },
+            },
+            sharing: {
+              entry: "clearLifecycleDeadline",
+              on: {
+                // The sharer may switch screens: back to choosing, under the selection timeout.
+                SCREEN_TRACK_UNPUBLISHED: { target: "selectingScreen", actions: "touch" },
+                // A browser cannot keep capture permission across a reload, so the sharer chooses again.
+                SHARER_RESUMED: { target: "selectingScreen", actions: "touch" },
+                SHARER_DISCONNECTED: [
+                  { guard: "noSharerGrace", ...toEnded("SHARER_LOST") },
+                  { target: "sharerReconnecting", actions: "touch" },
+                ],
+                SHARER_STOPPED: toEnded("SHARER_STOPPED"),
+                VIEWER_LEFT: toEnded("VIEWER_LEFT"),
+              },
+            },
+            sharerReconnecting: {
+              entry: { type: "setLifecycleDeadline", params: { after: "sharerReconnectGraceMs" } },
+              after: { sharerReconnectGrace: toEnded("SHARER_LOST") },
+              on: {
+                SHARER_RESUMED: { target: "selectingScreen", actions: "touch" },
+                SHARER_JOINED: { target: "selectingScreen", actions: "touch" },
+                SCREEN_TRACK_PUBLISHED: { target: "sharing", actions: "touch" },
+                SHARER_STOPPED: toEnded("SHARER_STOPPED"),
+                VIEWER_LEFT: toEnded("VIEWER_LEFT"),
+              },
+            },
+          },
+        },
+        viewer: {
+          initial: "connected",
+          states: {
+            connected: {
+              on: {
+                // A viewer's page calls resume on every start-up; while connected there is nothing to do.
+                VIEWER_RESUMED: {},
+                VIEWER_DISCONNECTED: [
+                  { guard: "noViewerGrace", ...toEnded("VIEWER_LOST") },
+                  { target: "reconnecting", actions: "touch" },
+                ],
+              },
+            },
+            reconnecting: {
+              entry: "setViewerGraceDeadline",
+              exit: "clearViewerGraceDeadline",
+              after: { viewerReconnectGrace: toEnded("VIEWER_LOST") },
+              on: {
+                VIEWER_RESUMED: { target: "connected", actions: "touch" },
+                VIEWER_JOINED: { target: "connected", actions: "touch" },
+              },
+            },
+          },
+        },
+      },
+    },
+    ended: {
+      type: "final",
+      entry: ["deleteMediaRoom", "revokeSharerCredential"],
+    },
+  },
+});
+
+/** The machine's type, for hosts that hold snapshots. */
+export type SessionMachine = typeof sessionMachine;

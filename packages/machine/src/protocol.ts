@@ -1,0 +1,30 @@
+import { EndReason as ProtoEndReason, SessionState as ProtoSessionState } from "@screenshare/protocol";
+import type { LifecycleState } from "./host.js";
+import { END_REASONS, type EndReason } from "./machine.js";
+
+/** Machine state to protocol `SessionState`. Total: a test checks both directions. */
+export const PROTO_SESSION_STATE: Readonly<Record<LifecycleState, ProtoSessionState>> = {
+  awaitingKeyRedemption: ProtoSessionState.AWAITING_KEY_REDEMPTION,
+  awaitingAcceptance: ProtoSessionState.AWAITING_ACCEPTANCE,
+  selectingScreen: ProtoSessionState.SELECTING_SCREEN,
+  sharing: ProtoSessionState.SHARING,
+  viewerReconnecting: ProtoSessionState.RECONNECTING_VIEWER,
+  sharerReconnecting: ProtoSessionState.RECONNECTING_SHARER,
+  ended: ProtoSessionState.ENDED,
+};
+
+/** Machine end reason to protocol `EndReason`; the names match by construction. */
+export function toProtoEndReason(reason: EndReason | undefined): ProtoEndReason {
+  return reason === undefined ? ProtoEndReason.UNSPECIFIED : ProtoEndReason[reason];
+}
+
+/** Protocol `EndReason` to machine end reason; undefined for UNSPECIFIED or a value this version does not know. */
+export function fromProtoEndReason(reason: ProtoEndReason): EndReason | undefined {
+  return END_REASONS.find((name) => ProtoEndReason[name] === reason);
+}
+
+/** Protocol `SessionState` to machine state; undefined for UNSPECIFIED or an unknown value. */
+export function fromProtoSessionState(state: ProtoSessionState): LifecycleState | undefined {
+  const entry = Object.entries(PROTO_SESSION_STATE).find(([, proto]) => proto === state);
+  return entry?.[0] as LifecycleState | undefined;
+}
