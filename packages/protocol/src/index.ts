@@ -3,6 +3,7 @@
  * message schemas from here; the generated files under `gen/` are never edited by hand.
  */
 export * from "./gen/screenshare/v1/session_pb.js";
+export * from "./gen/screenshare/v1/errors_pb.js";
 export * from "./gen/screenshare/v1/viewer_service_pb.js";
 export * from "./gen/screenshare/v1/sharer_service_pb.js";
 export * from "./gen/screenshare/v1/interaction_service_pb.js";

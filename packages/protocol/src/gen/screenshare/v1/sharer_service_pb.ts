@@ -407,7 +407,7 @@ export const SharerService: GenService<{
    * Errors: INVALID_ARGUMENT (the key has the wrong length or characters after removing spaces and dashes),
    * NOT_FOUND (no live key matches: wrong, expired, locked or already used; the attempt counts against the
    * limits), RESOURCE_EXHAUSTED (too many wrong attempts from this client or for this org; the error detail
-   * google.rpc.RetryInfo and the message say when to retry).
+   * RetryDelay and the message say when to retry).
    *
    * @generated from rpc screenshare.v1.SharerService.RedeemSecurityKey
    */

@@ -460,7 +460,8 @@ export const ViewerService: GenService<{
    *
    * Errors: INVALID_ARGUMENT (malformed field), NOT_FOUND (no such interaction in the caller's org),
    * PERMISSION_DENIED (the caller is not the interaction's agent), FAILED_PRECONDITION (the interaction is
-   * not connected, or the caller already has a live session: the message and the error detail name it),
+   * not connected, or the caller already has a live session: the message and the error detail
+   * LiveSessionConflict name it),
    * RESOURCE_EXHAUSTED (no free security key could be issued; retry later).
    *
    * @generated from rpc screenshare.v1.ViewerService.StartScreenShare
