@@ -1,0 +1,4 @@
+/** Real LiveKit and Redis servers on loopback, for tests, the demo and benchmarks. */
+export { livekitServerBinary, loopbackConfig, startLiveKit, type LiveKitHandle, type LiveKitOptions } from "./livekit.js";
+export { startRedis, type RedisHandle, type RedisOptions } from "./redis.js";
+export { freePort, waitFor } from "./ports.js";

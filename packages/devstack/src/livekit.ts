@@ -1,0 +1,106 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { stringify } from "yaml";
+import { freePort, waitFor } from "./ports.js";
+import { spawnLogged, stopChild, tail } from "./process.js";
+
+/** The LiveKit server binary that `scripts/install-livekit.sh` builds from the Go module proxy. */
+export const livekitServerBinary =
+  process.env.LIVEKIT_SERVER_BIN ??
+  resolve(dirname(fileURLToPath(import.meta.url)), "../../../.cache/bin/server");
+
+/** Options for {@link startLiveKit}. */
+export interface LiveKitOptions {
+  /** URLs LiveKit posts its webhooks to, signed with `apiKey`. */
+  webhookUrls?: string[];
+  apiKey?: string;
+  /** At least 32 characters. */
+  apiSecret?: string;
+  /** The signal/HTTP port; free by default. */
+  port?: number;
+  logLevel?: "debug" | "info" | "warn" | "error";
+}
+
+/** A running LiveKit server. */
+export interface LiveKitHandle {
+  /** WebSocket URL for clients, `ws://127.0.0.1:PORT`. */
+  url: string;
+  /** HTTP URL for `livekit-server-sdk` service clients. */
+  httpUrl: string;
+  apiKey: string;
+  apiSecret: string;
+  /** Path of the server's log. */
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The configuration that keeps LiveKit on loopback: it binds 127.0.0.1 only, advertises 127.0.0.1 only (no
+ * external-IP discovery, no STUN, no TURN) and offers loopback candidates. Verified by the media smoke test.
+ */
+export function loopbackConfig(options: {
+  port: number;
+  tcpPort: number;
+  udpPort: number;
+  apiKey: string;
+  apiSecret: string;
+  webhookUrls: string[];
+  logLevel: string;
+}): Record<string, unknown> {
+  return {
+    port: options.port,
+    bind_addresses: ["127.0.0.1"],
+    log_level: options.logLevel,
+    rtc: {
+      tcp_port: options.tcpPort,
+      udp_port: options.udpPort,
+      use_external_ip: false,
+      node_ip: "127.0.0.1",
+      enable_loopback_candidate: true,
+      ips: { includes: ["127.0.0.1/32"] },
+      stun_servers: [],
+    },
+    turn: { enabled: false },
+    keys: { [options.apiKey]: options.apiSecret },
+    ...(options.webhookUrls.length > 0 && { webhook: { api_key: options.apiKey, urls: options.webhookUrls } }),
+  };
+}
+
+/** Starts a real LiveKit server on loopback and resolves once it answers HTTP. */
+export async function startLiveKit(options: LiveKitOptions = {}): Promise<LiveKitHandle> {
+  const dir = mkdtempSync(join(tmpdir(), "livekit-"));
+  const apiKey = options.apiKey ?? "devkey";
+  const apiSecret = options.apiSecret ?? "devsecret-devsecret-devsecret-devsecret";
+  const port = options.port ?? (await freePort());
+  const config = loopbackConfig({
+    port,
+    tcpPort: await freePort(),
+    udpPort: await freePort(),
+    apiKey,
+    apiSecret,
+    webhookUrls: options.webhookUrls ?? [],
+    logLevel: options.logLevel ?? "info",
+  });
+  const configFile = join(dir, "livekit.yaml");
+  writeFileSync(configFile, stringify(config));
+  const logFile = join(dir, "livekit.log");
+  const child = spawnLogged(livekitServerBinary, ["--config", configFile], logFile);
+  const httpUrl = `http://127.0.0.1:${port}`;
+  const exited = new Promise<never>((_, reject) =>
+    child.once("exit", (code) => reject(new Error(`LiveKit exited with ${code}:\n${tail(logFile)}`))),
+  );
+  exited.catch(() => {});
+  await Promise.race([
+    waitFor("LiveKit", async () => {
+      const response = await fetch(httpUrl);
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    }),
+    exited,
+  ]).catch((error: Error) => {
+    child.kill("SIGKILL");
+    throw new Error(`${error.message}\n--- ${logFile}\n${tail(logFile)}`);
+  });
+  return { url: `ws://127.0.0.1:${port}`, httpUrl, apiKey, apiSecret, logFile, stop: () => stopChild(child) };
+}
