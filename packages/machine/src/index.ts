@@ -36,3 +36,16 @@ export {
   type TimerRequest,
 } from "./host.js";
 export { PROTO_SESSION_STATE, fromProtoEndReason, fromProtoSessionState, toProtoEndReason } from "./protocol.js";
+export {
+  allEventTypes,
+  coveredTransitions,
+  EXPLORATION_VARIANTS,
+  lifecyclePaths,
+  listTransitions,
+  replay,
+  variantInput,
+  type ExplorationVariant,
+  type LifecyclePath,
+  type PathStep,
+  type TransitionInfo,
+} from "./paths.js";

@@ -168,6 +168,8 @@ export const sessionMachine = setup({
     sendInvitation: () => {},
     withdrawInvitation: () => {},
     revokeSharerCredential: () => {},
+    // Accepts an event that changes nothing, so that `can()` reports it handled rather than rejected.
+    acknowledge: () => {},
     // Bookkeeping in context.
     touch: assign({ updatedAt: ({ context, event }) => timeOf(context, event) }),
     countSecurityKey: assign({ securityKeyGeneration: ({ context }) => context.securityKeyGeneration + 1 }),
@@ -258,7 +260,7 @@ export const sessionMachine = setup({
               on: {
                 SCREEN_TRACK_PUBLISHED: { target: "sharing", actions: "touch" },
                 // A sharer's reload while choosing: already where it must be.
-                SHARER_RESUMED: {},
+                SHARER_RESUMED: { actions: "acknowledge" },
                 SHARER_DISCONNECTED: [
                   { guard: "noSharerGrace", ...toEnded("SHARER_LOST") },
                   { target: "sharerReconnecting", actions: "touch" },
@@ -301,7 +303,7 @@ export const sessionMachine = setup({
             connected: {
               on: {
                 // A viewer's page calls resume on every start-up; while connected there is nothing to do.
-                VIEWER_RESUMED: {},
+                VIEWER_RESUMED: { actions: "acknowledge" },
                 VIEWER_DISCONNECTED: [
                   { guard: "noViewerGrace", ...toEnded("VIEWER_LOST") },
                   { target: "reconnecting", actions: "touch" },

@@ -1,0 +1,129 @@
+import { SessionState as ProtoSessionState } from "@screenshare/protocol";
+import type { AnyMachineSnapshot } from "xstate";
+import { TestModel } from "xstate/graph";
+import { describe, expect, it } from "vitest";
+import { applyEvent, classifyEvent, startSession, lifecycleStateOf, type LifecycleState, type PersistedSession } from "./host.js";
+import { END_REASONS, type SessionEvent, sessionMachine } from "./machine.js";
+import {
+  allEventTypes,
+  coveredTransitions,
+  EXPLORATION_VARIANTS,
+  lifecyclePaths,
+  listTransitions,
+  variantInput,
+} from "./paths.js";
+import { fromProtoSessionState, PROTO_SESSION_STATE } from "./protocol.js";
+
+const events = allEventTypes().map((type) => ({ type, at: 1_000 }));
+const persist = (snapshot: AnyMachineSnapshot) =>
+  JSON.parse(JSON.stringify(sessionMachine.getPersistedSnapshot(snapshot as never))) as PersistedSession;
+
+/** Every reachable snapshot of every variant, keyed by variant and state, with its successors. */
+function stateSpace() {
+  const nodes = new Map<string, { snapshot: AnyMachineSnapshot; next: Set<string> }>();
+  for (const variant of EXPLORATION_VARIANTS) {
+    const key = (snapshot: AnyMachineSnapshot) =>
+      `${variant.channel}/${variant.grace}|${JSON.stringify(snapshot.value)}|${snapshot.context.endReason ?? ""}`;
+    const model = new TestModel(sessionMachine, {
+      input: variantInput(variant),
+      events: events as never,
+      serializeState: (snapshot) => key(snapshot as AnyMachineSnapshot),
+    });
+    for (const [id, entry] of Object.entries(model.getAdjacencyMap())) {
+      const next = new Set(Object.values(entry.transitions).map((edge) => key((edge as { state: AnyMachineSnapshot }).state)));
+      nodes.set(id, { snapshot: entry.state as AnyMachineSnapshot, next });
+    }
+  }
+  return nodes;
+}
+
+const space = stateSpace();
+const live = [...space.values()].filter(({ snapshot }) => snapshot.status === "active");
+
+describe("the whole state space", () => {
+  it("is explored", () => {
+    console.log(`reachable states: ${space.size} (${live.length} live) over ${EXPLORATION_VARIANTS.length} variants`);
+    expect(live.length).toBeGreaterThan(10);
+  });
+
+  it("lets every reachable state reach ended", () => {
+    const stuck = [...space.entries()].filter(([start]) => {
+      const seen = new Set([start]);
+      const queue = [start];
+      while (queue.length > 0) {
+        const node = space.get(queue.shift() as string);
+        if (node?.snapshot.status === "done") return false;
+        for (const next of node?.next ?? []) if (!seen.has(next) && seen.add(next)) queue.push(next);
+      }
+      return true;
+    });
+    expect(stuck.map(([id]) => id)).toEqual([]);
+  });
+
+  it("ends every live state with INTERACTION_DISCONNECTED when the interaction disconnects", () => {
+    for (const { snapshot } of live) {
+      const outcome = applyEvent(persist(snapshot), { type: "INTERACTION_DISCONNECTED", at: 2_000 });
+      expect(outcome.kind).toBe("applied");
+      if (outcome.kind !== "applied") continue;
+      expect(outcome.step.session.status).toBe("done");
+      expect(outcome.step.session.context.endReason).toBe("INTERACTION_DISCONNECTED");
+      expect(outcome.step.effects).toContain("deleteMediaRoom");
+    }
+  });
+
+  it("answers every event in every state as exactly one of applied, ignored or rejected, without throwing", () => {
+    const counts = { applied: 0, ignored: 0, rejected: 0 };
+    for (const { snapshot } of space.values()) {
+      const session = persist(snapshot);
+      for (const event of events) {
+        const outcome = applyEvent(session, event);
+        expect(["applied", "ignored", "rejected"]).toContain(outcome.kind);
+        if (!event.type.startsWith("xstate.")) expect(classifyEvent(session, event as SessionEvent)).toBe(outcome.kind);
+        counts[outcome.kind]++;
+      }
+    }
+    console.log(`event answers: ${JSON.stringify(counts)}`);
+    expect(counts.rejected).toBeGreaterThan(0);
+    expect(counts.ignored).toBeGreaterThan(0);
+  });
+
+  it("reaches every end reason and every protocol state, and maps states both ways", () => {
+    const reasons = new Set([...space.values()].map(({ snapshot }) => snapshot.context.endReason).filter(Boolean));
+    expect([...reasons].sort()).toEqual([...END_REASONS].sort());
+    const states = new Set<LifecycleState>([...space.values()].map(({ snapshot }) => lifecycleStateOf(persist(snapshot))));
+    const protoStates = new Set([...states].map((state) => PROTO_SESSION_STATE[state]));
+    const allProto = Object.values(ProtoSessionState).filter(
+      (value): value is ProtoSessionState => typeof value === "number" && value !== ProtoSessionState.UNSPECIFIED,
+    );
+    expect([...protoStates].sort()).toEqual(allProto.sort());
+    for (const state of states) expect(fromProtoSessionState(PROTO_SESSION_STATE[state])).toBe(state);
+    expect(fromProtoSessionState(ProtoSessionState.UNSPECIFIED)).toBeUndefined();
+  });
+});
+
+describe("generated paths", () => {
+  const paths = lifecyclePaths();
+  const transitions = listTransitions();
+
+  it("take every transition of the machine definition", () => {
+    const covered = coveredTransitions(paths);
+    const missing = transitions.filter((transition) => !covered.has(transition.id)).map((transition) => transition.id);
+    console.log(`transition coverage: ${transitions.length - missing.length}/${transitions.length} by ${paths.length} paths`);
+    expect(missing).toEqual([]);
+  });
+
+  it("agree with the pure host API step by step, through JSON round-trips", () => {
+    for (const path of paths) {
+      const variant = variantInput(path.variant);
+      let session = JSON.parse(JSON.stringify(startSession(variant).session)) as PersistedSession;
+      expect(lifecycleStateOf(session), path.name).toBe(path.initialState);
+      for (const step of path.steps) {
+        const outcome = applyEvent(session, { type: step.event, at: 1_000 });
+        expect(outcome.kind, `${path.name} at ${step.event}`).toBe("applied");
+        if (outcome.kind === "applied") session = JSON.parse(JSON.stringify(outcome.step.session));
+        expect(lifecycleStateOf(session), `${path.name} at ${step.event}`).toBe(step.expectedState);
+        expect(session.context.endReason).toBe(step.expectedEndReason);
+      }
+    }
+  });
+});
