@@ -1,0 +1,160 @@
+import type { AnyStateNode } from "xstate";
+import { END_REASONS, sessionMachine } from "./machine.js";
+import { listTransitions, type TransitionInfo } from "./paths.js";
+
+/** The generated documentation files, by path relative to the repository root. */
+export type LifecycleDocs = Record<string, string>;
+
+const short = (id: string) => id.split(".").at(-1) ?? id;
+
+/** `xstate.after.securityKeyTtl.session.live…` -> `after securityKeyTtl`. */
+function eventLabel(event: string): string {
+  const timer = /^xstate\.after\.([^.]+)\./.exec(event);
+  return timer ? `after ${timer[1]}` : event;
+}
+
+function endReasonOf(transition: TransitionInfo): string | undefined {
+  return transition.actions.includes("recordEnd") ? findEndReason(transition) : undefined;
+}
+
+/** The end reason a transition records, read from the machine definition's parameterized action. */
+function findEndReason(transition: TransitionInfo): string | undefined {
+  const source = nodeById(transition.source);
+  const candidates =
+    transition.event === "always" ? (source?.always ?? []) : (source?.transitions.get(transition.event) ?? []);
+  const index = Number(transition.id.split("|").at(-1));
+  const definition = candidates[index];
+  for (const action of definition?.actions ?? []) {
+    const params = (action as { params?: { reason?: string } }).params;
+    if (params?.reason) return params.reason;
+  }
+  return undefined;
+}
+
+function nodeById(id: string, node: AnyStateNode = sessionMachine.root): AnyStateNode | undefined {
+  if (node.id === id) return node;
+  for (const child of Object.values(node.states)) {
+    const found = nodeById(id, child);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function mermaid(transitions: TransitionInfo[]): string {
+  const lines = ["stateDiagram-v2", "  [*] --> live"];
+  const edge = (transition: TransitionInfo) => {
+    const target = transition.targets[0];
+    if (!target) return undefined;
+    const guard = transition.guard ? ` [${transition.guard}]` : "";
+    const label = transition.event === "always" ? guard.trim() : `${eventLabel(transition.event)}${guard}`;
+    const from = transition.source === "session.live" ? "live" : short(transition.source);
+    return `${from} --> ${short(target)}${label ? `: ${label}` : ""}`;
+  };
+  const inside = (region: string) =>
+    transitions.filter(
+      (transition) =>
+        transition.source.startsWith(`session.live.${region}.`) &&
+        transition.targets.every((target) => target.startsWith(`session.live.${region}.`)),
+    );
+  lines.push("  state live {");
+  for (const [index, region] of ["lifecycle", "viewer"].entries()) {
+    if (index > 0) lines.push("    --");
+    const initial = short(String(nodeById(`session.live.${region}`)?.config.initial));
+    lines.push(`    state ${region} {`, `      [*] --> ${initial}`);
+    for (const transition of inside(region)) {
+      const line = edge(transition);
+      if (line) lines.push(`      ${line}`);
+    }
+    lines.push("    }");
+  }
+  lines.push("  }");
+  const internal = new Set([...inside("lifecycle"), ...inside("viewer")]);
+  for (const transition of transitions) {
+    if (internal.has(transition)) continue;
+    const line = edge(transition);
+    if (line) lines.push(`  ${line}`);
+  }
+  lines.push("  ended --> [*]");
+  return lines.join("\n");
+}
+
+function table(transitions: TransitionInfo[]): string {
+  const rows = transitions.map((transition) =>
+    [
+      `\`${transition.source.replace(/^session\./, "")}\``,
+      `\`${eventLabel(transition.event)}\``,
+      transition.guard ? `\`${transition.guard}\`` : "",
+      transition.targets.length ? transition.targets.map((target) => `\`${target.replace(/^session\./, "")}\``).join(", ") : "(stays)",
+      [...transition.actions, ...(endReasonOf(transition) ? [`end: ${endReasonOf(transition)}`] : [])]
+        .filter((action) => action !== "recordEnd")
+        .join(", "),
+    ].join(" | "),
+  );
+  return ["| state | event | guard | target | actions |", "| --- | --- | --- | --- | --- |", ...rows.map((row) => `| ${row} |`)].join("\n");
+}
+
+function endReasons(transitions: TransitionInfo[]): string {
+  const lines = ["| end reason | from states (event) |", "| --- | --- |"];
+  for (const reason of END_REASONS) {
+    const origins = transitions
+      .filter((transition) => endReasonOf(transition) === reason)
+      .map((transition) => `\`${transition.source.replace(/^session\./, "")}\` (${eventLabel(transition.event)})`);
+    lines.push(`| \`${reason}\` | ${origins.join(", ")} |`);
+  }
+  return lines.join("\n");
+}
+
+function entryExit(): string {
+  const lines = ["| state | on entry | on exit |", "| --- | --- | --- |"];
+  const visit = (node: AnyStateNode) => {
+    const names = (actions: readonly unknown[]) =>
+      actions
+        .map((action) => (typeof action === "string" ? action : (action as { type?: string }).type ?? "inline"))
+        .join(", ");
+    if (node.entry.length || node.exit.length) {
+      lines.push(`| \`${node.id.replace(/^session\.?/, "") || "session"}\` | ${names(node.entry)} | ${names(node.exit)} |`);
+    }
+    for (const child of Object.values(node.states)) visit(child);
+  };
+  visit(sessionMachine.root);
+  return lines.join("\n");
+}
+
+/** Renders docs/lifecycle.md and docs/lifecycle.stately.json from the machine definition. */
+export function renderLifecycleDocs(): LifecycleDocs {
+  const transitions = listTransitions();
+  const markdown = `# The session lifecycle
+
+Generated from \`packages/machine/src/machine.ts\` by \`pnpm --filter @screenshare/machine draw\`; do not edit.
+A test fails when this file drifts from the machine. \`docs/lifecycle.stately.json\` is the same machine for
+Stately's editor; \`docs/lifecycle.svg\` is the chart for offline readers (\`pnpm --filter @screenshare/machine draw:svg\`).
+
+A session is \`live\` with two parallel regions, the lifecycle and the viewer's connection, until it is \`ended\`.
+The protocol's single \`SessionState\` flattens them: a reconnecting sharer outranks a reconnecting viewer, which
+outranks the lifecycle state. Timers (\`after …\`) take their delays from configuration; each deadline is also kept
+in the machine's context so that a host can re-arm it after a restart.
+
+\`\`\`mermaid
+${mermaid(transitions)}
+\`\`\`
+
+## Every transition (${transitions.length})
+
+${table(transitions)}
+
+## Entry and exit effects
+
+Effects are carried out by the host (the server); the machine only names them.
+
+${entryExit()}
+
+## Every end reason and where it comes from
+
+Besides these, \`live\` ends from every state on \`INTERACTION_DISCONNECTED\`, \`ADMINISTRATOR_TERMINATED\`,
+\`MEDIA_FAILED\` and \`after maxSessionDuration\`.
+
+${endReasons(transitions)}
+`;
+  const stately = JSON.stringify(sessionMachine.config, (_key, value) => (typeof value === "function" ? undefined : value), 2);
+  return { "docs/lifecycle.md": markdown, "docs/lifecycle.stately.json": `${stately}\n` };
+}
