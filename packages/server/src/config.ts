@@ -1,0 +1,91 @@
+import { DEFAULT_TIMEOUTS, type LifecycleTimeouts } from "@screenshare/machine";
+
+/** Limits the server enforces and advertises through ServerInfoService. */
+export interface Limits {
+  /** Digits in a security key. */
+  securityKeyLength: number;
+  /** Wrong redeem attempts in an org that a live key survives; each wrong attempt in the org costs every live key one. */
+  securityKeyMaxAttempts: number;
+  /** Wrong redeem attempts one client (remote address) may make per window. */
+  redeemAttemptsPerClient: number;
+  /** Wrong redeem attempts one org may receive per window. */
+  redeemAttemptsPerOrg: number;
+  redeemWindowMs: number;
+  idempotencyRetentionMs: number;
+  /** Lifetime of LiveKit participant tokens. */
+  mediaTokenTtlMs: number;
+  /** Lifetime of chat customer credentials. */
+  customerCredentialTtlMs: number;
+}
+
+/** Defaults; see docs/security-keys.md for the arithmetic behind the key limits. */
+export const DEFAULT_LIMITS: Limits = {
+  securityKeyLength: 6,
+  securityKeyMaxAttempts: 10,
+  redeemAttemptsPerClient: 10,
+  redeemAttemptsPerOrg: 100,
+  redeemWindowMs: 10 * 60_000,
+  idempotencyRetentionMs: 24 * 60 * 60_000,
+  mediaTokenTtlMs: 10 * 60_000,
+  customerCredentialTtlMs: 4 * 60 * 60_000,
+};
+
+/** Faults that make the server wrong in exactly one way; they exist only to prove the conformance suite fails. */
+export const FAULTS = [
+  "survive-interaction-disconnect",
+  "allow-second-session",
+  "accept-used-key",
+  "sharer-token-can-subscribe",
+  "skip-event-sequence",
+] as const;
+
+/** One fault switch. */
+export type Fault = (typeof FAULTS)[number];
+
+/** Everything {@link startServer} needs. */
+export interface ServerOptions {
+  /** Interface to listen on; 127.0.0.1 by default. */
+  host?: string;
+  /** 0 picks a free port. */
+  port: number;
+  livekit: { url: string; apiKey: string; apiSecret: string };
+  /** Secret (HS256) that viewer tokens are signed with. */
+  viewerTokenSecret: string;
+  /** Bearer key of the contact-center platform for InteractionService. */
+  integrationApiKey: string;
+  timeouts?: Partial<LifecycleTimeouts>;
+  limits?: Partial<Limits>;
+  faults?: readonly Fault[];
+  /** Allowed browser origins for CORS; `*` allows any. None by default. */
+  corsOrigins?: readonly string[];
+  /** Silence logs (tests). */
+  quiet?: boolean;
+}
+
+/** Options with every default filled in. */
+export interface ResolvedOptions extends Required<Omit<ServerOptions, "timeouts" | "limits" | "faults" | "corsOrigins">> {
+  timeouts: LifecycleTimeouts;
+  limits: Limits;
+  faults: ReadonlySet<Fault>;
+  corsOrigins: readonly string[];
+}
+
+export function resolveOptions(options: ServerOptions): ResolvedOptions {
+  for (const fault of options.faults ?? []) {
+    if (!FAULTS.includes(fault)) throw new Error(`unknown fault "${fault}"; known: ${FAULTS.join(", ")}`);
+  }
+  if (options.viewerTokenSecret.length < 16) throw new Error("viewerTokenSecret must be at least 16 characters");
+  if (options.integrationApiKey.length < 16) throw new Error("integrationApiKey must be at least 16 characters");
+  return {
+    host: options.host ?? "127.0.0.1",
+    port: options.port,
+    livekit: options.livekit,
+    viewerTokenSecret: options.viewerTokenSecret,
+    integrationApiKey: options.integrationApiKey,
+    timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    faults: new Set(options.faults ?? []),
+    corsOrigins: options.corsOrigins ?? [],
+    quiet: options.quiet ?? false,
+  };
+}

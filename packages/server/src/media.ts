@@ -1,0 +1,55 @@
+import { AccessToken, RoomServiceClient, TrackSource, type VideoGrant } from "livekit-server-sdk";
+import type { ResolvedOptions } from "./config.js";
+
+/** The LiveKit room of a session. */
+export const roomOf = (sessionId: string) => `ss-${sessionId}`;
+/** The session of a LiveKit room, if it is one of ours. */
+export const sessionOfRoom = (room: string) => (room.startsWith("ss-") ? room.slice(3) : undefined);
+/** Identities never collide across sessions: each carries its session id. */
+export const identityOf = (role: "viewer" | "sharer", sessionId: string) => `${role}-${sessionId}`;
+/** The role and session of a participant identity. */
+export function parseIdentity(identity: string): { role: "viewer" | "sharer"; sessionId: string } | undefined {
+  const match = /^(viewer|sharer)-(.+)$/.exec(identity);
+  return match ? { role: match[1] as "viewer" | "sharer", sessionId: match[2] as string } : undefined;
+}
+
+/** What the server needs of the media plane. */
+export interface MediaPlane {
+  createRoom(sessionId: string, maxDurationMs: number): Promise<void>;
+  deleteRoom(sessionId: string): Promise<void>;
+  token(role: "viewer" | "sharer", sessionId: string): Promise<{ token: string; identity: string; expiresAt: number }>;
+  url: string;
+}
+
+/** LiveKit through `livekit-server-sdk`. */
+export function liveKitMedia(options: ResolvedOptions): MediaPlane {
+  const { url, apiKey, apiSecret } = options.livekit;
+  const rooms = new RoomServiceClient(url.replace(/^ws/, "http"), apiKey, apiSecret);
+  return {
+    url,
+    async createRoom(sessionId, maxDurationMs) {
+      await rooms.createRoom({ name: roomOf(sessionId), emptyTimeout: Math.ceil(maxDurationMs / 1000), maxParticipants: 2 });
+    },
+    async deleteRoom(sessionId) {
+      await rooms.deleteRoom(roomOf(sessionId));
+    },
+    async token(role, sessionId) {
+      const ttlMs = options.limits.mediaTokenTtlMs;
+      const identity = identityOf(role, sessionId);
+      const accessToken = new AccessToken(apiKey, apiSecret, { identity, ttl: Math.ceil(ttlMs / 1000) });
+      const grant: VideoGrant =
+        role === "sharer"
+          ? {
+              room: roomOf(sessionId),
+              roomJoin: true,
+              canPublish: true,
+              canPublishSources: [TrackSource.SCREEN_SHARE],
+              canPublishData: false,
+              canSubscribe: options.faults.has("sharer-token-can-subscribe"),
+            }
+          : { room: roomOf(sessionId), roomJoin: true, canPublish: false, canPublishData: false, canSubscribe: true };
+      accessToken.addGrant(grant);
+      return { token: await accessToken.toJwt(), identity, expiresAt: Date.now() + ttlMs };
+    },
+  };
+}

@@ -1,0 +1,196 @@
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttp2Server, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import { createServer as createNetServer, type Socket } from "node:net";
+import { Duplex } from "node:stream";
+import { Code, ConnectError, createContextValues, type Interceptor } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { Actor, SessionState } from "@screenshare/protocol";
+import { WebhookReceiver, TrackSource } from "livekit-server-sdk";
+import { pino } from "pino";
+import { resolveOptions, type ServerOptions } from "./config.js";
+import { SessionEngine } from "./engine.js";
+import { liveKitMedia, parseIdentity, sessionOfRoom } from "./media.js";
+import { createMetrics } from "./metrics.js";
+import { kRemoteAddress, registerServices } from "./services.js";
+
+/** A running reference server. */
+export interface RunningServer {
+  /** Base URL for Connect clients, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  port: number;
+  /** Exposed for tests and benchmarks in this repository; not part of the protocol. */
+  engine: SessionEngine;
+  stop(): Promise<void>;
+}
+
+const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0");
+
+/**
+ * Starts the reference server. One port serves the Connect protocol, gRPC and gRPC-Web over HTTP/1.1 and
+ * cleartext HTTP/2, plus `POST /livekit/webhook`, `GET /healthz` and `GET /metrics`.
+ */
+export async function startServer(serverOptions: ServerOptions): Promise<RunningServer> {
+  const options = resolveOptions(serverOptions);
+  const log = pino({ level: options.quiet ? "silent" : "info", base: { service: "screenshare-server" } });
+  const metrics = createMetrics();
+  const media = liveKitMedia(options);
+  const engine = new SessionEngine(options, media, metrics);
+  const webhooks = new WebhookReceiver(options.livekit.apiKey, options.livekit.apiSecret);
+
+  const timing: Interceptor = (next) => async (request) => {
+    const stop = metrics.rpcDuration.startTimer({ method: request.method.name });
+    try {
+      const response = await next(request);
+      stop({ code: "ok" });
+      return response;
+    } catch (error) {
+      const code = ConnectError.from(error).code;
+      stop({ code: Code[code] });
+      // Session ids and codes only: keys and credentials never reach the log.
+      log.info({ method: request.method.name, code: Code[code] }, "rpc failed");
+      throw error;
+    }
+  };
+
+  const rpc = connectNodeAdapter({
+    routes: (router) => registerServices(router, engine, media, options, metrics),
+    interceptors: [timing],
+    contextValues: (request) => createContextValues().set(kRemoteAddress, request.socket?.remoteAddress ?? "unknown"),
+  });
+
+  async function handleWebhook(request: IncomingMessage | Http2ServerRequest, response: ServerResponse | Http2ServerResponse) {
+    const body = await readBody(request);
+    let event: Awaited<ReturnType<WebhookReceiver["receive"]>>;
+    try {
+      event = await webhooks.receive(body, String(request.headers.authorization ?? ""));
+    } catch {
+      response.writeHead(401).end("webhook signature rejected\n");
+      return;
+    }
+    response.writeHead(200).end();
+    const sessionId = sessionOfRoom(event.room?.name ?? "");
+    if (!sessionId) return;
+    const participant = event.participant ? parseIdentity(event.participant.identity) : undefined;
+    const record = engine.sessions.get(sessionId);
+    if (!record) return;
+    const fact = (type: string) => engine.fact(sessionId, type, Actor.MEDIA);
+    switch (event.event) {
+      case "participant_joined":
+        if (!participant || participant.sessionId !== sessionId || !event.participant) return;
+        record.participants[participant.role] = event.participant.sid;
+        return fact(participant.role === "viewer" ? "VIEWER_JOINED" : "SHARER_JOINED");
+      case "participant_left":
+        // A reload's old connection may leave after the new one joined: only the latest one's leaving counts.
+        if (!participant || participant.sessionId !== sessionId || record.participants[participant.role] !== event.participant?.sid) return;
+        return fact(participant.role === "viewer" ? "VIEWER_DISCONNECTED" : "SHARER_DISCONNECTED");
+      case "track_published":
+      case "track_unpublished":
+        if (participant?.role !== "sharer" || event.track?.source !== TrackSource.SCREEN_SHARE) return;
+        return fact(event.event === "track_published" ? "SCREEN_TRACK_PUBLISHED" : "SCREEN_TRACK_UNPUBLISHED");
+      case "room_finished":
+        return fact("MEDIA_FAILED");
+    }
+  }
+
+  function handle(request: IncomingMessage | Http2ServerRequest, response: ServerResponse | Http2ServerResponse) {
+    const origin = String(request.headers.origin ?? "");
+    if (origin && (options.corsOrigins.includes("*") || options.corsOrigins.includes(origin))) {
+      response.setHeader("access-control-allow-origin", origin);
+      response.setHeader("access-control-allow-methods", "POST, GET, OPTIONS");
+      response.setHeader("access-control-allow-headers", String(request.headers["access-control-request-headers"] ?? "*"));
+      response.setHeader("access-control-expose-headers", "grpc-status, grpc-message, grpc-status-details-bin");
+      response.setHeader("access-control-max-age", "7200");
+      if (request.method === "OPTIONS") {
+        response.writeHead(204).end();
+        return;
+      }
+    }
+    const path = request.url?.split("?")[0];
+    if (path === "/healthz") {
+      response.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+      return;
+    }
+    if (path === "/metrics") {
+      for (const state of Object.values(SessionState).filter((value): value is SessionState => typeof value === "number" && value !== 0)) {
+        metrics.sessions.set({ state: SessionState[state] }, engine.countByState().get(state) ?? 0);
+      }
+      void metrics.registry.metrics().then((text) => response.writeHead(200, { "content-type": metrics.registry.contentType }).end(text));
+      return;
+    }
+    if (path === "/livekit/webhook" && request.method === "POST") {
+      void handleWebhook(request, response).catch((error) => log.error({ err: error }, "webhook failed"));
+      return;
+    }
+    rpc(request as IncomingMessage, response as ServerResponse);
+  }
+
+  // One port for both HTTP versions: peek at the first bytes for the HTTP/2 preface.
+  const http1 = createHttpServer(handle);
+  const http2 = createHttp2Server(handle);
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    socket.once("data", (chunk: Buffer) => {
+      socket.pause();
+      if (chunk.subarray(0, HTTP2_PREFACE.length).equals(HTTP2_PREFACE)) {
+        http2.emit("connection", replaying(socket, chunk));
+      } else {
+        socket.unshift(chunk);
+        http1.emit("connection", socket);
+        socket.resume();
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : options.port;
+  const url = `http://${options.host}:${port}`;
+  log.info({ url, livekit: options.livekit.url, faults: [...options.faults] }, "screenshare-server listening");
+  return {
+    url,
+    port,
+    engine,
+    async stop() {
+      engine.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * The socket as a stream that first yields `head`: node:http2 reads a socket's native handle directly, so bytes
+ * read to sniff the protocol cannot be put back with `unshift` there.
+ */
+function replaying(socket: Socket, head: Buffer): Duplex {
+  const stream = new Duplex({
+    read: () => socket.resume(),
+    write: (chunk, encoding, callback) => socket.write(chunk, encoding, callback),
+    final: (callback) => socket.end(callback),
+    destroy: (error, callback) => {
+      socket.destroy(error ?? undefined);
+      callback(error);
+    },
+  });
+  stream.push(head);
+  socket.on("data", (data: Buffer) => {
+    if (!stream.push(data)) socket.pause();
+  });
+  socket.on("end", () => stream.push(null));
+  socket.on("close", () => stream.destroy());
+  socket.on("error", (error) => stream.destroy(error));
+  return stream;
+}
+
+function readBody(request: IncomingMessage | Http2ServerRequest): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    request.on("error", reject);
+  });
+}

@@ -1,0 +1,423 @@
+import { timingSafeEqual, randomBytes } from "node:crypto";
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type ConnectRouter, createContextKey, type HandlerContext } from "@connectrpc/connect";
+import { lifecycleStateOf } from "@screenshare/machine";
+import {
+  Actor,
+  Channel,
+  InteractionSchema,
+  InteractionService,
+  InteractionStatus,
+  type MediaJoinInfo,
+  MediaJoinInfoSchema,
+  MediaTransport,
+  RetryDelaySchema,
+  ServerInfoService,
+  SharerService,
+  ViewerService,
+  WatchService,
+  type SessionEvent,
+  SessionState,
+} from "@screenshare/protocol";
+import { bearer, sameSecret, type Viewer, verifyViewer } from "./auth.js";
+import type { ResolvedOptions } from "./config.js";
+import { type Credential, type SessionEngine, type SessionRecord } from "./engine.js";
+import { AttemptLimiter, normaliseKey } from "./keys.js";
+import type { MediaPlane } from "./media.js";
+import type { Metrics } from "./metrics.js";
+import { type FieldRules, validate } from "./validation.js";
+
+/** The remote address of the request's connection, set by the HTTP layer; used to rate-limit key guesses. */
+export const kRemoteAddress = createContextKey<string>("unknown", { description: "remote address" });
+
+const SESSION: FieldRules = { session_id: "id" };
+const MUTATION: FieldRules = { session_id: "id", idempotency_key: "optionalIdempotencyKey" };
+
+/** Remembers the first result of each idempotent call, so a retry returns it instead of acting twice. */
+class Idempotency {
+  private readonly results = new Map<string, { expiresAt: number; result: Promise<unknown> }>();
+  constructor(private readonly retentionMs: number) {}
+
+  run<T>(scope: string, key: string, work: () => Promise<T>): Promise<T> {
+    if (!key) return work();
+    const now = Date.now();
+    const id = `${scope}\u0000${key}`;
+    const known = this.results.get(id);
+    if (known && known.expiresAt > now) return known.result as Promise<T>;
+    const result = work();
+    this.results.set(id, { expiresAt: now + this.retentionMs, result });
+    result.catch(() => this.results.delete(id));
+    return result;
+  }
+}
+
+/** Registers every screenshare.v1 service on `router`. */
+export function registerServices(
+  router: ConnectRouter,
+  engine: SessionEngine,
+  media: MediaPlane,
+  options: ResolvedOptions,
+  metrics: Metrics,
+): void {
+  const viewerSecret = new TextEncoder().encode(options.viewerTokenSecret);
+  const idempotency = new Idempotency(options.limits.idempotencyRetentionMs);
+  const clientLimiter = new AttemptLimiter(options.limits.redeemAttemptsPerClient, options.limits.redeemWindowMs);
+  const orgLimiter = new AttemptLimiter(options.limits.redeemAttemptsPerOrg, options.limits.redeemWindowMs);
+
+  const viewerOf = (context: HandlerContext): Promise<Viewer> => verifyViewer(bearer(context.requestHeader), viewerSecret);
+  const viewerSession = (viewer: Viewer, sessionId: string): SessionRecord => {
+    const record = engine.sessionInOrg(sessionId, viewer.orgId);
+    if (record.machine.context.viewerUserId !== viewer.userId) throw new ConnectError(`session ${sessionId} not found`, Code.NotFound);
+    return record;
+  };
+  const credentialOf = (context: HandlerContext, kind: Credential["kind"]): Credential => {
+    const credential = engine.credentials.get(bearer(context.requestHeader));
+    if (!credential || credential.kind !== kind || (credential.kind === "customer" && credential.expiresAt < Date.now())) {
+      throw new ConnectError(`a valid ${kind} credential is required`, Code.Unauthenticated);
+    }
+    return credential;
+  };
+  const sharerSession = (context: HandlerContext, sessionId: string): SessionRecord => {
+    const credential = credentialOf(context, "sharer");
+    if (credential.kind !== "sharer" || credential.sessionId !== sessionId) throw new ConnectError(`session ${sessionId} not found`, Code.NotFound);
+    return engine.sessionInOrg(sessionId, credential.orgId);
+  };
+  const ensureLive = (record: SessionRecord) => {
+    if (lifecycleStateOf(record.machine) === "ended") {
+      throw new ConnectError(`session ${record.id} has ended; start a new one`, Code.FailedPrecondition);
+    }
+  };
+  const joinInfo = async (role: "viewer" | "sharer", record: SessionRecord): Promise<MediaJoinInfo> => {
+    ensureLive(record);
+    const { token, identity, expiresAt } = await media.token(role, record.id);
+    return create(MediaJoinInfoSchema, {
+      transport: {
+        case: "livekit",
+        value: { serverUrl: media.url, roomName: `ss-${record.id}`, participantToken: token, participantIdentity: identity, tokenExpiresAt: timestampFromMs(expiresAt) },
+      },
+    });
+  };
+  const viewerCommand = async (context: HandlerContext, request: { sessionId: string; idempotencyKey: string }, rpc: string, type: Parameters<SessionEngine["command"]>[1], hint: string) => {
+    validate(request, MUTATION);
+    const viewer = await viewerOf(context);
+    viewerSession(viewer, request.sessionId);
+    return idempotency.run(`${viewer.orgId}/${viewer.userId}/${rpc}`, request.idempotencyKey, async () => {
+      const record = await engine.command(request.sessionId, type, Actor.VIEWER, hint);
+      return { session: engine.toProto(record, { withKey: true }) };
+    });
+  };
+
+  router.service(ViewerService, {
+    async startScreenShare(request, context) {
+      validate(request, { interaction_id: "id", idempotency_key: "optionalIdempotencyKey" });
+      const viewer = await viewerOf(context);
+      return idempotency.run(`${viewer.orgId}/${viewer.userId}/start`, request.idempotencyKey, async () => {
+        const interaction = engine.interactions.get(`${viewer.orgId}/${request.interactionId}`);
+        if (!interaction) throw new ConnectError(`interaction ${request.interactionId} not found`, Code.NotFound);
+        if (interaction.agentUserId !== viewer.userId) {
+          throw new ConnectError(`interaction ${request.interactionId} is handled by another agent`, Code.PermissionDenied);
+        }
+        if (interaction.status !== InteractionStatus.CONNECTED) {
+          throw new ConnectError(`interaction ${request.interactionId} is ${InteractionStatus[interaction.status]}, not CONNECTED`, Code.FailedPrecondition);
+        }
+        return { session: await engine.start(viewer.orgId, viewer.userId, interaction) };
+      });
+    },
+    regenerateSecurityKey: (request, context) =>
+      viewerCommand(context, request, "regenerate", "KEY_REGENERATED", "only a voice session awaiting key redemption has a key"),
+    cancelScreenShare: (request, context) =>
+      viewerCommand(context, request, "cancel", "VIEWER_CANCELLED", "sharing already started: use LeaveSession"),
+    leaveSession: (request, context) =>
+      viewerCommand(context, request, "leave", "VIEWER_LEFT", "sharing has not started: use CancelScreenShare"),
+    async getViewerMediaJoinInfo(request, context) {
+      validate(request, SESSION);
+      const viewer = await viewerOf(context);
+      return { media: await joinInfo("viewer", viewerSession(viewer, request.sessionId)) };
+    },
+    async getSession(request, context) {
+      validate(request, SESSION);
+      const viewer = await viewerOf(context);
+      return { session: engine.toProto(viewerSession(viewer, request.sessionId), { withKey: true }) };
+    },
+    async listSessions(request, context) {
+      validate(request, { page_size: "pageSize" });
+      const viewer = await viewerOf(context);
+      const offset = request.pageToken === "" ? 0 : Number.parseInt(request.pageToken, 10);
+      if (!Number.isSafeInteger(offset) || offset < 0 || String(offset) !== (request.pageToken || "0")) {
+        throw new ConnectError("page_token must be a next_page_token this server returned", Code.InvalidArgument);
+      }
+      const size = request.pageSize || 20;
+      const all = engine.sessionsOfViewer(viewer.orgId, viewer.userId).filter((record) => !request.liveOnly || lifecycleStateOf(record.machine) !== "ended");
+      const page = all.slice(offset, offset + size);
+      return {
+        sessions: page.map((record) => engine.toProto(record, { withKey: true })),
+        nextPageToken: offset + size < all.length ? String(offset + size) : "",
+      };
+    },
+    async getSessionHistory(request, context) {
+      validate(request, SESSION);
+      const viewer = await viewerOf(context);
+      return { events: viewerSession(viewer, request.sessionId).events };
+    },
+    async resumeSession(request, context) {
+      validate(request, SESSION);
+      const viewer = await viewerOf(context);
+      const record = viewerSession(viewer, request.sessionId);
+      ensureLive(record);
+      await engine.command(record.id, "VIEWER_RESUMED", Actor.VIEWER);
+      return { session: engine.toProto(record, { withKey: true }) };
+    },
+  });
+
+  router.service(SharerService, {
+    async redeemSecurityKey(request, context) {
+      validate(request, { org_id: "id", security_key: "securityKey", idempotency_key: "optionalIdempotencyKey" });
+      const length = options.limits.securityKeyLength;
+      const key = normaliseKey(request.securityKey, length);
+      if (!key) throw new ConnectError(`security_key must be ${length} digits (spaces and dashes are ignored)`, Code.InvalidArgument);
+      const client = `client:${context.values.get(kRemoteAddress)}`;
+      const org = `org:${request.orgId}`;
+      const wait = Math.max(clientLimiter.retryAfter(client), orgLimiter.retryAfter(org));
+      if (wait > 0) {
+        metrics.keyFailures.inc({ reason: "rate_limited" });
+        throw new ConnectError(`too many wrong security keys; retry in ${Math.ceil(wait / 1000)} s`, Code.ResourceExhausted, undefined, [
+          { desc: RetryDelaySchema, value: create(RetryDelaySchema, { retryAfterMs: BigInt(wait) }) },
+        ]);
+      }
+      return idempotency.run(`redeem/${request.orgId}/${key}`, request.idempotencyKey, async () => {
+        const sessionId = engine.keys.find(request.orgId, key);
+        const record = sessionId ? engine.sessions.get(sessionId) : undefined;
+        const stored = record?.securityKey?.key ?? (options.faults.has("accept-used-key") && record ? key : "");
+        if (!record || !timingSafeEqual(Buffer.from(stored.padEnd(length)), Buffer.from(key))) {
+          wrongAttempt(request.orgId, client, org);
+          throw new ConnectError("no live session has this security key: check the digits, or ask the agent for a new key", Code.NotFound);
+        }
+        if (record.securityKey) await engine.command(record.id, "KEY_REDEEMED", Actor.SHARER);
+        return { session: engine.toProto(record, { withKey: false }), sharerCredential: engine.issueSharerCredential(record) };
+      });
+    },
+    async *watchInvitations(_request, context) {
+      const credential = credentialOf(context, "customer");
+      if (credential.kind !== "customer") return;
+      const queue: Array<import("@screenshare/protocol").Invitation> = [];
+      let wake: (() => void) | undefined;
+      const unsubscribe = engine.subscribeInvitations(credential.orgId, credential.interactionId, (invitation) => {
+        queue.push(invitation);
+        wake?.();
+      });
+      try {
+        for (const record of engine.liveSessionsOn(credential.orgId, credential.interactionId)) {
+          const invitation = engine.invitationOf(record);
+          if (invitation) yield { invitation };
+        }
+        while (!context.signal.aborted && engine.credentials.has(bearer(context.requestHeader))) {
+          const next = queue.shift();
+          if (next) {
+            yield { invitation: next };
+            continue;
+          }
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            context.signal.addEventListener("abort", () => resolve(), { once: true });
+            setTimeout(resolve, 5_000).unref();
+          });
+        }
+      } finally {
+        unsubscribe();
+      }
+    },
+    acceptInvitation: (request, context) => invitationAnswer(request, context, "INVITATION_ACCEPTED"),
+    declineInvitation: (request, context) => invitationAnswer(request, context, "INVITATION_DECLINED"),
+    async getSharerMediaJoinInfo(request, context) {
+      validate(request, SESSION);
+      return { media: await joinInfo("sharer", sharerSession(context, request.sessionId)) };
+    },
+    async stopSharing(request, context) {
+      validate(request, MUTATION);
+      const record = sharerSession(context, request.sessionId);
+      return idempotency.run(`sharer/${record.id}/stop`, request.idempotencyKey, async () => {
+        await engine.command(record.id, "SHARER_STOPPED", Actor.SHARER, "the session has ended");
+        return { session: engine.toProto(record, { withKey: false }) };
+      });
+    },
+    async resumeSharing(request, context) {
+      validate(request, SESSION);
+      const record = sharerSession(context, request.sessionId);
+      ensureLive(record);
+      await engine.command(record.id, "SHARER_RESUMED", Actor.SHARER);
+      return { session: engine.toProto(record, { withKey: false }) };
+    },
+  });
+
+  async function invitationAnswer(
+    request: { sessionId: string; idempotencyKey: string },
+    context: HandlerContext,
+    type: "INVITATION_ACCEPTED" | "INVITATION_DECLINED",
+  ) {
+    validate(request, MUTATION);
+    const credential = credentialOf(context, "customer");
+    const record = engine.sessionInOrg(request.sessionId, credential.orgId);
+    if (credential.kind !== "customer" || record.machine.context.interactionId !== credential.interactionId) {
+      throw new ConnectError(`session ${request.sessionId} not found`, Code.NotFound);
+    }
+    return idempotency.run(`customer/${record.id}/${type}`, request.idempotencyKey, async () => {
+      await engine.command(record.id, type, Actor.SHARER, "the invitation is no longer pending");
+      const session = engine.toProto(record, { withKey: false });
+      return type === "INVITATION_ACCEPTED" ? { session, sharerCredential: engine.issueSharerCredential(record) } : { session, sharerCredential: "" };
+    });
+  }
+
+  function wrongAttempt(orgId: string, client: string, org: string): void {
+    metrics.keyFailures.inc({ reason: "wrong_key" });
+    clientLimiter.fail(client);
+    orgLimiter.fail(org);
+    // A wrong guess cannot be pinned on one key, so it costs every live key of the org an attempt.
+    for (const sessionId of engine.keys.liveKeySessions(orgId)) {
+      const record = engine.sessions.get(sessionId);
+      if (!record?.securityKey) continue;
+      record.securityKey.attemptsRemaining--;
+      if (record.securityKey.attemptsRemaining <= 0) engine.keys.revoke(orgId, record.securityKey.key);
+    }
+  }
+
+  const platform = (context: HandlerContext) => {
+    if (!sameSecret(bearer(context.requestHeader), options.integrationApiKey)) {
+      throw new ConnectError("integration API key rejected", Code.Unauthenticated);
+    }
+  };
+  const interactionOf = (orgId: string, interactionId: string) => {
+    const interaction = engine.interactions.get(`${orgId}/${interactionId}`);
+    if (!interaction) throw new ConnectError(`interaction ${interactionId} not found in org ${orgId}`, Code.NotFound);
+    return interaction;
+  };
+
+  router.service(InteractionService, {
+    async registerInteraction(request, context) {
+      platform(context);
+      validate(request, { org_id: "id", interaction_id: "id", channel: "knownEnum", agent_user_id: "id", customer_display_name: "displayName" });
+      if (request.status === InteractionStatus.DISCONNECTED) {
+        throw new ConnectError("status must be ALERTING or CONNECTED when registering", Code.InvalidArgument);
+      }
+      const key = `${request.orgId}/${request.interactionId}`;
+      const known = engine.interactions.get(key);
+      if (known) {
+        if (known.channel !== request.channel || known.agentUserId !== request.agentUserId) {
+          throw new ConnectError(`interaction ${request.interactionId} is registered with another channel or agent`, Code.AlreadyExists);
+        }
+        return { interaction: known };
+      }
+      const interaction = create(InteractionSchema, {
+        orgId: request.orgId,
+        interactionId: request.interactionId,
+        channel: request.channel,
+        agentUserId: request.agentUserId,
+        customerDisplayName: request.customerDisplayName,
+        status: request.status === InteractionStatus.UNSPECIFIED ? InteractionStatus.CONNECTED : request.status,
+      });
+      engine.interactions.set(key, interaction);
+      return { interaction };
+    },
+    async setInteractionStatus(request, context) {
+      platform(context);
+      validate(request, { org_id: "id", interaction_id: "id", status: "knownEnum" });
+      if (request.status === InteractionStatus.ALERTING) throw new ConnectError("status must be CONNECTED or DISCONNECTED", Code.InvalidArgument);
+      const interaction = interactionOf(request.orgId, request.interactionId);
+      if (interaction.status === InteractionStatus.DISCONNECTED) {
+        throw new ConnectError(`interaction ${request.interactionId} is already disconnected`, Code.FailedPrecondition);
+      }
+      const endedSessions = await engine.setInteractionStatus(interaction, request.status);
+      return { interaction, endedSessions };
+    },
+    async issueCustomerCredential(request, context) {
+      platform(context);
+      validate(request, { org_id: "id", interaction_id: "id" });
+      const interaction = interactionOf(request.orgId, request.interactionId);
+      if (interaction.channel !== Channel.CHAT) throw new ConnectError("customer credentials are for chat interactions; voice customers redeem a security key", Code.FailedPrecondition);
+      if (interaction.status === InteractionStatus.DISCONNECTED) throw new ConnectError(`interaction ${request.interactionId} is disconnected`, Code.FailedPrecondition);
+      const token = `cus_${randomBytes(24).toString("base64url")}`;
+      const expiresAt = Date.now() + options.limits.customerCredentialTtlMs;
+      engine.credentials.set(token, { kind: "customer", orgId: request.orgId, interactionId: request.interactionId, expiresAt });
+      return { customerCredential: token, expiresAt: timestampFromMs(expiresAt) };
+    },
+    async terminateSession(request, context) {
+      platform(context);
+      validate(request, { org_id: "id", session_id: "id" });
+      const record = engine.sessionInOrg(request.sessionId, request.orgId);
+      await engine.command(record.id, "ADMINISTRATOR_TERMINATED", Actor.ADMINISTRATOR, "the session has ended");
+      return { session: engine.toProto(record, { withKey: false }) };
+    },
+  });
+
+  router.service(WatchService, {
+    async *watchSession(request, context) {
+      validate(request, SESSION);
+      const token = bearer(context.requestHeader);
+      const credential = engine.credentials.get(token);
+      const record =
+        credential?.kind === "sharer"
+          ? credential.sessionId === request.sessionId
+            ? engine.sessionInOrg(request.sessionId, credential.orgId)
+            : undefined
+          : viewerSession(await verifyViewer(token, viewerSecret), request.sessionId);
+      if (!record) throw new ConnectError(`session ${request.sessionId} not found`, Code.NotFound);
+      const last = record.events.at(-1)?.sequence ?? 0n;
+      if (request.afterSequence > last) {
+        throw new ConnectError(`after_sequence ${request.afterSequence} is beyond the session's last sequence ${last}`, Code.InvalidArgument);
+      }
+      // Subscribe before replaying, so no event falls between the replay and the live tail.
+      const queue: SessionEvent[] = [];
+      let wake: (() => void) | undefined;
+      const unsubscribe = engine.subscribe(record.id, (event) => {
+        queue.push(event);
+        wake?.();
+      });
+      try {
+        let sent = request.afterSequence;
+        const pending = [...record.events.filter((event) => event.sequence > sent)];
+        while (!context.signal.aborted) {
+          const event = pending.shift() ?? queue.shift();
+          if (!event) {
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+              context.signal.addEventListener("abort", () => resolve(), { once: true });
+            });
+            continue;
+          }
+          if (event.sequence <= sent) continue;
+          sent = event.sequence;
+          yield { event };
+          if (event.session?.state === SessionState.ENDED) return;
+        }
+      } finally {
+        unsubscribe();
+      }
+    },
+  });
+
+  router.service(ServerInfoService, {
+    async getServerInfo() {
+      const seconds = (ms: number) => Math.round(ms / 1000);
+      const { timeouts, limits } = options;
+      return {
+        info: {
+          protocolVersion: "screenshare.v1",
+          implementation: "screenshare-reference/0.1.0",
+          securityKeyLength: limits.securityKeyLength,
+          securityKeyTtlSeconds: seconds(timeouts.securityKeyTtlMs),
+          securityKeyMaxAttempts: limits.securityKeyMaxAttempts,
+          redeemAttemptsPerClient: limits.redeemAttemptsPerClient,
+          redeemAttemptsPerOrg: limits.redeemAttemptsPerOrg,
+          redeemWindowSeconds: seconds(limits.redeemWindowMs),
+          acceptanceTimeoutSeconds: seconds(timeouts.acceptanceTimeoutMs),
+          screenSelectionTimeoutSeconds: seconds(timeouts.screenSelectionTimeoutMs),
+          viewerReconnectGraceSeconds: seconds(timeouts.viewerReconnectGraceMs),
+          sharerReconnectGraceSeconds: seconds(timeouts.sharerReconnectGraceMs),
+          maxSessionDurationSeconds: seconds(timeouts.maxSessionDurationMs),
+          idempotencyRetentionSeconds: seconds(limits.idempotencyRetentionMs),
+          mediaTransports: [MediaTransport.LIVEKIT],
+        },
+      };
+    },
+  });
+}

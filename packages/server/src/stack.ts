@@ -1,0 +1,61 @@
+import { freePort, type LiveKitHandle, type RedisHandle, startLiveKit, startRedis } from "@screenshare/devstack";
+import type { Fault, Limits } from "./config.js";
+import type { LifecycleTimeouts } from "@screenshare/machine";
+import { type RunningServer, startServer } from "./server.js";
+
+/** Options for {@link startReferenceStack}. */
+export interface StackOptions {
+  timeouts?: Partial<LifecycleTimeouts>;
+  limits?: Partial<Limits>;
+  faults?: readonly Fault[];
+  corsOrigins?: readonly string[];
+  /** Also start Redis (for tests of the store); the reference server's embedded store is used either way. */
+  redis?: boolean;
+  /** Fixed server port; free by default. */
+  port?: number;
+  quiet?: boolean;
+}
+
+/** A real LiveKit and the reference server wired to it, all on loopback. */
+export interface ReferenceStack {
+  server: RunningServer;
+  livekit: LiveKitHandle;
+  redis?: RedisHandle;
+  viewerTokenSecret: string;
+  integrationApiKey: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts LiveKit with its webhooks pointed at the server's port, then the server; for tests, the demo, the
+ * conformance suite's own CI and benchmarks.
+ */
+export async function startReferenceStack(options: StackOptions = {}): Promise<ReferenceStack> {
+  const port = options.port ?? (await freePort());
+  const livekit = await startLiveKit({ webhookUrls: [`http://127.0.0.1:${port}/livekit/webhook`] });
+  const redis = options.redis ? await startRedis() : undefined;
+  const viewerTokenSecret = "reference-viewer-token-secret";
+  const integrationApiKey = "reference-integration-api-key";
+  const server = await startServer({
+    port,
+    livekit: { url: livekit.url, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },
+    viewerTokenSecret,
+    integrationApiKey,
+    quiet: options.quiet ?? true,
+    ...(options.timeouts && { timeouts: options.timeouts }),
+    ...(options.limits && { limits: options.limits }),
+    ...(options.faults && { faults: options.faults }),
+    ...(options.corsOrigins && { corsOrigins: options.corsOrigins }),
+  });
+  return {
+    server,
+    livekit,
+    ...(redis && { redis }),
+    viewerTokenSecret,
+    integrationApiKey,
+    async stop() {
+      await server.stop();
+      await Promise.all([livekit.stop(), redis?.stop()]);
+    },
+  };
+}
