@@ -63,6 +63,8 @@ export function loopbackConfig(options: {
       stun_servers: [],
     },
     turn: { enabled: false },
+    // Rooms exist only while a server keeps them: a token for a deleted room must not join a fresh one.
+    room: { auto_create: false },
     keys: { [options.apiKey]: options.apiSecret },
     ...(options.webhookUrls.length > 0 && { webhook: { api_key: options.apiKey, urls: options.webhookUrls } }),
   };

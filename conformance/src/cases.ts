@@ -1,0 +1,252 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { TrackSource } from "@livekit/rtc-node";
+import { Channel, EndReason, InteractionStatus, LiveSessionConflictSchema, RetryDelaySchema, SessionState } from "@screenshare/protocol";
+import type { Case } from "./case.js";
+import { type Agent, type CaseContext, sleep } from "./context.js";
+import { check, equal, rejects, Skip } from "./expect.js";
+
+const define = (name: string, run: Case["run"]): Case => ({ name, run });
+
+/** A voice session awaiting its key, and its key. */
+async function voiceSession(context: CaseContext, agent?: Agent) {
+  const owner = agent ?? (await context.agent(Channel.VOICE));
+  const { session } = await owner.clients.viewer.startScreenShare({ interactionId: owner.interactionId });
+  return { agent: owner, sessionId: session?.sessionId ?? "", key: session?.securityKey?.key ?? "", session };
+}
+
+/** A voice session whose customer has redeemed the key, with the sharer's clients. */
+async function redeemedSession(context: CaseContext) {
+  const started = await voiceSession(context);
+  const redeemed = await context.clients().sharer.redeemSecurityKey({ orgId: started.agent.org, securityKey: started.key });
+  return { ...started, sharer: context.clients(redeemed.sharerCredential) };
+}
+
+const wrongKey = (key: string) => String((Number(key) + 1) % 10 ** key.length).padStart(key.length, "0");
+
+export const ruleCases: Case[] = [
+  define("rules/server-info/advertises-v1", async (context) => {
+    const { info } = await context.clients().info.getServerInfo({});
+    equal(info?.protocolVersion, "screenshare.v1", "protocol_version");
+    check((info?.securityKeyLength ?? 0) >= 6, "security_key_length >= 6", info?.securityKeyLength);
+  }),
+  define("rules/permission/missing-token", async (context) => {
+    await rejects(context.clients().viewer.listSessions({}), Code.Unauthenticated, "ListSessions without a token");
+  }),
+  define("rules/permission/without-view-permission", async (context) => {
+    const token = await context.viewerToken(context.config.orgs[0], "no-permission-user", ["something:else"]);
+    await rejects(context.clients(token).viewer.listSessions({}), Code.PermissionDenied, "ListSessions without screenshare:session:view");
+  }),
+  define("rules/permission/integration-key-required", async (context) => {
+    await rejects(context.clients("not-the-key").platform.registerInteraction({}), Code.Unauthenticated, "RegisterInteraction with a wrong API key");
+  }),
+  define("rules/org-isolation/session-invisible-to-other-org", async (context) => {
+    const { sessionId } = await voiceSession(context);
+    const stranger = await context.agent(Channel.VOICE, context.config.orgs[1]);
+    await rejects(stranger.clients.viewer.getSession({ sessionId }), Code.NotFound, "GetSession from another org");
+    await rejects(stranger.clients.viewer.cancelScreenShare({ sessionId }), Code.NotFound, "CancelScreenShare from another org");
+  }),
+  define("rules/org-isolation/key-invisible-to-other-org", async (context) => {
+    const { key } = await voiceSession(context);
+    await rejects(context.clients().sharer.redeemSecurityKey({ orgId: context.config.orgs[1], securityKey: key }), Code.NotFound, "a key redeemed in another org");
+  }),
+  define("rules/interaction/only-its-agent-starts", async (context) => {
+    const owner = await context.agent(Channel.VOICE);
+    const colleague = await context.agent(Channel.VOICE);
+    await rejects(colleague.clients.viewer.startScreenShare({ interactionId: owner.interactionId }), Code.PermissionDenied, "a start on another agent's interaction");
+  }),
+  define("rules/interaction/must-be-connected", async (context) => {
+    const agent = await context.agent(Channel.CHAT);
+    const interactionId = `${agent.interactionId}-alerting`;
+    await context.platform.registerInteraction({ orgId: agent.org, interactionId, channel: Channel.CHAT, agentUserId: agent.user, status: InteractionStatus.ALERTING });
+    await rejects(agent.clients.viewer.startScreenShare({ interactionId }), Code.FailedPrecondition, "a start on an alerting interaction");
+  }),
+  define("rules/interaction/unknown", async (context) => {
+    const agent = await context.agent(Channel.VOICE);
+    await rejects(agent.clients.viewer.startScreenShare({ interactionId: "no-such-interaction" }), Code.NotFound, "a start on an unknown interaction");
+  }),
+  define("rules/interaction/disconnect-ends-session", async (context) => {
+    const { agent, sessionId } = await voiceSession(context);
+    await context.platform.setInteractionStatus({ orgId: agent.org, interactionId: agent.interactionId, status: InteractionStatus.DISCONNECTED });
+    const session = await context.until(agent, sessionId, SessionState.ENDED, 3_000);
+    equal(EndReason[session.endReason], "INTERACTION_DISCONNECTED", "end_reason");
+  }),
+  define("rules/one-session-per-viewer/second-start-refused", async (context) => {
+    const { agent, sessionId } = await voiceSession(context);
+    const error = await rejects(agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId }), Code.FailedPrecondition, "a second start");
+    equal(error.findDetails(LiveSessionConflictSchema)[0]?.sessionId, sessionId, "LiveSessionConflict.session_id");
+  }),
+  define("rules/one-session-per-viewer/concurrent-starts", async (context) => {
+    const agent = await context.agent(Channel.CHAT);
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId })));
+    equal(results.filter((result) => result.status === "fulfilled").length, 1, "successful concurrent starts");
+  }),
+  define("rules/one-session-per-viewer/free-after-end", async (context) => {
+    const { agent, sessionId } = await voiceSession(context);
+    await agent.clients.viewer.cancelScreenShare({ sessionId });
+    const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
+    check(!!session?.sessionId && session.sessionId !== sessionId, "a new session", session?.sessionId);
+  }),
+  define("rules/idempotency/start-retry-returns-first", async (context) => {
+    const agent = await context.agent(Channel.VOICE);
+    const request = { interactionId: agent.interactionId, idempotencyKey: `retry-${agent.user}` };
+    const first = await agent.clients.viewer.startScreenShare(request);
+    const second = await agent.clients.viewer.startScreenShare(request);
+    equal(second.session?.sessionId, first.session?.sessionId, "session_id of the retry");
+  }),
+  define("rules/state/cancel-after-start-refused", async (context) => {
+    const { agent, sessionId } = await voiceSession(context);
+    await rejects(agent.clients.viewer.leaveSession({ sessionId }), Code.FailedPrecondition, "LeaveSession before sharing");
+  }),
+  define("rules/bad-input/interaction-id", async (context) => {
+    const agent = await context.agent(Channel.VOICE);
+    for (const interactionId of ["", "x".repeat(129), "has space"]) {
+      await rejects(agent.clients.viewer.startScreenShare({ interactionId }), Code.InvalidArgument, `interaction_id "${interactionId.slice(0, 10)}"`);
+    }
+  }),
+  define("rules/bad-input/session-id", async (context) => {
+    const agent = await context.agent(Channel.VOICE);
+    await rejects(agent.clients.viewer.getSession({ sessionId: "" }), Code.InvalidArgument, "empty session_id");
+    await rejects(agent.clients.viewer.getSession({ sessionId: "no-such-session" }), Code.NotFound, "unknown session_id");
+  }),
+  define("rules/bad-input/page-size", async (context) => {
+    const agent = await context.agent(Channel.VOICE);
+    await rejects(agent.clients.viewer.listSessions({ pageSize: 101 }), Code.InvalidArgument, "page_size 101");
+  }),
+  define("rules/bad-input/register-interaction", async (context) => {
+    await rejects(context.platform.registerInteraction({ orgId: context.config.orgs[0], interactionId: "i", agentUserId: "a" }), Code.InvalidArgument, "channel UNSPECIFIED");
+  }),
+
+  define("keys/format/digits-grouped", async (context) => {
+    const { key, session } = await voiceSession(context);
+    check(/^\d+$/.test(key), "a key of digits", key);
+    equal(session?.securityKey?.display.replace(/ /g, ""), key, "display without spaces");
+  }),
+  define("keys/input/spaces-and-dashes-ignored", async (context) => {
+    const { agent, key } = await voiceSession(context);
+    const typed = ` ${key.slice(0, 3)}-${key.slice(3)} `;
+    const { session } = await context.clients().sharer.redeemSecurityKey({ orgId: agent.org, securityKey: typed });
+    equal(SessionState[session?.state ?? 0], "SELECTING_SCREEN", "state after redeeming");
+  }),
+  define("keys/input/malformed", async (context) => {
+    await rejects(context.clients().sharer.redeemSecurityKey({ orgId: context.config.orgs[0], securityKey: "12a" }), Code.InvalidArgument, "a malformed key");
+  }),
+  define("keys/single-use", async (context) => {
+    const { agent, key } = await redeemedSession(context);
+    await rejects(context.clients().sharer.redeemSecurityKey({ orgId: agent.org, securityKey: key }), Code.NotFound, "a used key");
+  }),
+  define("keys/regeneration-kills-old-key", async (context) => {
+    const { agent, sessionId, key } = await voiceSession(context);
+    const { session } = await agent.clients.viewer.regenerateSecurityKey({ sessionId });
+    if (session?.securityKey?.key === key) throw new Skip("the new key happened to equal the old one");
+    await rejects(context.clients().sharer.redeemSecurityKey({ orgId: agent.org, securityKey: key }), Code.NotFound, "the replaced key");
+  }),
+  define("keys/expiry", async (context) => {
+    if (context.info.securityKeyTtlSeconds > 20) throw new Skip("key TTL over 20 s");
+    const { agent, sessionId, key } = await voiceSession(context);
+    const session = await context.until(agent, sessionId, SessionState.ENDED, (context.info.securityKeyTtlSeconds + 5) * 1000);
+    equal(EndReason[session.endReason], "KEY_EXPIRED", "end_reason");
+    await rejects(context.clients().sharer.redeemSecurityKey({ orgId: agent.org, securityKey: key }), Code.NotFound, "an expired key");
+  }),
+  define("keys/lockout-after-wrong-attempts", async (context) => {
+    const attempts = context.info.securityKeyMaxAttempts;
+    if (attempts > 20 || attempts >= context.info.redeemAttemptsPerClient) throw new Skip("attempt limits too high to exhaust quickly");
+    const org = `${context.config.orgs[0]}-lockout-${Date.now()}`;
+    const agent = await context.agent(Channel.VOICE, org);
+    const { key, sessionId } = await voiceSession(context, agent);
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      await rejects(context.clients().sharer.redeemSecurityKey({ orgId: org, securityKey: wrongKey(key) }), Code.NotFound, "a wrong key");
+    }
+    await rejects(context.clients().sharer.redeemSecurityKey({ orgId: org, securityKey: key }), Code.NotFound, "the right key after the lockout");
+    const { session } = await agent.clients.viewer.getSession({ sessionId });
+    equal(session?.securityKey?.attemptsRemaining ?? 0, 0, "attempts_remaining");
+  }),
+  define("keys/rate-limit", async (context) => {
+    const limit = context.info.redeemAttemptsPerOrg;
+    if (limit > 200) throw new Skip("org rate limit over 200");
+    const org = `${context.config.orgs[1]}-rate-${Date.now()}`;
+    let error: ConnectError | undefined;
+    for (let attempt = 0; attempt <= limit + 1 && !error; attempt++) {
+      await context.clients().sharer.redeemSecurityKey({ orgId: org, securityKey: "0".repeat(context.info.securityKeyLength) }).catch((reason: unknown) => {
+        const connectError = ConnectError.from(reason);
+        if (connectError.code === Code.ResourceExhausted) error = connectError;
+      });
+    }
+    check(!!error, `RESOURCE_EXHAUSTED within ${limit + 2} wrong attempts`, "none");
+    check((error?.findDetails(RetryDelaySchema)[0]?.retryAfterMs ?? 0n) > 0n, "a RetryDelay detail", "none");
+  }),
+
+  define("stream/sequence-and-final-event", async (context) => {
+    const { agent, sessionId } = await voiceSession(context);
+    await agent.clients.viewer.regenerateSecurityKey({ sessionId });
+    await agent.clients.viewer.cancelScreenShare({ sessionId });
+    const sequences: bigint[] = [];
+    let last: SessionState | undefined;
+    for await (const { event } of agent.clients.watch.watchSession({ sessionId }, { signal: AbortSignal.timeout(5_000) })) {
+      sequences.push(event?.sequence ?? 0n);
+      last = event?.session?.state;
+    }
+    equal(sequences.map(String).join(","), sequences.map((_, index) => String(index + 1)).join(","), "sequences");
+    equal(SessionState[last ?? 0], "ENDED", "state of the final event");
+  }),
+  define("stream/resume-without-gap-or-duplicate", async (context) => {
+    const { agent, sessionId } = await voiceSession(context);
+    await agent.clients.viewer.regenerateSecurityKey({ sessionId });
+    const tail: bigint[] = [];
+    const watching = (async () => {
+      for await (const { event } of agent.clients.watch.watchSession({ sessionId, afterSequence: 1n }, { signal: AbortSignal.timeout(5_000) })) {
+        tail.push(event?.sequence ?? 0n);
+      }
+    })();
+    await sleep(200);
+    await agent.clients.viewer.regenerateSecurityKey({ sessionId });
+    await agent.clients.viewer.cancelScreenShare({ sessionId });
+    await watching;
+    equal(tail.map(String).join(","), "2,3,4", "sequences after 1");
+  }),
+
+  define("media/viewer-receives-sharer-frames", async (context) => {
+    const { agent, sessionId, sharer } = await redeemedSession(context);
+    const sharerPeer = await context.join((await sharer.sharer.getSharerMediaJoinInfo({ sessionId })).media);
+    const viewerPeer = await context.join((await agent.clients.viewer.getViewerMediaJoinInfo({ sessionId })).media);
+    const frames = viewerPeer.frames(10);
+    await sharerPeer.publish(TrackSource.SOURCE_SCREENSHARE, 320, 180);
+    const size = await Promise.race([frames, sleep(15_000).then(() => undefined)]);
+    equal(JSON.stringify(size), JSON.stringify({ width: 320, height: 180 }), "decoded frame size at the viewer");
+    await context.until(agent, sessionId, SessionState.SHARING, 3_000);
+  }),
+  define("media/sharer-publishes-screen-only", async (context) => {
+    const { sessionId, sharer } = await redeemedSession(context);
+    const peer = await context.join((await sharer.sharer.getSharerMediaJoinInfo({ sessionId })).media);
+    for (const source of [TrackSource.SOURCE_CAMERA, TrackSource.SOURCE_MICROPHONE]) {
+      const refused = await peer.publish(source).then(() => false, () => true);
+      check(refused, `publishing ${TrackSource[source]} to be refused`, "accepted");
+    }
+  }),
+  define("media/sharer-cannot-subscribe", async (context) => {
+    const { agent, sessionId, sharer } = await redeemedSession(context);
+    const sharerPeer = await context.join((await sharer.sharer.getSharerMediaJoinInfo({ sessionId })).media);
+    const viewerMedia = (await agent.clients.viewer.getViewerMediaJoinInfo({ sessionId })).media;
+    const token = viewerMedia?.transport.case === "livekit" ? viewerMedia.transport.value.participantToken : "";
+    const sharerToken = (await sharer.sharer.getSharerMediaJoinInfo({ sessionId })).media;
+    const grant = JSON.parse(Buffer.from((sharerToken?.transport.value as { participantToken: string }).participantToken.split(".")[1] ?? "", "base64url").toString()).video;
+    check(grant?.canSubscribe === false, "the sharer's token to deny subscribing", grant);
+    check(!!token && sharerPeer.room.isConnected, "both parties joined", "not joined");
+  }),
+  define("media/viewer-cannot-publish", async (context) => {
+    const { agent, sessionId } = await redeemedSession(context);
+    const peer = await context.join((await agent.clients.viewer.getViewerMediaJoinInfo({ sessionId })).media);
+    const refused = await peer.publish().then(() => false, () => true);
+    check(refused, "the viewer's publish to be refused", "accepted");
+  }),
+  define("media/out-of-room-after-end", async (context) => {
+    const { agent, sessionId, sharer } = await redeemedSession(context);
+    const sharerMedia = (await sharer.sharer.getSharerMediaJoinInfo({ sessionId })).media;
+    const peer = await context.join(sharerMedia);
+    await agent.clients.viewer.cancelScreenShare({ sessionId });
+    const deadline = Date.now() + 5_000;
+    while (peer.room.isConnected && Date.now() < deadline) await sleep(100);
+    check(!peer.room.isConnected, "the sharer to be out of the room after the end", "still connected");
+    const rejoined = await context.join(sharerMedia).then(() => true, () => false);
+    check(!rejoined, "the old token to no longer join", "joined");
+  }),
+];

@@ -1,0 +1,39 @@
+#!/usr/bin/env -S npx tsx
+// screenshare-conformance --url URL --config vendor.yaml [--run PATTERN]... [--skip PATTERN]... [--parallel N]
+//   [--report-json FILE] [--report-junit FILE] [--list]
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { loadVendorConfig } from "./config.js";
+import { junit, summary } from "./report.js";
+import { allCases, matches, runConformance } from "./runner.js";
+
+const { values } = parseArgs({
+  options: {
+    url: { type: "string" },
+    config: { type: "string" },
+    run: { type: "string", multiple: true, default: [] },
+    skip: { type: "string", multiple: true, default: [] },
+    parallel: { type: "string", default: "4" },
+    "report-json": { type: "string" },
+    "report-junit": { type: "string" },
+    list: { type: "boolean", default: false },
+  },
+});
+if (values.list) {
+  for (const item of allCases()) if (!values.run.length || values.run.some((pattern) => matches(item.name, pattern))) console.log(item.name);
+  process.exit(0);
+}
+if (!values.url || !values.config) {
+  console.error("usage: screenshare-conformance --url http://127.0.0.1:8080 --config vendor.yaml [--run PATTERN] [--skip PATTERN] [--parallel N] [--report-json F] [--report-junit F] [--list]");
+  process.exit(2);
+}
+try {
+  const report = await runConformance({ url: values.url, config: loadVendorConfig(values.config), run: values.run, skip: values.skip, parallel: Number(values.parallel) });
+  console.log(summary(report));
+  if (values["report-json"]) writeFileSync(values["report-json"], `${JSON.stringify(report, null, 2)}\n`);
+  if (values["report-junit"]) writeFileSync(values["report-junit"], junit(report));
+  process.exit(report.ok ? 0 : 1);
+} catch (error) {
+  console.error(`screenshare-conformance: ${(error as Error).message}`);
+  process.exit(2);
+}

@@ -1,0 +1,55 @@
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+
+/** How the suite obtains viewer tokens for its test users. */
+export type ViewerTokenSource =
+  /** Mint HS256 JWTs with the claims org, sub, permissions and exp, as the reference server verifies them. */
+  | { kind: "hs256"; secret: string }
+  /** Run a command with ORG, USER and PERMISSIONS (comma-separated) in its environment; it prints the token. */
+  | { kind: "command"; command: string };
+
+/** The vendor's configuration file (YAML or JSON). */
+export interface VendorConfig {
+  /** Bearer key for InteractionService. */
+  integrationApiKey: string;
+  viewerTokens: ViewerTokenSource;
+  /** Two orgs the suite may create interactions in; sessions of one must be invisible from the other. */
+  orgs: [string, string];
+  /**
+   * The LiveKit server the vendor's server uses. `apiKey`/`apiSecret` are optional: with them the suite can
+   * delete a room to provoke MEDIA_FAILED; without them those paths are skipped.
+   */
+  livekit?: { apiKey?: string; apiSecret?: string };
+  /** Case-name patterns known to fail; a listed case that passes fails the run, so the list never goes stale. */
+  knownFailing: string[];
+}
+
+/** Reads and checks a vendor config; every problem is named with the field to fix. */
+export function loadVendorConfig(path: string): VendorConfig {
+  const text = readFileSync(path, "utf8");
+  return checkVendorConfig(path.endsWith(".json") ? JSON.parse(text) : parse(text), path);
+}
+
+export function checkVendorConfig(raw: unknown, source = "config"): VendorConfig {
+  const problems: string[] = [];
+  const value = (raw ?? {}) as Record<string, unknown>;
+  if (typeof value.integrationApiKey !== "string" || !value.integrationApiKey) problems.push("integrationApiKey: a non-empty string is required");
+  const tokens = value.viewerTokens as Record<string, unknown> | undefined;
+  if (!tokens || (tokens.kind === "hs256" ? typeof tokens.secret !== "string" : tokens.kind === "command" ? typeof tokens.command !== "string" : true)) {
+    problems.push('viewerTokens: use { kind: hs256, secret: "…" } or { kind: command, command: "…" }');
+  }
+  const orgs = value.orgs ?? ["conformance-org-a", "conformance-org-b"];
+  if (!Array.isArray(orgs) || orgs.length !== 2 || orgs.some((org) => typeof org !== "string") || orgs[0] === orgs[1]) {
+    problems.push("orgs: two different org ids are required");
+  }
+  const knownFailing = value.knownFailing ?? [];
+  if (!Array.isArray(knownFailing) || knownFailing.some((pattern) => typeof pattern !== "string")) problems.push("knownFailing: a list of case-name patterns");
+  if (problems.length > 0) throw new Error(`${source} is not a valid vendor config:\n  ${problems.join("\n  ")}`);
+  return {
+    integrationApiKey: value.integrationApiKey as string,
+    viewerTokens: tokens as unknown as ViewerTokenSource,
+    orgs: orgs as [string, string],
+    ...(value.livekit ? { livekit: value.livekit as VendorConfig["livekit"] } : {}),
+    knownFailing: knownFailing as string[],
+  };
+}

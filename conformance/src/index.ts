@@ -1,0 +1,5 @@
+/** The screenshare.v1 conformance suite, for programmatic runs; the CLI is `screenshare-conformance`. */
+export { allCases, matches, runConformance, type RunOptions, type RunReport } from "./runner.js";
+export { checkVendorConfig, loadVendorConfig, type VendorConfig, type ViewerTokenSource } from "./config.js";
+export { junit, summary } from "./report.js";
+export type { Case, CaseResult } from "./case.js";

@@ -1,0 +1,266 @@
+import {
+  applyEvent,
+  coveredTransitions,
+  type LifecyclePath,
+  lifecyclePaths,
+  type LifecycleTimeouts,
+  pendingTimers,
+  PROTO_SESSION_STATE,
+  startSession,
+  toProtoEndReason,
+  variantInput,
+} from "@screenshare/machine";
+import { Channel, InteractionStatus, type ServerInfo, SessionState } from "@screenshare/protocol";
+import { RoomServiceClient } from "livekit-server-sdk";
+import type { Case } from "./case.js";
+import type { Agent, CaseContext, MediaPeer } from "./context.js";
+import { equal, Skip } from "./expect.js";
+
+/** Longest server timeout (seconds) the suite waits for; longer ones skip the paths that need them. */
+export const MAX_WAIT_SECONDS = 20;
+
+/** The fewest generated paths that still take every transition the full set takes (greedy set cover). */
+export function coveringPaths(paths: readonly LifecyclePath[] = lifecyclePaths()): LifecyclePath[] {
+  const uncovered = coveredTransitions(paths);
+  const chosen: LifecyclePath[] = [];
+  const transitionsOf = (path: LifecyclePath) => new Set([...path.initialTransitions, ...path.steps.flatMap((step) => step.transitions)]);
+  while (uncovered.size > 0) {
+    let best: LifecyclePath | undefined;
+    let bestGain = 0;
+    for (const path of paths) {
+      const gain = [...transitionsOf(path)].filter((id) => uncovered.has(id)).length;
+      if (gain > bestGain || (gain === bestGain && best && gain > 0 && path.steps.length < best.steps.length)) {
+        best = path;
+        bestGain = gain;
+      }
+    }
+    if (!best || bestGain === 0) break;
+    chosen.push(best);
+    for (const id of transitionsOf(best)) uncovered.delete(id);
+  }
+  return chosen;
+}
+
+/** The server timeout (seconds) a timer event of the machine waits for. */
+function timerSeconds(event: string, info: ServerInfo): number | undefined {
+  const delay = /^xstate\.after\.([^.]+)\./.exec(event)?.[1];
+  const seconds: Record<string, number> = {
+    securityKeyTtl: info.securityKeyTtlSeconds,
+    acceptanceTimeout: info.acceptanceTimeoutSeconds,
+    screenSelectionTimeout: info.screenSelectionTimeoutSeconds,
+    viewerReconnectGrace: info.viewerReconnectGraceSeconds,
+    sharerReconnectGrace: info.sharerReconnectGraceSeconds,
+    maxSessionDuration: info.maxSessionDurationSeconds,
+  };
+  return delay ? seconds[delay] : undefined;
+}
+
+/** Why a path cannot run against this server, if it cannot. */
+function skipReason(path: LifecyclePath, context: CaseContext): string | undefined {
+  const { info } = context;
+  const graceless = info.viewerReconnectGraceSeconds === 0 && info.sharerReconnectGraceSeconds === 0;
+  if ((path.variant.grace === "none") !== graceless) {
+    return `needs reconnect grace ${path.variant.grace === "none" ? "0" : "> 0"}; the server advertises viewer ${info.viewerReconnectGraceSeconds} s, sharer ${info.sharerReconnectGraceSeconds} s`;
+  }
+  for (const step of path.steps) {
+    const seconds = timerSeconds(step.event, info);
+    if (seconds !== undefined && seconds > MAX_WAIT_SECONDS) return `waits for a ${seconds} s timeout; run the server with timeouts of at most ${MAX_WAIT_SECONDS} s`;
+    if (step.event === "MEDIA_FAILED" && !(context.config.livekit?.apiKey && context.config.livekit.apiSecret)) {
+      return "needs livekit.apiKey and livekit.apiSecret in the vendor config to delete the room";
+    }
+  }
+  return undefined;
+}
+
+/** Steps take real time, so a waited timer must fall due this much before any other pending one. */
+const TIMER_MARGIN_MS = 1_500;
+
+/** The server's advertised timeouts, in the machine's terms. */
+export function timeoutsOf(info: ServerInfo): LifecycleTimeouts {
+  return {
+    securityKeyTtlMs: info.securityKeyTtlSeconds * 1000,
+    acceptanceTimeoutMs: info.acceptanceTimeoutSeconds * 1000,
+    screenSelectionTimeoutMs: info.screenSelectionTimeoutSeconds * 1000,
+    viewerReconnectGraceMs: info.viewerReconnectGraceSeconds * 1000,
+    sharerReconnectGraceMs: info.sharerReconnectGraceSeconds * 1000,
+    maxSessionDurationMs: info.maxSessionDurationSeconds * 1000,
+  };
+}
+
+/**
+ * Whether a path can be driven deterministically with these timeouts: at each timer step, the machine (replayed
+ * with the server's timeouts) must have that timer due clearly before every other pending one.
+ */
+export function feasible(path: LifecyclePath, timeouts: LifecycleTimeouts): boolean {
+  const input = variantInput(path.variant, timeouts);
+  let session = startSession(input).session;
+  for (const step of path.steps) {
+    if (step.event.startsWith("xstate.after.")) {
+      const timers = pendingTimers(session);
+      const waited = timers.find((timer) => timer.eventType === step.event);
+      const others = timers.filter((timer) => timer !== waited).map((timer) => timer.fireAt);
+      if (!waited || others.some((fireAt) => fireAt < waited.fireAt + TIMER_MARGIN_MS)) return false;
+    }
+    const outcome = applyEvent(session, { type: step.event, at: 0 });
+    if (outcome.kind !== "applied") return false;
+    session = outcome.step.session;
+  }
+  return true;
+}
+
+/**
+ * One case per covering path, chosen among the paths this server's timeouts let run deterministically (the
+ * defaults when listing without a server): each step is done the way a real party, the platform or the media
+ * plane does it.
+ */
+export function lifecycleCases(info?: ServerInfo): Case[] {
+  const all = lifecyclePaths();
+  const paths = info ? all.filter((path) => feasible(path, timeoutsOf(info))) : all;
+  return coveringPaths(paths).map((path) => ({
+    name: `lifecycle/${path.name}`,
+    transitions: [...path.initialTransitions, ...path.steps.flatMap((step) => step.transitions)],
+    async run(context) {
+      const reason = skipReason(path, context);
+      if (reason) throw new Skip(reason);
+      await drive(context, path);
+    },
+  }));
+}
+
+async function drive(context: CaseContext, path: LifecyclePath): Promise<void> {
+  const channel = path.variant.channel === "voice" ? Channel.VOICE : Channel.CHAT;
+  const agent = await context.agent(channel);
+  const customer =
+    channel === Channel.CHAT
+      ? context.clients((await context.platform.issueCustomerCredential({ orgId: agent.org, interactionId: agent.interactionId })).customerCredential)
+      : undefined;
+  const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
+  const sessionId = session?.sessionId ?? "";
+  await context.until(agent, sessionId, PROTO_SESSION_STATE[path.initialState]);
+  const party = new Parties(context, agent, sessionId, customer);
+  for (const [index, step] of path.steps.entries()) {
+    await party.do(step.event);
+    const seconds = timerSeconds(step.event, context.info);
+    const observed = await context
+      .until(agent, sessionId, PROTO_SESSION_STATE[step.expectedState], ((seconds ?? 0) + 6) * 1000)
+      .catch((error: Error) => {
+        throw new Error(`step ${index + 1} (${step.event}): ${error.message}`);
+      });
+    if (step.expectedEndReason) equal(observed.endReason, toProtoEndReason(step.expectedEndReason as never), `step ${index + 1} end_reason`);
+  }
+}
+
+/** The sharer, the viewer and the platform of one session, acting out machine events. */
+class Parties {
+  private sharerCredential = "";
+  private sharerPeer: MediaPeer | undefined;
+  private viewerPeer: MediaPeer | undefined;
+
+  constructor(
+    private readonly context: CaseContext,
+    private readonly agent: Agent,
+    private readonly sessionId: string,
+    private readonly customer: ReturnType<CaseContext["clients"]> | undefined,
+  ) {}
+
+  private get sharer() {
+    return this.context.clients(this.sharerCredential).sharer;
+  }
+
+  private async joinSharer(): Promise<MediaPeer> {
+    const { media } = await this.sharer.getSharerMediaJoinInfo({ sessionId: this.sessionId });
+    this.sharerPeer = await this.context.join(media);
+    return this.sharerPeer;
+  }
+
+  private async joinViewer(): Promise<MediaPeer> {
+    const { media } = await this.agent.clients.viewer.getViewerMediaJoinInfo({ sessionId: this.sessionId });
+    this.viewerPeer = await this.context.join(media);
+    return this.viewerPeer;
+  }
+
+  /** Lets the server hear of a join (webhooks are asynchronous) before the peer leaves again. */
+  private settle = () => new Promise((resolve) => setTimeout(resolve, 400));
+
+  async do(event: string): Promise<void> {
+    const viewer = this.agent.clients.viewer;
+    const id = { sessionId: this.sessionId };
+    switch (event) {
+      case "KEY_REDEEMED": {
+        const { session } = await viewer.getSession(id);
+        const redeemed = await this.context.clients().sharer.redeemSecurityKey({ orgId: this.agent.org, securityKey: session?.securityKey?.display ?? "" });
+        this.sharerCredential = redeemed.sharerCredential;
+        return;
+      }
+      case "KEY_REGENERATED":
+        await viewer.regenerateSecurityKey(id);
+        return;
+      case "INVITATION_ACCEPTED":
+        this.sharerCredential = (await this.customer?.sharer.acceptInvitation(id))?.sharerCredential ?? "";
+        return;
+      case "INVITATION_DECLINED":
+        await this.customer?.sharer.declineInvitation(id);
+        return;
+      case "SCREEN_TRACK_PUBLISHED":
+        await (this.sharerPeer?.room.isConnected ? this.sharerPeer : await this.joinSharer()).publish();
+        return;
+      case "SCREEN_TRACK_UNPUBLISHED":
+        await this.sharerPeer?.unpublish();
+        return;
+      case "SHARER_JOINED":
+        await this.joinSharer();
+        return;
+      case "SHARER_DISCONNECTED":
+        if (!this.sharerPeer?.room.isConnected) {
+          await this.joinSharer();
+          await this.settle();
+        }
+        await this.sharerPeer?.leave();
+        return;
+      case "SHARER_STOPPED":
+        await this.sharer.stopSharing(id);
+        return;
+      case "SHARER_RESUMED":
+        await this.sharer.resumeSharing(id);
+        return;
+      case "VIEWER_JOINED":
+        await this.joinViewer();
+        return;
+      case "VIEWER_DISCONNECTED":
+        if (!this.viewerPeer?.room.isConnected) {
+          await this.joinViewer();
+          await this.settle();
+        }
+        await this.viewerPeer?.leave();
+        return;
+      case "VIEWER_RESUMED":
+        await viewer.resumeSession(id);
+        return;
+      case "VIEWER_CANCELLED":
+        await viewer.cancelScreenShare(id);
+        return;
+      case "VIEWER_LEFT":
+        await viewer.leaveSession(id);
+        return;
+      case "INTERACTION_DISCONNECTED":
+        await this.context.platform.setInteractionStatus({ orgId: this.agent.org, interactionId: this.agent.interactionId, status: InteractionStatus.DISCONNECTED });
+        return;
+      case "ADMINISTRATOR_TERMINATED":
+        await this.context.platform.terminateSession({ orgId: this.agent.org, sessionId: this.sessionId });
+        return;
+      case "MEDIA_FAILED": {
+        const { media } = await viewer.getViewerMediaJoinInfo(id);
+        const info = media?.transport.case === "livekit" ? media.transport.value : undefined;
+        const livekit = this.context.config.livekit;
+        const rooms = new RoomServiceClient((info?.serverUrl ?? "").replace(/^ws/, "http"), livekit?.apiKey, livekit?.apiSecret);
+        await rooms.deleteRoom(info?.roomName ?? "");
+        return;
+      }
+      default:
+        if (event.startsWith("xstate.after.")) return; // a timer: the step's wait covers it
+        throw new Error(`the suite does not know how to cause ${event}`);
+    }
+  }
+}
+
+export { SessionState };
