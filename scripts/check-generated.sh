@@ -5,9 +5,11 @@ cd "$(dirname "$0")/.."
 npx buf lint proto
 npx buf format proto --diff --exit-code
 npx buf generate
-if [ -n "$(git status --porcelain -- packages/protocol/src/gen)" ]; then
-  git --no-pager diff -- packages/protocol/src/gen
-  git status --porcelain -- packages/protocol/src/gen
+(cd bench && npx buf generate)
+generated=(packages/protocol/src/gen bench/src/gen)
+if [ -n "$(git status --porcelain -- "${generated[@]}")" ]; then
+  git --no-pager diff -- "${generated[@]}"
+  git status --porcelain -- "${generated[@]}"
   echo "generated code drifted from proto/: run 'pnpm generate' and commit" >&2
   exit 1
 fi

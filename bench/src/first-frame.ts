@@ -1,0 +1,102 @@
+import {
+  LocalVideoTrack,
+  Room,
+  RoomEvent,
+  TrackKind,
+  TrackPublishOptions,
+  TrackSource,
+  VideoBufferType,
+  VideoFrame,
+  VideoSource,
+  VideoStream,
+} from "@livekit/rtc-node";
+import { Channel, type MediaJoinInfo } from "@screenshare/protocol";
+import { mintViewerToken, VIEW_PERMISSION } from "@screenshare/server";
+import type { ReferenceStack } from "@screenshare/server/stack";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { InteractionService, SharerService, ViewerService } from "@screenshare/protocol";
+import { AccessToken, RoomServiceClient } from "livekit-server-sdk";
+
+const WIDTH = 640;
+const HEIGHT = 360;
+
+/** Milliseconds from the sharer's publish of its screen track to the viewer's first decoded frame. */
+async function publishToFirstFrame(url: string, sharerToken: string, viewerToken: string): Promise<number> {
+  const viewer = new Room();
+  const sharer = new Room();
+  let started = 0;
+  const firstFrame = new Promise<number>((resolve) => {
+    viewer.on(RoomEvent.TrackSubscribed, async (track) => {
+      if (track.kind !== TrackKind.KIND_VIDEO) return;
+      for await (const _ of new VideoStream(track)) {
+        resolve(performance.now() - started);
+        break;
+      }
+    });
+  });
+  await viewer.connect(url, viewerToken, { autoSubscribe: true, dynacast: false });
+  await sharer.connect(url, sharerToken, { autoSubscribe: false, dynacast: false });
+  const source = new VideoSource(WIDTH, HEIGHT);
+  const options = new TrackPublishOptions();
+  options.source = TrackSource.SOURCE_SCREENSHARE;
+  const pixels = new Uint8Array(WIDTH * HEIGHT * 4);
+  let tick = 0;
+  const pump = setInterval(() => {
+    pixels.fill(tick++ % 256);
+    source.captureFrame(new VideoFrame(pixels, WIDTH, HEIGHT, VideoBufferType.RGBA));
+  }, 33);
+  started = performance.now();
+  await sharer.localParticipant?.publishTrack(LocalVideoTrack.createVideoTrack("screen", source), options);
+  const timeout = new Promise<number>((_, reject) => setTimeout(() => reject(new Error("no frame within 20 s")), 20_000));
+  try {
+    return await Promise.race([firstFrame, timeout]);
+  } finally {
+    clearInterval(pump);
+    await sharer.disconnect();
+    await viewer.disconnect();
+  }
+}
+
+const tokenOf = (media: MediaJoinInfo | undefined) => (media?.transport.case === "livekit" ? media.transport.value.participantToken : "");
+
+/** One run through our server: a voice session set up over RPCs, then the peers join with our join infos. */
+export async function ourFirstFrame(stack: ReferenceStack, run: number): Promise<number> {
+  const url = stack.server.url;
+  const transport = (token: string) =>
+    createConnectTransport({ baseUrl: url, httpVersion: "1.1", interceptors: [(next) => (request) => (token && request.header.set("authorization", `Bearer ${token}`), next(request))] });
+  const orgId = "bench-frames";
+  const agent = `frames-agent-${run}`;
+  const interactionId = `frames-${process.pid}-${run}`;
+  await createClient(InteractionService, transport(stack.integrationApiKey)).registerInteraction({ orgId, interactionId, channel: Channel.VOICE, agentUserId: agent });
+  const viewer = createClient(ViewerService, transport(await mintViewerToken({ secret: stack.viewerTokenSecret, org: orgId, sub: agent, permissions: [VIEW_PERMISSION] })));
+  const { session } = await viewer.startScreenShare({ interactionId });
+  const sessionId = session?.sessionId ?? "";
+  const redeemed = await createClient(SharerService, transport("")).redeemSecurityKey({ orgId, securityKey: session?.securityKey?.key ?? "" });
+  const sharer = createClient(SharerService, transport(redeemed.sharerCredential));
+  const sharerToken = tokenOf((await sharer.getSharerMediaJoinInfo({ sessionId })).media);
+  const viewerToken = tokenOf((await viewer.getViewerMediaJoinInfo({ sessionId })).media);
+  try {
+    return await publishToFirstFrame(stack.livekit.url, sharerToken, viewerToken);
+  } finally {
+    await viewer.leaveSession({ sessionId }).catch(() => viewer.cancelScreenShare({ sessionId }));
+  }
+}
+
+/** The anchor: the same two peers in a room made directly with livekit-server-sdk. */
+export async function anchorFirstFrame(stack: ReferenceStack, run: number): Promise<number> {
+  const { apiKey, apiSecret, httpUrl, url } = stack.livekit;
+  const room = `anchor-${process.pid}-${run}`;
+  const rooms = new RoomServiceClient(httpUrl, apiKey, apiSecret);
+  await rooms.createRoom({ name: room });
+  const token = (identity: string, publish: boolean) => {
+    const accessToken = new AccessToken(apiKey, apiSecret, { identity });
+    accessToken.addGrant({ room, roomJoin: true, canPublish: publish, canSubscribe: !publish });
+    return accessToken.toJwt();
+  };
+  try {
+    return await publishToFirstFrame(url, await token("sharer", true), await token("viewer", false));
+  } finally {
+    await rooms.deleteRoom(room);
+  }
+}

@@ -1,0 +1,138 @@
+import { createHash } from "node:crypto";
+import { createServer } from "node:http";
+import { type Client, createClient } from "@connectrpc/connect";
+import { connectNodeAdapter, createConnectTransport } from "@connectrpc/connect-node";
+import { Channel, InteractionService, InteractionStatus, SharerService, ViewerService } from "@screenshare/protocol";
+import { mintViewerToken, VIEW_PERMISSION } from "@screenshare/server";
+import type { ReferenceStack } from "@screenshare/server/stack";
+import { AccessToken, TrackSource, WebhookEvent } from "livekit-server-sdk";
+import { EchoService } from "./gen/bench/v1/echo_pb.js";
+import { quantile, round } from "./stats.js";
+
+/** Runs `worker` on `concurrency` loops for `seconds`; returns completed iterations. */
+async function closedLoop(concurrency: number, seconds: number, worker: (loop: number, iteration: number) => Promise<void>): Promise<number> {
+  const deadline = performance.now() + seconds * 1000;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, loop) => {
+      for (let iteration = 0; performance.now() < deadline; iteration++) {
+        await worker(loop, iteration);
+        done++;
+      }
+    }),
+  );
+  return done;
+}
+
+const withToken = (baseUrl: string, token: string) =>
+  createConnectTransport({
+    baseUrl,
+    httpVersion: "1.1",
+    interceptors: token ? [(next) => (request) => (request.header.set("authorization", `Bearer ${token}`), next(request))] : [],
+  });
+
+/** Echo RPCs per second on a bare connect-node server: the anchor. */
+export async function echoRpcsPerSecond(concurrency: number, seconds: number): Promise<number> {
+  const server = createServer(connectNodeAdapter({ routes: (router) => router.service(EchoService, { echo: (request) => ({ text: request.text }) }) }));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  const client = createClient(EchoService, withToken(`http://127.0.0.1:${port}`, ""));
+  await closedLoop(concurrency, 0.5, () => client.echo({ text: "warm-up" }).then(() => {}));
+  const started = performance.now();
+  const calls = await closedLoop(concurrency, seconds, () => client.echo({ text: "hello" }).then(() => {}));
+  const rate = calls / ((performance.now() - started) / 1000);
+  server.closeAllConnections();
+  server.close();
+  return rate;
+}
+
+/** A LiveKit webhook for a screen track published by the session's sharer, signed as LiveKit signs them. */
+async function signedTrackPublished(stack: ReferenceStack, sessionId: string): Promise<{ body: string; authorization: string }> {
+  const event = new WebhookEvent({
+    event: "track_published",
+    room: { name: `ss-${sessionId}` },
+    participant: { identity: `sharer-${sessionId}`, sid: `PA_${sessionId.slice(0, 8)}` },
+    track: { sid: `TR_${sessionId.slice(0, 8)}`, source: TrackSource.SCREEN_SHARE },
+    id: `EV_${sessionId}`,
+    createdAt: BigInt(Math.floor(Date.now() / 1000)),
+  });
+  // The SDK's WebhookEvent subclass shadows the `event` field, so toJsonString drops it; LiveKit sends it.
+  const body = JSON.stringify({ event: "track_published", ...JSON.parse(event.toJsonString()) });
+  const token = new AccessToken(stack.livekit.apiKey, stack.livekit.apiSecret);
+  token.sha256 = createHash("sha256").update(body).digest("base64");
+  return { body, authorization: await token.toJwt() };
+}
+
+export interface LifecycleFigures {
+  lifecyclesPerSecond: number;
+  rpcsPerSecond: number;
+  startLatencyMs: { p50: number; p99: number };
+  redeemLatencyMs: { p50: number; p99: number };
+  lifecycles: number;
+}
+
+/**
+ * Full voice lifecycles per second against the reference stack: RegisterInteraction, StartScreenShare,
+ * RedeemSecurityKey, both join infos, a signed track_published webhook, LeaveSession, SetInteractionStatus.
+ * Eight RPCs and one webhook each; each loop is one agent, so starts never collide.
+ */
+export async function lifecycleThroughput(stack: ReferenceStack, concurrency: number, seconds: number): Promise<LifecycleFigures> {
+  const url = stack.server.url;
+  const platform = createClient(InteractionService, withToken(url, stack.integrationApiKey));
+  const anonymous = createClient(SharerService, withToken(url, ""));
+  const run = `${process.pid}-${Date.now()}`;
+  const viewers: Array<Client<typeof ViewerService>> = [];
+  for (let loop = 0; loop < concurrency; loop++) {
+    const token = await mintViewerToken({ secret: stack.viewerTokenSecret, org: `bench-${loop}`, sub: `agent-${loop}`, permissions: [VIEW_PERMISSION] });
+    viewers.push(createClient(ViewerService, withToken(url, token)));
+  }
+  const startLatency: number[] = [];
+  const redeemLatency: number[] = [];
+  let lifecyclesStarted = 0;
+  const lifecycle = async (loop: number) => {
+    const orgId = `bench-${loop}`;
+    const interactionId = `i-${run}-${lifecyclesStarted++}`;
+    const viewer = viewers[loop] as Client<typeof ViewerService>;
+    await platform.registerInteraction({ orgId, interactionId, channel: Channel.VOICE, agentUserId: `agent-${loop}` });
+    let t = performance.now();
+    const { session } = await viewer.startScreenShare({ interactionId });
+    startLatency.push(performance.now() - t);
+    const sessionId = session?.sessionId ?? "";
+    t = performance.now();
+    const redeemed = await anonymous.redeemSecurityKey({ orgId, securityKey: session?.securityKey?.key ?? "" });
+    redeemLatency.push(performance.now() - t);
+    const sharer = createClient(SharerService, withToken(url, redeemed.sharerCredential));
+    await Promise.all([viewer.getViewerMediaJoinInfo({ sessionId }), sharer.getSharerMediaJoinInfo({ sessionId })]);
+    const webhook = await signedTrackPublished(stack, sessionId);
+    const response = await fetch(`${url}/livekit/webhook`, { method: "POST", headers: { authorization: webhook.authorization, "content-type": "application/webhook+json" }, body: webhook.body });
+    if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
+    await waitForSharing(viewer, sessionId);
+    await viewer.leaveSession({ sessionId });
+    await platform.setInteractionStatus({ orgId, interactionId, status: InteractionStatus.DISCONNECTED });
+  };
+  await closedLoop(concurrency, 1, lifecycle);
+  startLatency.length = 0;
+  redeemLatency.length = 0;
+  const started = performance.now();
+  const lifecycles = await closedLoop(concurrency, seconds, lifecycle);
+  const elapsed = (performance.now() - started) / 1000;
+  const latency = (values: number[]) => ({ p50: round(quantile(values, 0.5)), p99: round(quantile(values, 0.99)) });
+  return {
+    lifecycles,
+    lifecyclesPerSecond: round(lifecycles / elapsed),
+    rpcsPerSecond: round((lifecycles * 8) / elapsed),
+    startLatencyMs: latency(startLatency),
+    redeemLatencyMs: latency(redeemLatency),
+  };
+}
+
+/** The webhook is answered before the server applies it; LeaveSession needs SHARING. */
+async function waitForSharing(viewer: Client<typeof ViewerService>, sessionId: string): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const { session } = await viewer.getSession({ sessionId });
+    if (session?.state === 4) return;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  throw new Error(`session ${sessionId} never reached SHARING`);
+}
