@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { create } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
@@ -40,7 +40,9 @@ import type { Metrics } from "./metrics.js";
 export interface SessionRecord {
   id: string;
   machine: PersistedSession;
-  events: SessionEvent[];
+  /** Every event, encoded: history is read rarely and kept for every session, so it is stored compactly. */
+  history: Uint8Array[];
+  lastSequence: bigint;
   /** The security key while one is live (voice, awaiting redemption). */
   securityKey?: { key: string; expiresAt: number; attemptsRemaining: number };
   sharerCredential?: string;
@@ -101,7 +103,7 @@ export class SessionEngine {
         timeouts: this.options.timeouts,
         at: Date.now(),
       });
-      const record: SessionRecord = { id, machine: step.session, events: [], participants: {} };
+      const record: SessionRecord = { id, machine: step.session, history: [], lastSequence: 0n, participants: {} };
       this.sessions.set(id, record);
       push(this.sessionsByViewer, `${orgId}/${viewerUserId}`, id);
       push(this.sessionsByInteraction, `${orgId}/${interaction.interactionId}`, id);
@@ -147,17 +149,18 @@ export class SessionEngine {
     for (const effect of step.effects) await this.carryOut(record, effect);
     for (const timer of step.schedule) this.arm(record.id, timer.id, timer.eventType, timer.fireAt);
     if (!step.changed) return;
-    const last = record.events.at(-1)?.sequence ?? 0n;
+    const last = record.lastSequence;
     const skip = this.options.faults.has("skip-event-sequence") && last > 0n ? 2n : 1n;
+    record.lastSequence = last + skip;
     const event = create(SessionEventSchema, {
-      sequence: last + skip,
+      sequence: record.lastSequence,
       occurredAt: timestampFromMs(Date.now()),
       actor,
       trigger: timerName(trigger) ?? trigger,
       previousState: previous,
     });
-    record.events.push(event);
     event.session = this.toProto(record, { withKey: false });
+    record.history.push(toBinary(SessionEventSchema, event));
     this.metrics.transitions.inc({ trigger: event.trigger, to: SessionState[event.session.state] });
     for (const listener of this.listeners.get(record.id) ?? []) listener(event);
   }
@@ -285,7 +288,7 @@ export class SessionEngine {
       createdAt: timestampFromMs(context.createdAt),
       updatedAt: timestampFromMs(context.updatedAt),
       maxDurationDeadline: timestampFromMs(context.deadlines.maxDuration),
-      lastSequence: record.events.at(-1)?.sequence ?? 0n,
+      lastSequence: record.lastSequence,
     });
     if (context.endedAt !== undefined) session.endedAt = timestampFromMs(context.endedAt);
     if (deadline !== undefined) session.stateDeadline = timestampFromMs(deadline);
@@ -309,6 +312,11 @@ export class SessionEngine {
       interactionId: record.machine.context.interactionId,
       expiresAt: timestampFromMs(record.machine.context.deadlines.lifecycle ?? Date.now()),
     });
+  }
+
+  /** The session's events, oldest first. */
+  historyOf(record: SessionRecord): SessionEvent[] {
+    return record.history.map((bytes) => fromBinary(SessionEventSchema, bytes));
   }
 
   /** Calls `listener` with each new event of a session until the returned function is called. */

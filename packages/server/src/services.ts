@@ -158,7 +158,7 @@ export function registerServices(
     async getSessionHistory(request, context) {
       validate(request, SESSION);
       const viewer = await viewerOf(context);
-      return { events: viewerSession(viewer, request.sessionId).events };
+      return { events: engine.historyOf(viewerSession(viewer, request.sessionId)) };
     },
     async resumeSession(request, context) {
       validate(request, SESSION);
@@ -361,7 +361,7 @@ export function registerServices(
             : undefined
           : viewerSession(await verifyViewer(token, viewerSecret), request.sessionId);
       if (!record) throw new ConnectError(`session ${request.sessionId} not found`, Code.NotFound);
-      const last = record.events.at(-1)?.sequence ?? 0n;
+      const last = record.lastSequence;
       if (request.afterSequence > last) {
         throw new ConnectError(`after_sequence ${request.afterSequence} is beyond the session's last sequence ${last}`, Code.InvalidArgument);
       }
@@ -374,7 +374,7 @@ export function registerServices(
       });
       try {
         let sent = request.afterSequence;
-        const pending = [...record.events.filter((event) => event.sequence > sent)];
+        const pending = engine.historyOf(record).filter((event) => event.sequence > sent);
         while (!context.signal.aborted) {
           const event = pending.shift() ?? queue.shift();
           if (!event) {
