@@ -6,6 +6,7 @@ import { create } from "@bufbuild/protobuf";
 import { resolveOptions } from "@screenshare/server/config";
 import { SessionEngine } from "@screenshare/server/engine";
 import { createMetrics } from "@screenshare/server/metrics";
+import { MemoryStore } from "@screenshare/server/store";
 
 const counts = process.argv.slice(2).map(Number);
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -15,7 +16,7 @@ const noMedia = { url: "ws://127.0.0.1:1", createRoom: async () => {}, deleteRoo
 const results = [];
 for (const count of counts) {
   const options = resolveOptions({ port: 0, livekit: { url: "", apiKey: "", apiSecret: "" }, viewerTokenSecret: "x".repeat(16), integrationApiKey: "y".repeat(16), quiet: true });
-  const engine = new SessionEngine(options, noMedia, createMetrics());
+  const engine = new SessionEngine(new MemoryStore(), options, noMedia, createMetrics());
   gc();
   const before = process.memoryUsage().heapUsed;
   for (let index = 0; index < count; index++) {
@@ -25,9 +26,10 @@ for (const count of counts) {
   gc();
   const bytesPerSession = (process.memoryUsage().heapUsed - before) / count;
   const started = performance.now();
-  const listed = engine.sessionsOfViewer("org", `agent-${Math.floor(count / 2)}`).map((record) => engine.toProto(record, { withKey: true }));
+  const ids = await engine.sessionsOfViewer("org", `agent-${Math.floor(count / 2)}`);
+  const listed = (await Promise.all(ids.map((id) => engine.getSession(id)))).flatMap((record) => (record ? [engine.toProto(record, { withKey: true })] : []));
   const listMs = performance.now() - started;
-  engine.close();
+  await engine.close();
   results.push({ sessions: count, bytesPerSession: Math.round(bytesPerSession), listOneViewerMs: Number(listMs.toFixed(3)), listed: listed.length });
 }
 console.log(JSON.stringify(results));

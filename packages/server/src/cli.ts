@@ -11,6 +11,7 @@ const { values } = parseArgs({
     "livekit-url": { type: "string", default: process.env.LIVEKIT_URL ?? "ws://127.0.0.1:7880" },
     "livekit-api-key": { type: "string", default: process.env.LIVEKIT_API_KEY ?? "devkey" },
     "livekit-api-secret": { type: "string", default: process.env.LIVEKIT_API_SECRET ?? "devsecret-devsecret-devsecret-devsecret" },
+    "redis-url": { type: "string", default: process.env.REDIS_URL },
     "viewer-token-secret": { type: "string", default: process.env.VIEWER_TOKEN_SECRET ?? "reference-viewer-token-secret" },
     "integration-api-key": { type: "string", default: process.env.INTEGRATION_API_KEY ?? "reference-integration-api-key" },
     "key-ttl": { type: "string", default: process.env.KEY_TTL_SECONDS },
@@ -26,7 +27,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(`usage: screenshare-server [--port 8080] [--livekit-url ws://…] [--livekit-api-key K] [--livekit-api-secret S]
-  [--viewer-token-secret S] [--integration-api-key K] [--key-ttl s] [--acceptance-timeout s] [--selection-timeout s]
+  [--redis-url redis://127.0.0.1:6379] [--viewer-token-secret S] [--integration-api-key K] [--key-ttl s] [--acceptance-timeout s] [--selection-timeout s]
   [--viewer-grace s] [--sharer-grace s] [--max-duration s] [--cors-origin URL]... [--fault NAME]...
 faults (conformance testing only): ${FAULTS.join(", ")}`);
   process.exit(0);
@@ -52,6 +53,7 @@ try {
     timeouts,
     corsOrigins: values["cors-origin"],
     faults: values.fault as Fault[],
+    ...(values["redis-url"] && { store: { kind: "redis" as const, url: values["redis-url"] } }),
   });
   const stop = () => void server.stop().then(() => process.exit(0));
   process.on("SIGINT", stop);

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { DEFAULT_TIMEOUTS, type LifecycleTimeouts } from "@screenshare/machine";
 
 /** Limits the server enforces and advertises through ServerInfoService. */
@@ -58,12 +59,16 @@ export interface ServerOptions {
   faults?: readonly Fault[];
   /** Allowed browser origins for CORS; `*` allows any. None by default. */
   corsOrigins?: readonly string[];
+  /** Where state lives: embedded in this process (default) or in Redis, shared by every node. */
+  store?: { kind: "memory" } | { kind: "redis"; url: string };
   /** Silence logs (tests). */
   quiet?: boolean;
 }
 
 /** Options with every default filled in. */
 export interface ResolvedOptions extends Required<Omit<ServerOptions, "timeouts" | "limits" | "faults" | "corsOrigins">> {
+  /** Secret of the live-key index; derived from the viewer-token secret so every node of a deployment agrees. */
+  keyIndexSecret: Buffer;
   timeouts: LifecycleTimeouts;
   limits: Limits;
   faults: ReadonlySet<Fault>;
@@ -86,6 +91,8 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     faults: new Set(options.faults ?? []),
     corsOrigins: options.corsOrigins ?? [],
+    store: options.store ?? { kind: "memory" },
+    keyIndexSecret: createHmac("sha256", options.viewerTokenSecret).update("security-key-index").digest(),
     quiet: options.quiet ?? false,
   };
 }

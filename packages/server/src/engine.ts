@@ -4,11 +4,10 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
   applyEvent,
-  type Channel,
   endReasonOf,
   isLive,
   lifecycleStateOf,
-  type PersistedSession,
+  pendingTimers,
   PROTO_SESSION_STATE,
   type SessionEventType,
   startSession,
@@ -20,6 +19,7 @@ import {
   Actor,
   Channel as ProtoChannel,
   type Interaction,
+  InteractionSchema,
   InteractionStatus,
   type Invitation,
   InvitationSchema,
@@ -31,60 +31,73 @@ import {
   SessionState,
 } from "@screenshare/protocol";
 import type { ResolvedOptions } from "./config.js";
-import { KeyRing } from "./keys.js";
-import { KeyedLock } from "./lock.js";
+import { generateKey, hashKey } from "./keys.js";
 import type { MediaPlane } from "./media.js";
 import type { Metrics } from "./metrics.js";
+import type { Credential, SessionRecord, Store } from "./store.js";
 
-/** A session as the server stores it. */
-export interface SessionRecord {
-  id: string;
-  machine: PersistedSession;
-  /** Every event, encoded: history is read rarely and kept for every session, so it is stored compactly. */
-  history: Uint8Array[];
-  lastSequence: bigint;
-  /** The security key while one is live (voice, awaiting redemption). */
-  securityKey?: { key: string; expiresAt: number; attemptsRemaining: number };
-  sharerCredential?: string;
-  /** The latest LiveKit participant SID per role: a `participant_left` of an older one is a stale fact. */
-  participants: { viewer?: string; sharer?: string };
-}
+export type { Credential, SessionRecord } from "./store.js";
 
-/** A credential a customer presents to SharerService. */
-export type Credential =
-  | { kind: "sharer"; orgId: string; sessionId: string }
-  | { kind: "customer"; orgId: string; interactionId: string; expiresAt: number };
-
-type Listener = (event: SessionEvent) => void;
+const TIMER_POLL_MS = 25;
 
 /**
  * Runs sessions: every state change goes through the lifecycle machine's `applyEvent`; the engine stores the
- * result, carries out the effects it names, numbers and publishes the events and arms the timers.
+ * result (compare-and-set on the record's version), carries out the effects it names, numbers and publishes the
+ * events and arms the timers in the store, where any node may fire them.
  */
 export class SessionEngine {
-  readonly interactions = new Map<string, Interaction>();
-  readonly sessions = new Map<string, SessionRecord>();
-  readonly credentials = new Map<string, Credential>();
-  private readonly sessionsByViewer = new Map<string, string[]>();
-  private readonly sessionsByInteraction = new Map<string, string[]>();
-  private readonly listeners = new Map<string, Set<Listener>>();
-  private readonly invitationListeners = new Map<string, Set<(invitation: Invitation) => void>>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly lock = new KeyedLock();
-  readonly keys: KeyRing;
+  private poller: NodeJS.Timeout | undefined;
+  private readonly keySecret: Buffer;
 
   constructor(
+    readonly store: Store,
     private readonly options: ResolvedOptions,
     private readonly media: MediaPlane,
     private readonly metrics: Metrics,
   ) {
-    this.keys = new KeyRing(options);
+    this.keySecret = options.keyIndexSecret;
+  }
+
+  /** Re-arms every live session's timers from its deadlines (after a restart), then fires timers as they fall due. */
+  async run(): Promise<void> {
+    for (const id of await this.store.allSessionIds()) {
+      const record = await this.store.getSession(id);
+      for (const timer of record ? pendingTimers(record.machine) : []) {
+        await this.store.scheduleTimer(id, timer.id, timer.eventType, timer.fireAt);
+      }
+    }
+    let polling = false;
+    this.poller = setInterval(() => {
+      if (polling) return;
+      polling = true;
+      void this.store
+        .claimDueTimers(Date.now())
+        .then((due) => Promise.all(due.map((timer) => this.fact(timer.sessionId, timer.eventType, Actor.TIMER, timer.fireAt))))
+        .catch(() => {})
+        .finally(() => {
+          polling = false;
+        });
+    }, TIMER_POLL_MS);
+    this.poller.unref();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.poller);
+  }
+
+  async interaction(orgId: string, interactionId: string): Promise<Interaction | undefined> {
+    const bytes = await this.store.getInteraction(orgId, interactionId);
+    return bytes && fromBinary(InteractionSchema, bytes);
+  }
+
+  async saveInteraction(interaction: Interaction): Promise<void> {
+    await this.store.putInteraction(interaction.orgId, interaction.interactionId, toBinary(InteractionSchema, interaction));
   }
 
   /** Starts a session for `viewer` on `interaction`; at most one live session per viewer. */
   async start(orgId: string, viewerUserId: string, interaction: Interaction): Promise<Session> {
-    return this.lock.run(`viewer:${orgId}/${viewerUserId}`, async () => {
-      const live = this.liveSessionOf(orgId, viewerUserId);
+    return this.store.withLock(`viewer:${orgId}/${viewerUserId}`, async () => {
+      const live = await this.liveSessionOf(orgId, viewerUserId);
       if (live && !this.options.faults.has("allow-second-session")) {
         throw new ConnectError(
           `viewer already has a live session ${live.id}: end it (CancelScreenShare or LeaveSession) or resume it (ResumeSession)`,
@@ -99,172 +112,213 @@ export class SessionEngine {
         orgId,
         interactionId: interaction.interactionId,
         viewerUserId,
-        channel: (interaction.channel === ProtoChannel.VOICE ? "voice" : "chat") satisfies Channel,
+        channel: interaction.channel === ProtoChannel.VOICE ? "voice" : "chat",
         timeouts: this.options.timeouts,
         at: Date.now(),
       });
-      const record: SessionRecord = { id, machine: step.session, history: [], lastSequence: 0n, participants: {} };
-      this.sessions.set(id, record);
-      push(this.sessionsByViewer, `${orgId}/${viewerUserId}`, id);
-      push(this.sessionsByInteraction, `${orgId}/${interaction.interactionId}`, id);
-      await this.lock.run(`session:${id}`, () => this.commit(record, step, "SESSION_STARTED", Actor.VIEWER, SessionState.UNSPECIFIED));
-      if (!isLive(record.machine)) {
-        throw new ConnectError("the media plane could not create the session's room; retry later", Code.Unavailable);
+      const record: SessionRecord = { id, version: 1, machine: step.session, history: [], lastSequence: "0", participants: {} };
+      try {
+        await this.media.createRoom(id, this.options.timeouts.maxSessionDurationMs);
+      } catch (error) {
+        throw new ConnectError(`the media plane could not create the session's room (${(error as Error).message}); retry later`, Code.Unavailable);
       }
+      const after = await this.prepare(record, step);
+      const event = this.appendEvent(record, step, "SESSION_STARTED", Actor.VIEWER, SessionState.UNSPECIFIED);
+      await this.store.createSession(record, `${orgId}/${viewerUserId}`, `${orgId}/${interaction.interactionId}`);
+      await after();
+      if (event) await this.store.publish(`session:${id}`, toBinary(SessionEventSchema, event));
       return this.toProto(record, { withKey: true });
     });
   }
 
-  /**
-   * Applies a party's command. Rejected commands answer FAILED_PRECONDITION naming the state; `hint` says what to
-   * do instead.
-   */
-  async command(sessionId: string, type: SessionEventType, actor: Actor, hint = ""): Promise<SessionRecord> {
-    return this.lock.run(`session:${sessionId}`, async () => {
-      const record = this.mustGet(sessionId);
-      const outcome = applyEvent(record.machine, { type, at: Date.now() });
-      if (outcome.kind !== "applied") {
-        const state = SessionState[PROTO_SESSION_STATE[lifecycleStateOf(record.machine)]];
-        throw new ConnectError(`${type} is not allowed in state ${state}${hint ? `: ${hint}` : ""}`, Code.FailedPrecondition);
-      }
-      await this.commit(record, outcome.step, type, actor, this.protoState(record));
-      return record;
+  /** Applies a party's command. Rejected commands answer FAILED_PRECONDITION naming the state; `hint` says what to do. */
+  command(sessionId: string, type: SessionEventType, actor: Actor, hint = ""): Promise<SessionRecord> {
+    return this.transition(sessionId, type, actor, Date.now(), (record) => {
+      const state = SessionState[PROTO_SESSION_STATE[lifecycleStateOf(record.machine)]];
+      throw new ConnectError(`${type} is not allowed in state ${state}${hint ? `: ${hint}` : ""}`, Code.FailedPrecondition);
     });
   }
 
   /** Applies a fact from the media plane or a timer; where it no longer applies it is ignored. */
   async fact(sessionId: string, type: string, actor: Actor, at = Date.now()): Promise<void> {
-    await this.lock.run(`session:${sessionId}`, async () => {
-      const record = this.sessions.get(sessionId);
-      if (!record) return;
-      const outcome = applyEvent(record.machine, { type, at });
-      if (outcome.kind === "applied") await this.commit(record, outcome.step, type, actor, this.protoState(record));
+    await this.transition(sessionId, type, actor, at, () => undefined).catch((error) => {
+      if (!(error instanceof ConnectError && error.code === Code.NotFound)) throw error;
     });
   }
 
-  /** Stores a step, carries out its effects, arms and disarms its timers and publishes its event. */
-  private async commit(record: SessionRecord, step: Step, trigger: string, actor: Actor, previous: SessionState): Promise<void> {
-    record.machine = step.session;
-    for (const id of step.cancel) this.disarm(record.id, id);
-    for (const effect of step.effects) await this.carryOut(record, effect);
-    for (const timer of step.schedule) this.arm(record.id, timer.id, timer.eventType, timer.fireAt);
-    if (!step.changed) return;
-    const last = record.lastSequence;
+  private async transition(
+    sessionId: string,
+    type: string,
+    actor: Actor,
+    at: number,
+    onNotApplied: (record: SessionRecord) => undefined,
+  ): Promise<SessionRecord> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const record = await this.mustGet(sessionId);
+      const outcome = applyEvent(record.machine, { type, at });
+      if (outcome.kind !== "applied") {
+        onNotApplied(record);
+        return record;
+      }
+      const previous = this.protoState(record);
+      const next: SessionRecord = { ...structuredClone(record), version: record.version + 1, machine: outcome.step.session };
+      const after = await this.prepare(next, outcome.step);
+      const event = this.appendEvent(next, outcome.step, type, actor, previous);
+      if (!(await this.store.updateSession(next))) {
+        await this.undoPrepare(record, next);
+        continue;
+      }
+      await after();
+      if (event) await this.store.publish(`session:${sessionId}`, toBinary(SessionEventSchema, event));
+      return next;
+    }
+    throw new ConnectError(`session ${sessionId} is too busy; retry`, Code.Aborted);
+  }
+
+  /**
+   * Carries out the effects that change the record itself before it is written; returns the rest (media, index
+   * clean-up, notifications, timers) to run once the write won.
+   */
+  private async prepare(record: SessionRecord, step: Step): Promise<() => Promise<void>> {
+    const context = record.machine.context;
+    const later: Array<() => Promise<void>> = [];
+    for (const effect of step.effects) {
+      switch (effect) {
+        case "issueSecurityKey":
+          record.securityKey = await this.issueKey(context.orgId, record.id, context.deadlines.lifecycle ?? Date.now());
+          break;
+        case "revokeSecurityKey": {
+          const key = record.securityKey;
+          record.securityKey = undefined;
+          if (key && !this.options.faults.has("accept-used-key")) later.push(() => this.store.deleteKey(context.orgId, key.hash, record.id));
+          break;
+        }
+        case "revokeSharerCredential": {
+          const credential = record.sharerCredential;
+          record.sharerCredential = undefined;
+          if (credential) later.push(() => this.store.deleteCredential(credential));
+          break;
+        }
+        case "deleteMediaRoom":
+          later.push(() => this.media.deleteRoom(record.id).catch(() => {}));
+          break;
+        case "sendInvitation":
+          later.push(async () => {
+            const invitation = this.invitationOf(record);
+            if (invitation) await this.store.publish(`invitations:${context.orgId}/${context.interactionId}`, toBinary(InvitationSchema, invitation));
+          });
+          break;
+        case "createMediaRoom": // done before the session is stored, so a failure leaves nothing behind
+        case "withdrawInvitation": // invitations are derived from state
+          break;
+      }
+    }
+    return async () => {
+      for (const id of step.cancel) await this.store.cancelTimer(record.id, id);
+      for (const timer of step.schedule) await this.store.scheduleTimer(record.id, timer.id, timer.eventType, timer.fireAt);
+      for (const work of later) await work();
+    };
+  }
+
+  /** A lost write issued a key that no record holds: free it. */
+  private async undoPrepare(stored: SessionRecord, discarded: SessionRecord): Promise<void> {
+    const key = discarded.securityKey;
+    if (key && key.hash !== stored.securityKey?.hash) await this.store.deleteKey(stored.machine.context.orgId, key.hash, stored.id);
+  }
+
+  private async issueKey(orgId: string, sessionId: string, expiresAt: number): Promise<NonNullable<SessionRecord["securityKey"]>> {
+    const length = this.options.limits.securityKeyLength;
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const key = generateKey(length);
+      const hash = hashKey(this.keySecret, orgId, key);
+      if (await this.store.putKey(orgId, hash, sessionId)) {
+        return { key, hash, expiresAt, attemptsRemaining: this.options.limits.securityKeyMaxAttempts };
+      }
+    }
+    throw new ConnectError("no free security key could be issued; retry later", Code.ResourceExhausted);
+  }
+
+  /** Numbers and appends the step's event to the record; undefined for a step that changed nothing. */
+  private appendEvent(record: SessionRecord, step: Step, trigger: string, actor: Actor, previous: SessionState): SessionEvent | undefined {
+    if (!step.changed) return undefined;
+    const last = BigInt(record.lastSequence);
     const skip = this.options.faults.has("skip-event-sequence") && last > 0n ? 2n : 1n;
-    record.lastSequence = last + skip;
+    record.lastSequence = String(last + skip);
     const event = create(SessionEventSchema, {
-      sequence: record.lastSequence,
+      sequence: last + skip,
       occurredAt: timestampFromMs(Date.now()),
       actor,
       trigger: timerName(trigger) ?? trigger,
       previousState: previous,
     });
     event.session = this.toProto(record, { withKey: false });
-    record.history.push(toBinary(SessionEventSchema, event));
+    record.history.push(Buffer.from(toBinary(SessionEventSchema, event)).toString("base64"));
     this.metrics.transitions.inc({ trigger: event.trigger, to: SessionState[event.session.state] });
-    for (const listener of this.listeners.get(record.id) ?? []) listener(event);
+    return event;
   }
 
-  private async carryOut(record: SessionRecord, effect: Step["effects"][number]): Promise<void> {
-    const context = record.machine.context;
-    switch (effect) {
-      case "createMediaRoom":
-        try {
-          await this.media.createRoom(record.id, this.options.timeouts.maxSessionDurationMs);
-        } catch (error) {
-          const outcome = applyEvent(record.machine, { type: "MEDIA_FAILED", at: Date.now() });
-          if (outcome.kind === "applied") record.machine = outcome.step.session;
-          this.disarmAll(record.id);
-          throw new ConnectError(`media plane unavailable: ${(error as Error).message}`, Code.Unavailable);
-        }
-        return;
-      case "deleteMediaRoom":
-        await this.media.deleteRoom(record.id).catch(() => {});
-        return;
-      case "issueSecurityKey":
-        record.securityKey = this.keys.issue(context.orgId, record.id, context.deadlines.lifecycle ?? Date.now());
-        return;
-      case "revokeSecurityKey":
-        if (record.securityKey && !this.options.faults.has("accept-used-key")) this.keys.revoke(context.orgId, record.securityKey.key);
-        record.securityKey = undefined;
-        return;
-      case "sendInvitation": {
-        const invitation = this.invitationOf(record);
-        for (const listener of this.invitationListeners.get(`${context.orgId}/${context.interactionId}`) ?? []) {
-          if (invitation) listener(invitation);
-        }
-        return;
-      }
-      case "withdrawInvitation":
-        return;
-      case "revokeSharerCredential":
-        if (record.sharerCredential) this.credentials.delete(record.sharerCredential);
-        record.sharerCredential = undefined;
-        return;
+  /** Changes a stored session outside the machine (participant SIDs, key attempts), with the same compare-and-set. */
+  async update(sessionId: string, change: (record: SessionRecord) => Promise<boolean> | boolean): Promise<SessionRecord | undefined> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const record = await this.store.getSession(sessionId);
+      if (!record) return undefined;
+      const next = { ...record, version: record.version + 1 };
+      if (!(await change(next))) return record;
+      if (await this.store.updateSession(next)) return next;
     }
+    throw new ConnectError(`session ${sessionId} is too busy; retry`, Code.Aborted);
   }
 
-  /** Issues the session's sharer credential (once; later calls return the same one). */
-  issueSharerCredential(record: SessionRecord): string {
-    if (!record.sharerCredential) {
-      record.sharerCredential = `shr_${randomBytes(24).toString("base64url")}`;
-      this.credentials.set(record.sharerCredential, { kind: "sharer", orgId: record.machine.context.orgId, sessionId: record.id });
+  /** The session's sharer credential, issued on first use. */
+  async sharerCredential(sessionId: string): Promise<string> {
+    const token = `shr_${randomBytes(24).toString("base64url")}`;
+    const record = await this.update(sessionId, (next) => {
+      if (next.sharerCredential) return false;
+      next.sharerCredential = token;
+      return true;
+    });
+    if (record?.sharerCredential === token) {
+      await this.store.putCredential(token, { kind: "sharer", orgId: record.machine.context.orgId, sessionId }, this.options.timeouts.maxSessionDurationMs);
     }
-    return record.sharerCredential;
+    return record?.sharerCredential ?? token;
   }
 
-  private arm(sessionId: string, id: string, eventType: string, fireAt: number): void {
-    this.disarm(sessionId, id);
-    const timer = setTimeout(() => {
-      this.timers.delete(`${sessionId}|${id}`);
-      void this.fact(sessionId, eventType, Actor.TIMER, fireAt);
-    }, Math.max(0, fireAt - Date.now()));
-    timer.unref();
-    this.timers.set(`${sessionId}|${id}`, timer);
-  }
-
-  private disarm(sessionId: string, id: string): void {
-    clearTimeout(this.timers.get(`${sessionId}|${id}`));
-    this.timers.delete(`${sessionId}|${id}`);
-  }
-
-  private disarmAll(sessionId: string): void {
-    for (const key of [...this.timers.keys()]) if (key.startsWith(`${sessionId}|`)) this.disarm(sessionId, key.slice(sessionId.length + 1));
-  }
-
-  /** Stops every timer (server shutdown). */
-  close(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
+  async credential(token: string): Promise<Credential | undefined> {
+    return this.store.getCredential(token);
   }
 
   /** The viewer's live session: the busy slot is derived from session state, never stored. */
-  liveSessionOf(orgId: string, viewerUserId: string): SessionRecord | undefined {
-    const ids = this.sessionsByViewer.get(`${orgId}/${viewerUserId}`) ?? [];
-    return ids.map((id) => this.sessions.get(id)).find((record) => record && isLive(record.machine));
+  async liveSessionOf(orgId: string, viewerUserId: string): Promise<SessionRecord | undefined> {
+    for (const id of await this.store.viewerSessions(`${orgId}/${viewerUserId}`)) {
+      const record = await this.store.getSession(id);
+      if (record && isLive(record.machine)) return record;
+    }
+    return undefined;
   }
 
-  /** The viewer's sessions, newest first. */
-  sessionsOfViewer(orgId: string, viewerUserId: string): SessionRecord[] {
-    const ids = this.sessionsByViewer.get(`${orgId}/${viewerUserId}`) ?? [];
-    return ids.map((id) => this.sessions.get(id)).filter((record): record is SessionRecord => !!record).reverse();
+  /** The viewer's sessions, newest first; only those of `ids` when given. */
+  async sessionsOfViewer(orgId: string, viewerUserId: string): Promise<string[]> {
+    return this.store.viewerSessions(`${orgId}/${viewerUserId}`);
   }
 
-  /** Live sessions on an interaction. */
-  liveSessionsOn(orgId: string, interactionId: string): SessionRecord[] {
-    const ids = this.sessionsByInteraction.get(`${orgId}/${interactionId}`) ?? [];
-    return ids.map((id) => this.sessions.get(id)).filter((record): record is SessionRecord => !!record && isLive(record.machine));
+  async liveSessionsOn(orgId: string, interactionId: string): Promise<SessionRecord[]> {
+    const records = await Promise.all((await this.store.interactionSessions(`${orgId}/${interactionId}`)).map((id) => this.store.getSession(id)));
+    return records.filter((record): record is SessionRecord => !!record && isLive(record.machine));
   }
 
   /** A session of `orgId`, or NOT_FOUND: sessions of other orgs are indistinguishable from missing ones. */
-  sessionInOrg(sessionId: string, orgId: string): SessionRecord {
-    const record = this.sessions.get(sessionId);
+  async sessionInOrg(sessionId: string, orgId: string): Promise<SessionRecord> {
+    const record = await this.store.getSession(sessionId);
     if (!record || record.machine.context.orgId !== orgId) throw new ConnectError(`session ${sessionId} not found`, Code.NotFound);
     return record;
   }
 
-  private mustGet(sessionId: string): SessionRecord {
-    const record = this.sessions.get(sessionId);
+  async getSession(sessionId: string): Promise<SessionRecord | undefined> {
+    return this.store.getSession(sessionId);
+  }
+
+  private async mustGet(sessionId: string): Promise<SessionRecord> {
+    const record = await this.store.getSession(sessionId);
     if (!record) throw new ConnectError(`session ${sessionId} not found`, Code.NotFound);
     return record;
   }
@@ -288,7 +342,7 @@ export class SessionEngine {
       createdAt: timestampFromMs(context.createdAt),
       updatedAt: timestampFromMs(context.updatedAt),
       maxDurationDeadline: timestampFromMs(context.deadlines.maxDuration),
-      lastSequence: record.lastSequence,
+      lastSequence: BigInt(record.lastSequence),
     });
     if (context.endedAt !== undefined) session.endedAt = timestampFromMs(context.endedAt);
     if (deadline !== undefined) session.stateDeadline = timestampFromMs(deadline);
@@ -304,6 +358,11 @@ export class SessionEngine {
     return session;
   }
 
+  /** The session's events, oldest first. */
+  historyOf(record: SessionRecord): SessionEvent[] {
+    return record.history.map((encoded) => fromBinary(SessionEventSchema, Buffer.from(encoded, "base64")));
+  }
+
   /** The pending invitation of a chat session, if it awaits acceptance. */
   invitationOf(record: SessionRecord): Invitation | undefined {
     if (lifecycleStateOf(record.machine) !== "awaitingAcceptance") return undefined;
@@ -314,51 +373,36 @@ export class SessionEngine {
     });
   }
 
-  /** The session's events, oldest first. */
-  historyOf(record: SessionRecord): SessionEvent[] {
-    return record.history.map((bytes) => fromBinary(SessionEventSchema, bytes));
-  }
-
-  /** Calls `listener` with each new event of a session until the returned function is called. */
-  subscribe(sessionId: string, listener: Listener): () => void {
-    const set = this.listeners.get(sessionId) ?? new Set();
-    set.add(listener);
-    this.listeners.set(sessionId, set);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.listeners.delete(sessionId);
-    };
+  /** Calls `listener` with each new event of a session, from any node, until the returned function is called. */
+  subscribe(sessionId: string, listener: (event: SessionEvent) => void): Promise<() => Promise<void>> {
+    return this.store.subscribe(`session:${sessionId}`, (bytes) => listener(fromBinary(SessionEventSchema, bytes)));
   }
 
   /** Calls `listener` with each new invitation on a chat until the returned function is called. */
-  subscribeInvitations(orgId: string, interactionId: string, listener: (invitation: Invitation) => void): () => void {
-    const key = `${orgId}/${interactionId}`;
-    const set = this.invitationListeners.get(key) ?? new Set();
-    set.add(listener);
-    this.invitationListeners.set(key, set);
-    return () => set.delete(listener);
+  subscribeInvitations(orgId: string, interactionId: string, listener: (invitation: Invitation) => void): Promise<() => Promise<void>> {
+    return this.store.subscribe(`invitations:${orgId}/${interactionId}`, (bytes) => listener(fromBinary(InvitationSchema, bytes)));
   }
 
   /** Counts of sessions by protocol state, for metrics. */
-  countByState(): Map<SessionState, number> {
+  async countByState(): Promise<Map<SessionState, number>> {
     const counts = new Map<SessionState, number>();
-    for (const record of this.sessions.values()) counts.set(this.protoState(record), (counts.get(this.protoState(record)) ?? 0) + 1);
+    for (const id of await this.store.allSessionIds()) {
+      const record = await this.store.getSession(id);
+      if (record) counts.set(this.protoState(record), (counts.get(this.protoState(record)) ?? 0) + 1);
+    }
     return counts;
   }
 
   /** Marks an interaction, ending its live sessions when it disconnects. */
   async setInteractionStatus(interaction: Interaction, status: InteractionStatus): Promise<Session[]> {
     interaction.status = status;
+    await this.saveInteraction(interaction);
     if (status !== InteractionStatus.DISCONNECTED || this.options.faults.has("survive-interaction-disconnect")) return [];
     const ended: Session[] = [];
-    for (const record of this.liveSessionsOn(interaction.orgId, interaction.interactionId)) {
+    for (const record of await this.liveSessionsOn(interaction.orgId, interaction.interactionId)) {
       await this.fact(record.id, "INTERACTION_DISCONNECTED", Actor.PLATFORM);
-      ended.push(this.toProto(record, { withKey: false }));
-    }
-    for (const [token, credential] of this.credentials) {
-      if (credential.kind === "customer" && credential.interactionId === interaction.interactionId && credential.orgId === interaction.orgId) {
-        this.credentials.delete(token);
-      }
+      const after = await this.store.getSession(record.id);
+      if (after) ended.push(this.toProto(after, { withKey: false }));
     }
     return ended;
   }
@@ -372,10 +416,4 @@ export function groupDigits(key: string): string {
 function timerName(eventType: string): string | undefined {
   const match = /^xstate\.after\.([^.]+)\./.exec(eventType);
   return match ? `TIMEOUT:${match[1]}` : undefined;
-}
-
-function push(map: Map<string, string[]>, key: string, value: string): void {
-  const list = map.get(key) ?? [];
-  list.push(value);
-  map.set(key, list);
 }

@@ -16,9 +16,13 @@ import { joinRoom, publishScreen, receiveFrames } from "./media-peer.js";
 import { type ReferenceStack, startReferenceStack } from "./stack.js";
 import { agentWithInteraction, clientsFor, collectEvents, sleep, unique } from "./test-harness.js";
 
+// server-redis.test.ts runs this whole file again with the Redis store.
+const redis = process.env.SCREENSHARE_TEST_STORE === "redis";
+
 let stack: ReferenceStack;
 beforeAll(async () => {
   stack = await startReferenceStack({
+    redis,
     timeouts: {
       securityKeyTtlMs: 2_500,
       acceptanceTimeoutMs: 2_500,
@@ -355,7 +359,7 @@ describe("security keys", () => {
 
 describe("rate limits", () => {
   it("answer RESOURCE_EXHAUSTED with a retry delay once a client guesses too often, with growing back-off", async () => {
-    const limited = await startReferenceStack({ limits: { redeemAttemptsPerClient: 3, redeemWindowMs: 60_000 } });
+    const limited = await startReferenceStack({ redis, limits: { redeemAttemptsPerClient: 3, redeemWindowMs: 60_000 } });
     try {
       const anonymous = clientsFor(limited.server.url).sharer;
       for (let attempt = 0; attempt < 3; attempt++) {

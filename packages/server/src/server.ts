@@ -9,6 +9,8 @@ import { WebhookReceiver, TrackSource } from "livekit-server-sdk";
 import { pino } from "pino";
 import { resolveOptions, type ServerOptions } from "./config.js";
 import { SessionEngine } from "./engine.js";
+import { RedisStore } from "./redis-store.js";
+import { MemoryStore } from "./store.js";
 import { liveKitMedia, parseIdentity, sessionOfRoom } from "./media.js";
 import { createMetrics } from "./metrics.js";
 import { kRemoteAddress, registerServices } from "./services.js";
@@ -34,7 +36,9 @@ export async function startServer(serverOptions: ServerOptions): Promise<Running
   const log = pino({ level: options.quiet ? "silent" : "info", base: { service: "screenshare-server" } });
   const metrics = createMetrics();
   const media = liveKitMedia(options);
-  const engine = new SessionEngine(options, media, metrics);
+  const store = options.store.kind === "redis" ? new RedisStore(options.store.url) : new MemoryStore();
+  const engine = new SessionEngine(store, options, media, metrics);
+  await engine.run();
   const webhooks = new WebhookReceiver(options.livekit.apiKey, options.livekit.apiSecret);
 
   const timing: Interceptor = (next) => async (request) => {
@@ -71,18 +75,23 @@ export async function startServer(serverOptions: ServerOptions): Promise<Running
     const sessionId = sessionOfRoom(event.room?.name ?? "");
     if (!sessionId) return;
     const participant = event.participant ? parseIdentity(event.participant.identity) : undefined;
-    const record = engine.sessions.get(sessionId);
-    if (!record) return;
     const fact = (type: string) => engine.fact(sessionId, type, Actor.MEDIA);
     switch (event.event) {
-      case "participant_joined":
-        if (!participant || participant.sessionId !== sessionId || !event.participant) return;
-        record.participants[participant.role] = event.participant.sid;
+      case "participant_joined": {
+        const sid = event.participant?.sid;
+        if (!participant || participant.sessionId !== sessionId || !sid) return;
+        await engine.update(sessionId, (record) => {
+          record.participants[participant.role] = sid;
+          return true;
+        });
         return fact(participant.role === "viewer" ? "VIEWER_JOINED" : "SHARER_JOINED");
-      case "participant_left":
+      }
+      case "participant_left": {
         // A reload's old connection may leave after the new one joined: only the latest one's leaving counts.
-        if (!participant || participant.sessionId !== sessionId || record.participants[participant.role] !== event.participant?.sid) return;
+        const record = await engine.getSession(sessionId);
+        if (!participant || participant.sessionId !== sessionId || record?.participants[participant.role] !== event.participant?.sid) return;
         return fact(participant.role === "viewer" ? "VIEWER_DISCONNECTED" : "SHARER_DISCONNECTED");
+      }
       case "track_published":
       case "track_unpublished":
         if (participant?.role !== "sharer" || event.track?.source !== TrackSource.SCREEN_SHARE) return;
@@ -111,10 +120,12 @@ export async function startServer(serverOptions: ServerOptions): Promise<Running
       return;
     }
     if (path === "/metrics") {
-      for (const state of Object.values(SessionState).filter((value): value is SessionState => typeof value === "number" && value !== 0)) {
-        metrics.sessions.set({ state: SessionState[state] }, engine.countByState().get(state) ?? 0);
-      }
-      void metrics.registry.metrics().then((text) => response.writeHead(200, { "content-type": metrics.registry.contentType }).end(text));
+      void engine.countByState().then(async (counts) => {
+        for (const state of Object.values(SessionState).filter((value): value is SessionState => typeof value === "number" && value !== 0)) {
+          metrics.sessions.set({ state: SessionState[state] }, counts.get(state) ?? 0);
+        }
+        response.writeHead(200, { "content-type": metrics.registry.contentType }).end(await metrics.registry.metrics());
+      });
       return;
     }
     if (path === "/livekit/webhook" && request.method === "POST") {
@@ -155,7 +166,8 @@ export async function startServer(serverOptions: ServerOptions): Promise<Running
     port,
     engine,
     async stop() {
-      engine.close();
+      await engine.close();
+      await store.close();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

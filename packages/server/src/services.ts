@@ -1,10 +1,12 @@
 import { timingSafeEqual, randomBytes } from "node:crypto";
-import { create } from "@bufbuild/protobuf";
+import { create, type DescMessage, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ConnectRouter, createContextKey, type HandlerContext } from "@connectrpc/connect";
 import { lifecycleStateOf } from "@screenshare/machine";
 import {
+  AcceptInvitationResponseSchema,
   Actor,
+  CancelScreenShareResponseSchema,
   Channel,
   InteractionSchema,
   InteractionService,
@@ -12,7 +14,12 @@ import {
   type MediaJoinInfo,
   MediaJoinInfoSchema,
   MediaTransport,
+  LeaveSessionResponseSchema,
+  RedeemSecurityKeyResponseSchema,
+  RegenerateSecurityKeyResponseSchema,
   RetryDelaySchema,
+  StartScreenShareResponseSchema,
+  StopSharingResponseSchema,
   ServerInfoService,
   SharerService,
   ViewerService,
@@ -22,8 +29,8 @@ import {
 } from "@screenshare/protocol";
 import { bearer, sameSecret, type Viewer, verifyViewer } from "./auth.js";
 import type { ResolvedOptions } from "./config.js";
-import { type Credential, type SessionEngine, type SessionRecord } from "./engine.js";
-import { AttemptLimiter, normaliseKey } from "./keys.js";
+import type { Credential, SessionEngine, SessionRecord } from "./engine.js";
+import { hashKey, normaliseKey } from "./keys.js";
 import type { MediaPlane } from "./media.js";
 import type { Metrics } from "./metrics.js";
 import { type FieldRules, validate } from "./validation.js";
@@ -34,24 +41,6 @@ export const kRemoteAddress = createContextKey<string>("unknown", { description:
 const SESSION: FieldRules = { session_id: "id" };
 const MUTATION: FieldRules = { session_id: "id", idempotency_key: "optionalIdempotencyKey" };
 
-/** Remembers the first result of each idempotent call, so a retry returns it instead of acting twice. */
-class Idempotency {
-  private readonly results = new Map<string, { expiresAt: number; result: Promise<unknown> }>();
-  constructor(private readonly retentionMs: number) {}
-
-  run<T>(scope: string, key: string, work: () => Promise<T>): Promise<T> {
-    if (!key) return work();
-    const now = Date.now();
-    const id = `${scope}\u0000${key}`;
-    const known = this.results.get(id);
-    if (known && known.expiresAt > now) return known.result as Promise<T>;
-    const result = work();
-    this.results.set(id, { expiresAt: now + this.retentionMs, result });
-    result.catch(() => this.results.delete(id));
-    return result;
-  }
-}
-
 /** Registers every screenshare.v1 service on `router`. */
 export function registerServices(
   router: ConnectRouter,
@@ -61,25 +50,29 @@ export function registerServices(
   metrics: Metrics,
 ): void {
   const viewerSecret = new TextEncoder().encode(options.viewerTokenSecret);
-  const idempotency = new Idempotency(options.limits.idempotencyRetentionMs);
-  const clientLimiter = new AttemptLimiter(options.limits.redeemAttemptsPerClient, options.limits.redeemWindowMs);
-  const orgLimiter = new AttemptLimiter(options.limits.redeemAttemptsPerOrg, options.limits.redeemWindowMs);
+  const store = engine.store;
+  /** A retry with the same key returns the first result (shared by every node), never acting twice. */
+  const once = async <Schema extends DescMessage>(scope: string, key: string, schema: Schema, work: () => Promise<MessageShape<Schema>>) => {
+    if (!key) return work();
+    const bytes = await store.idempotent(scope, options.limits.idempotencyRetentionMs, async () => toBinary(schema, await work()));
+    return fromBinary(schema, bytes);
+  };
 
   const viewerOf = (context: HandlerContext): Promise<Viewer> => verifyViewer(bearer(context.requestHeader), viewerSecret);
-  const viewerSession = (viewer: Viewer, sessionId: string): SessionRecord => {
-    const record = engine.sessionInOrg(sessionId, viewer.orgId);
+  const viewerSession = async (viewer: Viewer, sessionId: string): Promise<SessionRecord> => {
+    const record = await engine.sessionInOrg(sessionId, viewer.orgId);
     if (record.machine.context.viewerUserId !== viewer.userId) throw new ConnectError(`session ${sessionId} not found`, Code.NotFound);
     return record;
   };
-  const credentialOf = (context: HandlerContext, kind: Credential["kind"]): Credential => {
-    const credential = engine.credentials.get(bearer(context.requestHeader));
+  const credentialOf = async (context: HandlerContext, kind: Credential["kind"]): Promise<Credential> => {
+    const credential = await engine.credential(bearer(context.requestHeader));
     if (!credential || credential.kind !== kind || (credential.kind === "customer" && credential.expiresAt < Date.now())) {
       throw new ConnectError(`a valid ${kind} credential is required`, Code.Unauthenticated);
     }
     return credential;
   };
-  const sharerSession = (context: HandlerContext, sessionId: string): SessionRecord => {
-    const credential = credentialOf(context, "sharer");
+  const sharerSession = async (context: HandlerContext, sessionId: string): Promise<SessionRecord> => {
+    const credential = await credentialOf(context, "sharer");
     if (credential.kind !== "sharer" || credential.sessionId !== sessionId) throw new ConnectError(`session ${sessionId} not found`, Code.NotFound);
     return engine.sessionInOrg(sessionId, credential.orgId);
   };
@@ -98,13 +91,19 @@ export function registerServices(
       },
     });
   };
-  const viewerCommand = async (context: HandlerContext, request: { sessionId: string; idempotencyKey: string }, rpc: string, type: Parameters<SessionEngine["command"]>[1], hint: string) => {
+  const viewerCommand = async <Schema extends typeof CancelScreenShareResponseSchema | typeof LeaveSessionResponseSchema | typeof RegenerateSecurityKeyResponseSchema>(
+    context: HandlerContext,
+    request: { sessionId: string; idempotencyKey: string },
+    schema: Schema,
+    type: Parameters<SessionEngine["command"]>[1],
+    hint: string,
+  ) => {
     validate(request, MUTATION);
     const viewer = await viewerOf(context);
-    viewerSession(viewer, request.sessionId);
-    return idempotency.run(`${viewer.orgId}/${viewer.userId}/${rpc}`, request.idempotencyKey, async () => {
+    await viewerSession(viewer, request.sessionId);
+    return once(`${viewer.orgId}/${viewer.userId}/${schema.typeName}/${request.idempotencyKey}`, request.idempotencyKey, schema, async () => {
       const record = await engine.command(request.sessionId, type, Actor.VIEWER, hint);
-      return { session: engine.toProto(record, { withKey: true }) };
+      return create(schema as typeof CancelScreenShareResponseSchema, { session: engine.toProto(record, { withKey: true }) }) as MessageShape<Schema>;
     });
   };
 
@@ -112,8 +111,8 @@ export function registerServices(
     async startScreenShare(request, context) {
       validate(request, { interaction_id: "id", idempotency_key: "optionalIdempotencyKey" });
       const viewer = await viewerOf(context);
-      return idempotency.run(`${viewer.orgId}/${viewer.userId}/start`, request.idempotencyKey, async () => {
-        const interaction = engine.interactions.get(`${viewer.orgId}/${request.interactionId}`);
+      return once(`${viewer.orgId}/${viewer.userId}/start/${request.idempotencyKey}`, request.idempotencyKey, StartScreenShareResponseSchema, async () => {
+        const interaction = await engine.interaction(viewer.orgId, request.interactionId);
         if (!interaction) throw new ConnectError(`interaction ${request.interactionId} not found`, Code.NotFound);
         if (interaction.agentUserId !== viewer.userId) {
           throw new ConnectError(`interaction ${request.interactionId} is handled by another agent`, Code.PermissionDenied);
@@ -121,24 +120,24 @@ export function registerServices(
         if (interaction.status !== InteractionStatus.CONNECTED) {
           throw new ConnectError(`interaction ${request.interactionId} is ${InteractionStatus[interaction.status]}, not CONNECTED`, Code.FailedPrecondition);
         }
-        return { session: await engine.start(viewer.orgId, viewer.userId, interaction) };
+        return create(StartScreenShareResponseSchema, { session: await engine.start(viewer.orgId, viewer.userId, interaction) });
       });
     },
     regenerateSecurityKey: (request, context) =>
-      viewerCommand(context, request, "regenerate", "KEY_REGENERATED", "only a voice session awaiting key redemption has a key"),
+      viewerCommand(context, request, RegenerateSecurityKeyResponseSchema, "KEY_REGENERATED", "only a voice session awaiting key redemption has a key"),
     cancelScreenShare: (request, context) =>
-      viewerCommand(context, request, "cancel", "VIEWER_CANCELLED", "sharing already started: use LeaveSession"),
+      viewerCommand(context, request, CancelScreenShareResponseSchema, "VIEWER_CANCELLED", "sharing already started: use LeaveSession"),
     leaveSession: (request, context) =>
-      viewerCommand(context, request, "leave", "VIEWER_LEFT", "sharing has not started: use CancelScreenShare"),
+      viewerCommand(context, request, LeaveSessionResponseSchema, "VIEWER_LEFT", "sharing has not started: use CancelScreenShare"),
     async getViewerMediaJoinInfo(request, context) {
       validate(request, SESSION);
       const viewer = await viewerOf(context);
-      return { media: await joinInfo("viewer", viewerSession(viewer, request.sessionId)) };
+      return { media: await joinInfo("viewer", await viewerSession(viewer, request.sessionId)) };
     },
     async getSession(request, context) {
       validate(request, SESSION);
       const viewer = await viewerOf(context);
-      return { session: engine.toProto(viewerSession(viewer, request.sessionId), { withKey: true }) };
+      return { session: engine.toProto(await viewerSession(viewer, request.sessionId), { withKey: true }) };
     },
     async listSessions(request, context) {
       validate(request, { page_size: "pageSize" });
@@ -148,7 +147,8 @@ export function registerServices(
         throw new ConnectError("page_token must be a next_page_token this server returned", Code.InvalidArgument);
       }
       const size = request.pageSize || 20;
-      const all = engine.sessionsOfViewer(viewer.orgId, viewer.userId).filter((record) => !request.liveOnly || lifecycleStateOf(record.machine) !== "ended");
+      const records = await Promise.all((await engine.sessionsOfViewer(viewer.orgId, viewer.userId)).map((id) => engine.getSession(id)));
+      const all = records.filter((record): record is SessionRecord => !!record && (!request.liveOnly || lifecycleStateOf(record.machine) !== "ended"));
       const page = all.slice(offset, offset + size);
       return {
         sessions: page.map((record) => engine.toProto(record, { withKey: true })),
@@ -158,14 +158,13 @@ export function registerServices(
     async getSessionHistory(request, context) {
       validate(request, SESSION);
       const viewer = await viewerOf(context);
-      return { events: engine.historyOf(viewerSession(viewer, request.sessionId)) };
+      return { events: engine.historyOf(await viewerSession(viewer, request.sessionId)) };
     },
     async resumeSession(request, context) {
       validate(request, SESSION);
       const viewer = await viewerOf(context);
-      const record = viewerSession(viewer, request.sessionId);
-      ensureLive(record);
-      await engine.command(record.id, "VIEWER_RESUMED", Actor.VIEWER);
+      ensureLive(await viewerSession(viewer, request.sessionId));
+      const record = await engine.command(request.sessionId, "VIEWER_RESUMED", Actor.VIEWER);
       return { session: engine.toProto(record, { withKey: true }) };
     },
   });
@@ -178,40 +177,45 @@ export function registerServices(
       if (!key) throw new ConnectError(`security_key must be ${length} digits (spaces and dashes are ignored)`, Code.InvalidArgument);
       const client = `client:${context.values.get(kRemoteAddress)}`;
       const org = `org:${request.orgId}`;
-      const wait = Math.max(clientLimiter.retryAfter(client), orgLimiter.retryAfter(org));
+      const now = Date.now();
+      const wait = Math.max(await store.retryAfter(client, now), await store.retryAfter(org, now));
       if (wait > 0) {
         metrics.keyFailures.inc({ reason: "rate_limited" });
         throw new ConnectError(`too many wrong security keys; retry in ${Math.ceil(wait / 1000)} s`, Code.ResourceExhausted, undefined, [
           { desc: RetryDelaySchema, value: create(RetryDelaySchema, { retryAfterMs: BigInt(wait) }) },
         ]);
       }
-      return idempotency.run(`redeem/${request.orgId}/${key}`, request.idempotencyKey, async () => {
-        const sessionId = engine.keys.find(request.orgId, key);
-        const record = sessionId ? engine.sessions.get(sessionId) : undefined;
+      const hash = hashKey(options.keyIndexSecret, request.orgId, key);
+      return once(`redeem/${hash}/${request.idempotencyKey}`, request.idempotencyKey, RedeemSecurityKeyResponseSchema, async () => {
+        const sessionId = await store.getKey(hash);
+        const record = sessionId ? await engine.getSession(sessionId) : undefined;
         const stored = record?.securityKey?.key ?? (options.faults.has("accept-used-key") && record ? key : "");
-        if (!record || !timingSafeEqual(Buffer.from(stored.padEnd(length)), Buffer.from(key))) {
-          wrongAttempt(request.orgId, client, org);
+        if (!record || record.machine.context.orgId !== request.orgId || !timingSafeEqual(Buffer.from(stored.padEnd(length)), Buffer.from(key))) {
+          await wrongAttempt(request.orgId, client, org);
           throw new ConnectError("no live session has this security key: check the digits, or ask the agent for a new key", Code.NotFound);
         }
-        if (record.securityKey) await engine.command(record.id, "KEY_REDEEMED", Actor.SHARER);
-        return { session: engine.toProto(record, { withKey: false }), sharerCredential: engine.issueSharerCredential(record) };
+        const redeemed = record.securityKey ? await engine.command(record.id, "KEY_REDEEMED", Actor.SHARER) : record;
+        return create(RedeemSecurityKeyResponseSchema, {
+          session: engine.toProto(redeemed, { withKey: false }),
+          sharerCredential: await engine.sharerCredential(record.id),
+        });
       });
     },
     async *watchInvitations(_request, context) {
-      const credential = credentialOf(context, "customer");
+      const credential = await credentialOf(context, "customer");
       if (credential.kind !== "customer") return;
       const queue: Array<import("@screenshare/protocol").Invitation> = [];
       let wake: (() => void) | undefined;
-      const unsubscribe = engine.subscribeInvitations(credential.orgId, credential.interactionId, (invitation) => {
+      const unsubscribe = await engine.subscribeInvitations(credential.orgId, credential.interactionId, (invitation) => {
         queue.push(invitation);
         wake?.();
       });
       try {
-        for (const record of engine.liveSessionsOn(credential.orgId, credential.interactionId)) {
+        for (const record of await engine.liveSessionsOn(credential.orgId, credential.interactionId)) {
           const invitation = engine.invitationOf(record);
           if (invitation) yield { invitation };
         }
-        while (!context.signal.aborted && engine.credentials.has(bearer(context.requestHeader))) {
+        while (!context.signal.aborted && (await engine.credential(bearer(context.requestHeader)))) {
           const next = queue.shift();
           if (next) {
             yield { invitation: next };
@@ -224,28 +228,27 @@ export function registerServices(
           });
         }
       } finally {
-        unsubscribe();
+        await unsubscribe();
       }
     },
     acceptInvitation: (request, context) => invitationAnswer(request, context, "INVITATION_ACCEPTED"),
-    declineInvitation: (request, context) => invitationAnswer(request, context, "INVITATION_DECLINED"),
+    declineInvitation: async (request, context) => ({ session: (await invitationAnswer(request, context, "INVITATION_DECLINED")).session }),
     async getSharerMediaJoinInfo(request, context) {
       validate(request, SESSION);
-      return { media: await joinInfo("sharer", sharerSession(context, request.sessionId)) };
+      return { media: await joinInfo("sharer", await sharerSession(context, request.sessionId)) };
     },
     async stopSharing(request, context) {
       validate(request, MUTATION);
-      const record = sharerSession(context, request.sessionId);
-      return idempotency.run(`sharer/${record.id}/stop`, request.idempotencyKey, async () => {
-        await engine.command(record.id, "SHARER_STOPPED", Actor.SHARER, "the session has ended");
-        return { session: engine.toProto(record, { withKey: false }) };
+      const record = await sharerSession(context, request.sessionId);
+      return once(`sharer/${record.id}/stop/${request.idempotencyKey}`, request.idempotencyKey, StopSharingResponseSchema, async () => {
+        const stopped = await engine.command(record.id, "SHARER_STOPPED", Actor.SHARER, "the session has ended");
+        return create(StopSharingResponseSchema, { session: engine.toProto(stopped, { withKey: false }) });
       });
     },
     async resumeSharing(request, context) {
       validate(request, SESSION);
-      const record = sharerSession(context, request.sessionId);
-      ensureLive(record);
-      await engine.command(record.id, "SHARER_RESUMED", Actor.SHARER);
+      ensureLive(await sharerSession(context, request.sessionId));
+      const record = await engine.command(request.sessionId, "SHARER_RESUMED", Actor.SHARER);
       return { session: engine.toProto(record, { withKey: false }) };
     },
   });
@@ -256,28 +259,35 @@ export function registerServices(
     type: "INVITATION_ACCEPTED" | "INVITATION_DECLINED",
   ) {
     validate(request, MUTATION);
-    const credential = credentialOf(context, "customer");
-    const record = engine.sessionInOrg(request.sessionId, credential.orgId);
+    const credential = await credentialOf(context, "customer");
+    const record = await engine.sessionInOrg(request.sessionId, credential.orgId);
     if (credential.kind !== "customer" || record.machine.context.interactionId !== credential.interactionId) {
       throw new ConnectError(`session ${request.sessionId} not found`, Code.NotFound);
     }
-    return idempotency.run(`customer/${record.id}/${type}`, request.idempotencyKey, async () => {
-      await engine.command(record.id, type, Actor.SHARER, "the invitation is no longer pending");
-      const session = engine.toProto(record, { withKey: false });
-      return type === "INVITATION_ACCEPTED" ? { session, sharerCredential: engine.issueSharerCredential(record) } : { session, sharerCredential: "" };
+    return once(`customer/${record.id}/${type}/${request.idempotencyKey}`, request.idempotencyKey, AcceptInvitationResponseSchema, async () => {
+      const answered = await engine.command(record.id, type, Actor.SHARER, "the invitation is no longer pending");
+      const session = engine.toProto(answered, { withKey: false });
+      return create(AcceptInvitationResponseSchema, {
+        session,
+        sharerCredential: type === "INVITATION_ACCEPTED" ? await engine.sharerCredential(record.id) : "",
+      });
     });
   }
 
-  function wrongAttempt(orgId: string, client: string, org: string): void {
+  async function wrongAttempt(orgId: string, client: string, org: string): Promise<void> {
     metrics.keyFailures.inc({ reason: "wrong_key" });
-    clientLimiter.fail(client);
-    orgLimiter.fail(org);
+    const { limits } = options;
+    await store.failAttempt(client, limits.redeemAttemptsPerClient, limits.redeemWindowMs, Date.now());
+    await store.failAttempt(org, limits.redeemAttemptsPerOrg, limits.redeemWindowMs, Date.now());
     // A wrong guess cannot be pinned on one key, so it costs every live key of the org an attempt.
-    for (const sessionId of engine.keys.liveKeySessions(orgId)) {
-      const record = engine.sessions.get(sessionId);
-      if (!record?.securityKey) continue;
-      record.securityKey.attemptsRemaining--;
-      if (record.securityKey.attemptsRemaining <= 0) engine.keys.revoke(orgId, record.securityKey.key);
+    for (const sessionId of await store.orgKeySessions(orgId)) {
+      await engine.update(sessionId, async (record) => {
+        const key = record.securityKey;
+        if (!key || key.attemptsRemaining <= 0) return false;
+        key.attemptsRemaining--;
+        if (key.attemptsRemaining === 0) await store.deleteKey(orgId, key.hash, sessionId);
+        return true;
+      });
     }
   }
 
@@ -286,8 +296,8 @@ export function registerServices(
       throw new ConnectError("integration API key rejected", Code.Unauthenticated);
     }
   };
-  const interactionOf = (orgId: string, interactionId: string) => {
-    const interaction = engine.interactions.get(`${orgId}/${interactionId}`);
+  const interactionOf = async (orgId: string, interactionId: string) => {
+    const interaction = await engine.interaction(orgId, interactionId);
     if (!interaction) throw new ConnectError(`interaction ${interactionId} not found in org ${orgId}`, Code.NotFound);
     return interaction;
   };
@@ -299,8 +309,7 @@ export function registerServices(
       if (request.status === InteractionStatus.DISCONNECTED) {
         throw new ConnectError("status must be ALERTING or CONNECTED when registering", Code.InvalidArgument);
       }
-      const key = `${request.orgId}/${request.interactionId}`;
-      const known = engine.interactions.get(key);
+      const known = await engine.interaction(request.orgId, request.interactionId);
       if (known) {
         if (known.channel !== request.channel || known.agentUserId !== request.agentUserId) {
           throw new ConnectError(`interaction ${request.interactionId} is registered with another channel or agent`, Code.AlreadyExists);
@@ -315,14 +324,14 @@ export function registerServices(
         customerDisplayName: request.customerDisplayName,
         status: request.status === InteractionStatus.UNSPECIFIED ? InteractionStatus.CONNECTED : request.status,
       });
-      engine.interactions.set(key, interaction);
+      await engine.saveInteraction(interaction);
       return { interaction };
     },
     async setInteractionStatus(request, context) {
       platform(context);
       validate(request, { org_id: "id", interaction_id: "id", status: "knownEnum" });
       if (request.status === InteractionStatus.ALERTING) throw new ConnectError("status must be CONNECTED or DISCONNECTED", Code.InvalidArgument);
-      const interaction = interactionOf(request.orgId, request.interactionId);
+      const interaction = await interactionOf(request.orgId, request.interactionId);
       if (interaction.status === InteractionStatus.DISCONNECTED) {
         throw new ConnectError(`interaction ${request.interactionId} is already disconnected`, Code.FailedPrecondition);
       }
@@ -332,19 +341,19 @@ export function registerServices(
     async issueCustomerCredential(request, context) {
       platform(context);
       validate(request, { org_id: "id", interaction_id: "id" });
-      const interaction = interactionOf(request.orgId, request.interactionId);
+      const interaction = await interactionOf(request.orgId, request.interactionId);
       if (interaction.channel !== Channel.CHAT) throw new ConnectError("customer credentials are for chat interactions; voice customers redeem a security key", Code.FailedPrecondition);
       if (interaction.status === InteractionStatus.DISCONNECTED) throw new ConnectError(`interaction ${request.interactionId} is disconnected`, Code.FailedPrecondition);
       const token = `cus_${randomBytes(24).toString("base64url")}`;
       const expiresAt = Date.now() + options.limits.customerCredentialTtlMs;
-      engine.credentials.set(token, { kind: "customer", orgId: request.orgId, interactionId: request.interactionId, expiresAt });
+      await store.putCredential(token, { kind: "customer", orgId: request.orgId, interactionId: request.interactionId, expiresAt }, options.limits.customerCredentialTtlMs);
       return { customerCredential: token, expiresAt: timestampFromMs(expiresAt) };
     },
     async terminateSession(request, context) {
       platform(context);
       validate(request, { org_id: "id", session_id: "id" });
-      const record = engine.sessionInOrg(request.sessionId, request.orgId);
-      await engine.command(record.id, "ADMINISTRATOR_TERMINATED", Actor.ADMINISTRATOR, "the session has ended");
+      await engine.sessionInOrg(request.sessionId, request.orgId);
+      const record = await engine.command(request.sessionId, "ADMINISTRATOR_TERMINATED", Actor.ADMINISTRATOR, "the session has ended");
       return { session: engine.toProto(record, { withKey: false }) };
     },
   });
@@ -353,27 +362,28 @@ export function registerServices(
     async *watchSession(request, context) {
       validate(request, SESSION);
       const token = bearer(context.requestHeader);
-      const credential = engine.credentials.get(token);
-      const record =
+      const credential = await engine.credential(token);
+      const owned =
         credential?.kind === "sharer"
           ? credential.sessionId === request.sessionId
-            ? engine.sessionInOrg(request.sessionId, credential.orgId)
+            ? await engine.sessionInOrg(request.sessionId, credential.orgId)
             : undefined
-          : viewerSession(await verifyViewer(token, viewerSecret), request.sessionId);
-      if (!record) throw new ConnectError(`session ${request.sessionId} not found`, Code.NotFound);
-      const last = record.lastSequence;
+          : await viewerSession(await verifyViewer(token, viewerSecret), request.sessionId);
+      if (!owned) throw new ConnectError(`session ${request.sessionId} not found`, Code.NotFound);
+      const last = BigInt(owned.lastSequence);
       if (request.afterSequence > last) {
         throw new ConnectError(`after_sequence ${request.afterSequence} is beyond the session's last sequence ${last}`, Code.InvalidArgument);
       }
       // Subscribe before replaying, so no event falls between the replay and the live tail.
       const queue: SessionEvent[] = [];
       let wake: (() => void) | undefined;
-      const unsubscribe = engine.subscribe(record.id, (event) => {
+      const unsubscribe = await engine.subscribe(owned.id, (event) => {
         queue.push(event);
         wake?.();
       });
       try {
         let sent = request.afterSequence;
+        const record = (await engine.getSession(owned.id)) ?? owned;
         const pending = engine.historyOf(record).filter((event) => event.sequence > sent);
         while (!context.signal.aborted) {
           const event = pending.shift() ?? queue.shift();
@@ -390,7 +400,7 @@ export function registerServices(
           if (event.session?.state === SessionState.ENDED) return;
         }
       } finally {
-        unsubscribe();
+        await unsubscribe();
       }
     },
   });

@@ -9,7 +9,7 @@ export interface StackOptions {
   limits?: Partial<Limits>;
   faults?: readonly Fault[];
   corsOrigins?: readonly string[];
-  /** Also start Redis (for tests of the store); the reference server's embedded store is used either way. */
+  /** Start Redis and keep the server's state there instead of the embedded store. */
   redis?: boolean;
   /** Fixed server port; free by default. */
   port?: number;
@@ -42,6 +42,7 @@ export async function startReferenceStack(options: StackOptions = {}): Promise<R
     viewerTokenSecret,
     integrationApiKey,
     quiet: options.quiet ?? true,
+    ...(redis && { store: { kind: "redis" as const, url: redis.url } }),
     ...(options.timeouts && { timeouts: options.timeouts }),
     ...(options.limits && { limits: options.limits }),
     ...(options.faults && { faults: options.faults }),
