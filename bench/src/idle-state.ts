@@ -1,32 +1,59 @@
 // Run as a child process with --expose-gc: memory per live idle session in the embedded store, and the time to
 // list one viewer's sessions among many. Sessions are created through the engine (the RPC layer adds nothing
 // that stays in memory) with a media plane that does no I/O: 50k LiveKit rooms would measure LiveKit, not us.
+// With IDLE_REDIS_URL set it measures Redis memory per session instead.
 import { Channel, InteractionSchema, InteractionStatus } from "@screenshare/protocol";
 import { create } from "@bufbuild/protobuf";
 import { resolveOptions } from "@screenshare/server/config";
 import { SessionEngine } from "@screenshare/server/engine";
 import { createMetrics } from "@screenshare/server/metrics";
 import { MemoryStore } from "@screenshare/server/store";
+import { RedisStore } from "@screenshare/server/redis-store";
+import { Redis } from "ioredis";
 
 const counts = process.argv.slice(2).map(Number);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with --expose-gc");
 const noMedia = { url: "ws://127.0.0.1:1", createRoom: async () => {}, deleteRoom: async () => {}, token: async () => ({ token: "", identity: "", expiresAt: 0 }) };
 
-const results = [];
-for (const count of counts) {
-  const options = resolveOptions({ port: 0, livekit: { url: "", apiKey: "", apiSecret: "" }, viewerTokenSecret: "x".repeat(16), integrationApiKey: "y".repeat(16), quiet: true });
-  const engine = new SessionEngine(new MemoryStore(), options, noMedia, createMetrics());
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  for (let index = 0; index < count; index++) {
+/** Creates `count` sessions, each of its own agent, half voice and half chat. */
+async function fill(engine: SessionEngine, count: number, from = 0): Promise<void> {
+  for (let index = from; index < from + count; index++) {
     const interaction = create(InteractionSchema, { orgId: "org", interactionId: `i-${index}`, channel: index % 2 ? Channel.CHAT : Channel.VOICE, agentUserId: `agent-${index}`, status: InteractionStatus.CONNECTED });
     await engine.start("org", `agent-${index}`, interaction);
   }
+}
+
+const redisUrl = process.env.IDLE_REDIS_URL;
+const results = [];
+for (const count of counts) {
+  const options = resolveOptions({ port: 0, livekit: { url: "", apiKey: "", apiSecret: "" }, viewerTokenSecret: "x".repeat(16), integrationApiKey: "y".repeat(16), quiet: true });
+  if (redisUrl) {
+    // Redis: bytes of used_memory per session, from the growth while `count` sessions are added.
+    const store = new RedisStore(redisUrl);
+    const client = new Redis(redisUrl);
+    await client.flushall();
+    const engine = new SessionEngine(store, options, noMedia, createMetrics());
+    const used = async () => Number(/used_memory:(\d+)/.exec(await client.info("memory"))?.[1]);
+    const before = await used();
+    await fill(engine, count);
+    results.push({ sessions: count, redisBytesPerSession: Math.round(((await used()) - before) / count) });
+    await engine.close();
+    await store.close();
+    client.disconnect();
+    continue;
+  }
+  // Embedded: heap growth between `count` and `2 × count` sessions in one engine, after GC, so that fixed costs
+  // (compiled code, lazily built tables) cancel out.
+  const engine = new SessionEngine(new MemoryStore(), options, noMedia, createMetrics());
+  await fill(engine, count, 0);
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  await fill(engine, count, count);
   gc();
   const bytesPerSession = (process.memoryUsage().heapUsed - before) / count;
   const started = performance.now();
-  const ids = await engine.sessionsOfViewer("org", `agent-${Math.floor(count / 2)}`);
+  const ids = await engine.sessionsOfViewer("org", `agent-${count}`);
   const listed = (await Promise.all(ids.map((id) => engine.getSession(id)))).flatMap((record) => (record ? [engine.toProto(record, { withKey: true })] : []));
   const listMs = performance.now() - started;
   await engine.close();

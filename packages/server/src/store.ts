@@ -83,7 +83,8 @@ export interface Store {
 /** The embedded store: everything in this process's memory. */
 export class MemoryStore implements Store {
   private readonly interactions = new Map<string, Uint8Array>();
-  private readonly sessions = new Map<string, SessionRecord>();
+  /** Records as JSON text: as compact as the Redis store's, and a reader can never alias a stored record. */
+  private readonly sessions = new Map<string, { version: number; json: string }>();
   private readonly indexes = new Map<string, string[]>();
   private readonly keys = new Map<string, string>();
   private readonly orgKeys = new Map<string, Set<string>>();
@@ -101,11 +102,11 @@ export class MemoryStore implements Store {
     this.interactions.set(`${orgId}/${interactionId}`, interaction);
   }
   async getSession(id: string) {
-    const record = this.sessions.get(id);
-    return record && structuredClone(record);
+    const stored = this.sessions.get(id);
+    return stored && (JSON.parse(stored.json) as SessionRecord);
   }
   async createSession(record: SessionRecord, viewerKey: string, interactionKey: string) {
-    this.sessions.set(record.id, structuredClone(record));
+    this.sessions.set(record.id, { version: record.version, json: JSON.stringify(record) });
     for (const key of [`viewer:${viewerKey}`, `interaction:${interactionKey}`]) {
       const list = this.indexes.get(key) ?? [];
       list.unshift(record.id);
@@ -114,7 +115,7 @@ export class MemoryStore implements Store {
   }
   async updateSession(record: SessionRecord) {
     if (this.sessions.get(record.id)?.version !== record.version - 1) return false;
-    this.sessions.set(record.id, structuredClone(record));
+    this.sessions.set(record.id, { version: record.version, json: JSON.stringify(record) });
     return true;
   }
   async viewerSessions(viewerKey: string) {
