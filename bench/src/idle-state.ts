@@ -37,7 +37,10 @@ for (const count of counts) {
     const used = async () => Number(/used_memory:(\d+)/.exec(await client.info("memory"))?.[1]);
     const before = await used();
     await fill(engine, count);
-    results.push({ sessions: count, redisBytesPerSession: Math.round(((await used()) - before) / count) });
+    // Cross-check: MEMORY USAGE of one session's own hash (the record alone, without index and timer entries).
+    const sampleKey = (await client.keys("ss:session:*"))[0];
+    const sessionHashBytes = sampleKey ? Number(await client.memory("USAGE", sampleKey)) : 0;
+    results.push({ sessions: count, redisBytesPerSession: Math.round(((await used()) - before) / count), sessionHashBytes });
     await engine.close();
     await store.close();
     client.disconnect();
@@ -48,15 +51,18 @@ for (const count of counts) {
   const engine = new SessionEngine(new MemoryStore(), options, noMedia, createMetrics());
   await fill(engine, count, 0);
   gc();
-  const before = process.memoryUsage().heapUsed;
+  const before = process.memoryUsage();
   await fill(engine, count, count);
   gc();
-  const bytesPerSession = (process.memoryUsage().heapUsed - before) / count;
+  const after = process.memoryUsage();
+  const bytesPerSession = (after.heapUsed - before.heapUsed) / count;
+  // RSS is coarser (the heap keeps freed pages), so it is reported beside the heap figure, not instead of it.
+  const rssBytesPerSession = (after.rss - before.rss) / count;
   const started = performance.now();
   const ids = await engine.sessionsOfViewer("org", `agent-${count}`);
   const listed = (await Promise.all(ids.map((id) => engine.getSession(id)))).flatMap((record) => (record ? [engine.toProto(record, { withKey: true })] : []));
   const listMs = performance.now() - started;
   await engine.close();
-  results.push({ sessions: count, bytesPerSession: Math.round(bytesPerSession), listOneViewerMs: Number(listMs.toFixed(3)), listed: listed.length });
+  results.push({ sessions: count, bytesPerSession: Math.round(bytesPerSession), rssBytesPerSession: Math.round(rssBytesPerSession), listOneViewerMs: Number(listMs.toFixed(3)), listed: listed.length });
 }
 console.log(JSON.stringify(results));

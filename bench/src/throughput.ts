@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import { type Client, createClient } from "@connectrpc/connect";
 import { connectNodeAdapter, createConnectTransport } from "@connectrpc/connect-node";
-import { Channel, InteractionService, InteractionStatus, SharerService, ViewerService } from "@screenshare/protocol";
+import { Channel, InteractionService, InteractionStatus, SessionState, SharerService, ViewerService } from "@screenshare/protocol";
 import { mintViewerToken, VIEW_PERMISSION } from "@screenshare/server";
 import type { ReferenceStack } from "@screenshare/server/stack";
 import { AccessToken, TrackSource, WebhookEvent } from "livekit-server-sdk";
@@ -70,6 +70,10 @@ export interface LifecycleFigures {
   startLatencyMs: { p50: number; p99: number };
   redeemLatencyMs: { p50: number; p99: number };
   lifecycles: number;
+  /** GetSession calls made while waiting for the webhook to be applied: real RPCs, but not part of the lifecycle. */
+  pollsPerLifecycle: number;
+  /** All RPCs the server answered per second, the polls included. */
+  allRpcsPerSecond: number;
 }
 
 /**
@@ -90,6 +94,7 @@ export async function lifecycleThroughput(stack: ReferenceStack, concurrency: nu
   const startLatency: number[] = [];
   const redeemLatency: number[] = [];
   let lifecyclesStarted = 0;
+  let polls = 0;
   const lifecycle = async (loop: number) => {
     const orgId = `bench-${loop}`;
     const interactionId = `i-${run}-${lifecyclesStarted++}`;
@@ -107,13 +112,14 @@ export async function lifecycleThroughput(stack: ReferenceStack, concurrency: nu
     const webhook = await signedTrackPublished(stack, sessionId);
     const response = await fetch(`${url}/livekit/webhook`, { method: "POST", headers: { authorization: webhook.authorization, "content-type": "application/webhook+json" }, body: webhook.body });
     if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
-    await waitForSharing(viewer, sessionId);
+    polls += await waitForSharing(viewer, sessionId);
     await viewer.leaveSession({ sessionId });
     await platform.setInteractionStatus({ orgId, interactionId, status: InteractionStatus.DISCONNECTED });
   };
   await closedLoop(concurrency, 1, lifecycle);
   startLatency.length = 0;
   redeemLatency.length = 0;
+  polls = 0;
   const started = performance.now();
   const lifecycles = await closedLoop(concurrency, seconds, lifecycle);
   const elapsed = (performance.now() - started) / 1000;
@@ -122,16 +128,18 @@ export async function lifecycleThroughput(stack: ReferenceStack, concurrency: nu
     lifecycles,
     lifecyclesPerSecond: round(lifecycles / elapsed),
     rpcsPerSecond: round((lifecycles * 8) / elapsed),
+    pollsPerLifecycle: round(polls / lifecycles, 2),
+    allRpcsPerSecond: round((lifecycles * 8 + polls) / elapsed),
     startLatencyMs: latency(startLatency),
     redeemLatencyMs: latency(redeemLatency),
   };
 }
 
-/** The webhook is answered before the server applies it; LeaveSession needs SHARING. */
-async function waitForSharing(viewer: Client<typeof ViewerService>, sessionId: string): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
+/** The webhook is answered before the server applies it; LeaveSession needs SHARING. Returns the calls made. */
+async function waitForSharing(viewer: Client<typeof ViewerService>, sessionId: string): Promise<number> {
+  for (let attempt = 1; attempt <= 200; attempt++) {
     const { session } = await viewer.getSession({ sessionId });
-    if (session?.state === 4) return;
+    if (session?.state === SessionState.SHARING) return attempt;
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
   throw new Error(`session ${sessionId} never reached SHARING`);
