@@ -69,6 +69,7 @@ try {
     oursMs: { p50: p(ours, 0.5), p95: p(ours, 0.95) },
     anchorMs: { p50: p(anchor, 0.5), p95: p(anchor, 0.95) },
     ratioP50: round(quantile(ours, 0.5) / quantile(anchor, 0.5), 3),
+    ratioP95: round(quantile(ours, 0.95) / quantile(anchor, 0.95), 3),
   };
 } finally {
   await stack.stop();
@@ -118,7 +119,7 @@ type Lifecycle = { ratioToEcho: number; lifecyclesPerSecond: number; rpcsPerSeco
 const redisThroughput = (figures.throughput as { redis: Lifecycle }).redis;
 const redisIdle = (figures.idleState as { redis: Array<{ sessions: number; redisBytesPerSession: number; sessionHashBytes: number }> }).redis;
 const throughput = figures.throughput as { embedded: { ratioToEcho: number; lifecyclesPerSecond: number; rpcsPerSecond: number; allRpcsPerSecond: number; pollsPerLifecycle: number; startLatencyMs: { p50: number; p99: number }; redeemLatencyMs: { p50: number; p99: number } }; echoRpcsPerSecond: number };
-const frames = figures.firstFrame as { oursMs: { p50: number; p95: number }; anchorMs: { p50: number; p95: number }; ratioP50: number };
+const frames = figures.firstFrame as { oursMs: { p50: number; p95: number }; anchorMs: { p50: number; p95: number }; ratioP50: number; ratioP95: number };
 const idleRows = (figures.idleState as { embedded: Array<{ sessions: number; bytesPerSession: number; rssBytesPerSession: number; listOneViewerMs: number }> }).embedded;
 const conformance = figures.conformance as { wallSeconds: number };
 const verdict = (ok: boolean) => (ok ? "meets" : "MISSES");
@@ -127,7 +128,7 @@ const rows: Array<[string, string, string, string]> = [
   ["lifecycle throughput, Redis", `${redisThroughput.lifecyclesPerSecond} lifecycles/s, ${redisThroughput.rpcsPerSecond} RPCs/s (${redisThroughput.allRpcsPerSecond} with ${redisThroughput.pollsPerLifecycle} GetSession polls/lifecycle); echo ${redisThroughput.echoRpcsPerSecond} RPCs/s`, `ratio ${redisThroughput.ratioToEcho} (${round(redisThroughput.allRpcsPerSecond / (redisThroughput.echoRpcsPerSecond ?? 1), 3)} with polls)`, `>= 0.25: ${verdict(redisThroughput.ratioToEcho >= 0.25)}`],
   ["StartScreenShare latency", `p50 ${throughput.embedded.startLatencyMs.p50} ms, p99 ${throughput.embedded.startLatencyMs.p99} ms`, `at ${concurrency} in flight`, "-"],
   ["RedeemSecurityKey latency", `p50 ${throughput.embedded.redeemLatencyMs.p50} ms, p99 ${throughput.embedded.redeemLatencyMs.p99} ms`, `at ${concurrency} in flight`, "-"],
-  ["time to first frame", `ours p50 ${frames.oursMs.p50} ms, p95 ${frames.oursMs.p95} ms; anchor p50 ${frames.anchorMs.p50} ms, p95 ${frames.anchorMs.p95} ms`, `ratio ${frames.ratioP50}`, `<= 1.10: ${verdict(frames.ratioP50 <= 1.1)}`],
+  ["time to first frame", `ours p50 ${frames.oursMs.p50} ms, p95 ${frames.oursMs.p95} ms; anchor p50 ${frames.anchorMs.p50} ms, p95 ${frames.anchorMs.p95} ms`, `ratio p50 ${frames.ratioP50}, p95 ${frames.ratioP95}`, `p50 <= 1.10: ${verdict(frames.ratioP50 <= 1.1)}`],
   ...idleRows.map((row): [string, string, string, string] => [`idle state, ${row.sessions} sessions`, `${row.bytesPerSession} B/session of heap (RSS ${row.rssBytesPerSession} B); list one viewer's sessions ${row.listOneViewerMs} ms`, "-", `<= 2048 B: ${verdict(row.bytesPerSession <= 2048)}`]),
   ...redisIdle.map((row): [string, string, string, string] => [`Redis, ${row.sessions} idle sessions`, `${row.redisBytesPerSession} B/session of used_memory (MEMORY USAGE of one session hash: ${row.sessionHashBytes} B)`, "-", "-"]),
   ["conformance suite, full run", `${conformance.wallSeconds} s`, "-", `< 60 s: ${verdict(conformance.wallSeconds < 60)}`],
@@ -176,19 +177,38 @@ How each is measured:
 - **Conformance**: a full run of \`runConformance\` (the \`screenshare-conformance\` suite, 6 cases in parallel) against
   a fresh reference stack with the short timeouts the suite asks vendors for.
 
-## What bounds the targets we miss
+## What bounds the targets we miss (profiles)
 
-- **RPC ratio (embedded store).** A CPU profile of the lifecycle run (\`node --cpu-prof\`) is flat: the lifecycle
-  machine and XState take about 5 % of samples, protobuf and Connect about 11 %; the rest is the RPC client sharing
-  the server's event loop, undici \`fetch\` (LiveKit's room service calls and the webhook posts), GC, and idle time
-  waiting for LiveKit to create and delete each session's room. Two LiveKit calls per lifecycle are part of the
-  job, not of the echo anchor; they bound the ratio. Already applied in the server: session history stored
-  encoded, embedded-store records kept as JSON text instead of structured clones.
-- **Idle memory.** Each idle session keeps its machine snapshot as JSON (about 610 bytes, including its own copy
-  of the six timeouts, so a config change never alters a running session), its first event encoded (about 200
-  bytes of base64), its key index entries, two armed timers and its viewer and interaction index entries. History
-  encoding took it from 3.5 KB to about 2.5 KB; the next steps would be interning timer keys and dropping the
-  per-session timeouts copy, which the protocol's guarantee above argues against.
+Profile with \`pnpm --filter @screenshare/bench profile\` (the embedded-store lifecycle run alone under
+\`node --cpu-prof\`, 16 in flight, 8 s), then \`pnpm --filter @screenshare/bench profile:summary results/profiles/*.cpuprofile\`
+for self time per package.
+
+- **RPC ratio (embedded store).** The profile is flat; self time of the lifecycle run (one run, 7040 samples, on
+  the loaded machine): Connect (\`@connectrpc/connect\` + \`connect-node\`) 9.7 %, undici 8.3 % (LiveKit's Twirp room
+  calls - \`livekit-server-sdk\` TwirpRPC.request is the largest caller - and the bench's webhook POSTs), native 9.5 %,
+  \`@bufbuild/protobuf\` 5.1 %, AbortController/DOMException 5.1 % (Connect makes a deadline signal and a linked
+  abort controller per call and aborts it with a DOMException when the handler ends - the echo anchor pays this too),
+  our server 4.8 %, XState 3.6 % and our machine 1.7 %, GC 4.1 %, \`jose\` JWT verification 2.6 % (every
+  viewer/sharer RPC verifies its bearer token; \`crypto/util\` under \`jws_verify\`), the webhook receiver's body
+  digest 0.8 %. What the lifecycle pays and the echo does not: two LiveKit HTTP calls per session (create room in
+  StartScreenShare - its p50 is well above RedeemSecurityKey's - and delete on end), a JWT verification per RPC,
+  and a read-modify-write of the whole session record per event. Hot spots for the server owner, in
+  \`packages/server/src\`: \`MemoryStore.getSession\` (store.ts: \`JSON.parse\` of the whole ~1.1 KB record on every
+  read, the largest single self-time function of ours at 1.1 %, then \`updateSession\`'s \`JSON.stringify\`);
+  \`SessionEngine.transition\` (engine.ts) restoring the XState actor from the persisted snapshot per event (XState's
+  \`getAllStateNodes\`/\`getAdjList\` are among its top functions: the state tree is walked again on every transition); the LiveKit
+  room creation awaited inside StartScreenShare. Caching verified bearer tokens until they expire and keeping
+  parsed records (copy-on-write) would be the first two fixes. Already applied in the server: session history
+  stored encoded, embedded-store records kept as JSON text instead of structured clones.
+- **Idle memory.** One idle voice session in the embedded store (packages/server/src/store.ts, \`MemoryStore\`):
+  a record of about 1,070 bytes of JSON text, of which the machine snapshot is about 610 (with its own copy of the
+  six timeouts, about 200, so a config change never alters a running session) and the first event, encoded and
+  base64'd, about 210 (it repeats the session id, org, interaction, agent and deadlines the snapshot already
+  holds); the session id appears three times in the record and again as a key or element of the \`sessions\`,
+  \`viewer:\` and \`interaction:\` index, \`keys\` and \`orgKeys\` maps; the key hash (43 chars) is in the record and
+  as the \`keys\` map's key; plus two armed timers. Dropping the timeouts copy (a config generation id instead),
+  not storing the first event beside the snapshot (rebuild it from the snapshot on read) and sharing one id
+  string would save roughly 450 bytes and bring it near 2 KiB.
 `,
   );
 }

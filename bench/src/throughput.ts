@@ -112,7 +112,9 @@ export async function lifecycleThroughput(stack: ReferenceStack, concurrency: nu
     const webhook = await signedTrackPublished(stack, sessionId);
     const response = await fetch(`${url}/livekit/webhook`, { method: "POST", headers: { authorization: webhook.authorization, "content-type": "application/webhook+json" }, body: webhook.body });
     if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
-    polls += await waitForSharing(viewer, sessionId);
+    // Awaited first: `polls += await ...` would read `polls` before the await and lose other loops' counts.
+    const pollsMade = await waitForSharing(viewer, sessionId);
+    polls += pollsMade;
     await viewer.leaveSession({ sessionId });
     await platform.setInteractionStatus({ orgId, interactionId, status: InteractionStatus.DISCONNECTED });
   };
