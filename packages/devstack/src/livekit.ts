@@ -70,8 +70,21 @@ export function loopbackConfig(options: {
   };
 }
 
-/** Starts a real LiveKit server on loopback and resolves once it answers HTTP. */
+/**
+ * Starts a real LiveKit server on loopback and resolves once it answers HTTP. A free port can be taken by another
+ * process between choosing it and binding it (parallel test files), so a bind failure is retried with fresh ports.
+ */
 export async function startLiveKit(options: LiveKitOptions = {}): Promise<LiveKitHandle> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startLiveKitOnce(options);
+    } catch (error) {
+      if (attempt >= 5 || options.port !== undefined || !/address already in use/.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+async function startLiveKitOnce(options: LiveKitOptions): Promise<LiveKitHandle> {
   const dir = mkdtempSync(join(tmpdir(), "livekit-"));
   const apiKey = options.apiKey ?? "devkey";
   const apiSecret = options.apiSecret ?? "devsecret-devsecret-devsecret-devsecret";

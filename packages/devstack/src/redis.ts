@@ -22,8 +22,18 @@ export interface RedisHandle {
   kill(): Promise<void>;
 }
 
-/** Starts Debian's `redis-server` on 127.0.0.1; resolves once it answers PING. */
+/** Starts Debian's `redis-server` on 127.0.0.1; resolves once it answers PING. Bind races are retried. */
 export async function startRedis(options: RedisOptions = {}): Promise<RedisHandle> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRedisOnce(options);
+    } catch (error) {
+      if (attempt >= 5 || options.port !== undefined || !/already in use|did not come up/.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+async function startRedisOnce(options: RedisOptions): Promise<RedisHandle> {
   const port = options.port ?? (await freePort());
   const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), "redis-"));
   const persistence = options.dataDir

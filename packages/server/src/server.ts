@@ -156,6 +156,10 @@ export async function startServer(serverOptions: ServerOptions): Promise<Running
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => resolve());
+  }).catch(async (error: unknown) => {
+    await engine.close();
+    await store.close();
+    throw error;
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : options.port;

@@ -31,6 +31,17 @@ export interface ReferenceStack {
  * conformance suite's own CI and benchmarks.
  */
 export async function startReferenceStack(options: StackOptions = {}): Promise<ReferenceStack> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      // Another process may take the chosen free port before the server binds it: try again with a fresh one.
+      if (attempt >= 5 || options.port !== undefined || (error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    }
+  }
+}
+
+async function startOnce(options: StackOptions): Promise<ReferenceStack> {
   const port = options.port ?? (await freePort());
   const livekit = await startLiveKit({ webhookUrls: [`http://127.0.0.1:${port}/livekit/webhook`] });
   const redis = options.redis ? await startRedis() : undefined;
@@ -47,6 +58,9 @@ export async function startReferenceStack(options: StackOptions = {}): Promise<R
     ...(options.limits && { limits: options.limits }),
     ...(options.faults && { faults: options.faults }),
     ...(options.corsOrigins && { corsOrigins: options.corsOrigins }),
+  }).catch(async (error: unknown) => {
+    await Promise.all([livekit.stop(), redis?.stop()]);
+    throw error;
   });
   return {
     server,
