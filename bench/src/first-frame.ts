@@ -1,15 +1,5 @@
-import {
-  LocalVideoTrack,
-  Room,
-  RoomEvent,
-  TrackKind,
-  TrackPublishOptions,
-  TrackSource,
-  VideoBufferType,
-  VideoFrame,
-  VideoSource,
-  VideoStream,
-} from "@livekit/rtc-node";
+import { Room } from "@livekit/rtc-node";
+import { publishScreen, receiveFrames } from "@screenshare/devstack";
 import { Channel, type MediaJoinInfo } from "@screenshare/protocol";
 import { mintViewerToken, VIEW_PERMISSION } from "@screenshare/server";
 import type { ReferenceStack } from "@screenshare/server/stack";
@@ -25,34 +15,16 @@ const HEIGHT = 360;
 async function publishToFirstFrame(url: string, sharerToken: string, viewerToken: string): Promise<number> {
   const viewer = new Room();
   const sharer = new Room();
-  let started = 0;
-  const firstFrame = new Promise<number>((resolve) => {
-    viewer.on(RoomEvent.TrackSubscribed, async (track) => {
-      if (track.kind !== TrackKind.KIND_VIDEO) return;
-      for await (const _ of new VideoStream(track)) {
-        resolve(performance.now() - started);
-        break;
-      }
-    });
-  });
+  const firstFrame = receiveFrames(viewer, 1).then(() => performance.now());
   await viewer.connect(url, viewerToken, { autoSubscribe: true, dynacast: false });
   await sharer.connect(url, sharerToken, { autoSubscribe: false, dynacast: false });
-  const source = new VideoSource(WIDTH, HEIGHT);
-  const options = new TrackPublishOptions();
-  options.source = TrackSource.SOURCE_SCREENSHARE;
-  const pixels = new Uint8Array(WIDTH * HEIGHT * 4);
-  let tick = 0;
-  const pump = setInterval(() => {
-    pixels.fill(tick++ % 256);
-    source.captureFrame(new VideoFrame(pixels, WIDTH, HEIGHT, VideoBufferType.RGBA));
-  }, 33);
-  started = performance.now();
-  await sharer.localParticipant?.publishTrack(LocalVideoTrack.createVideoTrack("screen", source), options);
+  const started = performance.now();
+  const screen = await publishScreen(sharer, { width: WIDTH, height: HEIGHT });
   const timeout = new Promise<number>((_, reject) => setTimeout(() => reject(new Error("no frame within 20 s")), 20_000));
   try {
-    return await Promise.race([firstFrame, timeout]);
+    return (await Promise.race([firstFrame, timeout])) - started;
   } finally {
-    clearInterval(pump);
+    await screen.stop();
     await sharer.disconnect();
     await viewer.disconnect();
   }

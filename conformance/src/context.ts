@@ -3,18 +3,8 @@ import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import { type Client, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import {
-  LocalVideoTrack,
-  Room,
-  RoomEvent,
-  TrackKind,
-  TrackPublishOptions,
-  TrackSource,
-  VideoBufferType,
-  VideoFrame,
-  VideoSource,
-  VideoStream,
-} from "@livekit/rtc-node";
+import { Room, TrackSource } from "@livekit/rtc-node";
+import { type PublishedScreen, publishScreen, receiveFrames } from "@screenshare/devstack";
 import {
   Channel,
   InteractionService,
@@ -138,51 +128,28 @@ export interface Agent {
 
 /** A headless LiveKit participant. */
 export class MediaPeer {
-  private stopPump: (() => void) | undefined;
-  private publicationSid: string | undefined;
+  private screen: PublishedScreen | undefined;
 
   constructor(readonly room: Room) {}
 
   /** Publishes a synthetic video track with `source` (screen share by default) and keeps feeding it frames. */
   async publish(source = TrackSource.SOURCE_SCREENSHARE, width = 320, height = 180): Promise<void> {
-    const video = new VideoSource(width, height);
-    const options = new TrackPublishOptions();
-    options.source = source;
-    const publication = await this.room.localParticipant?.publishTrack(LocalVideoTrack.createVideoTrack("conformance", video), options);
-    this.publicationSid = publication?.sid;
-    const pixels = new Uint8Array(width * height * 4);
-    let tick = 0;
-    const pump = setInterval(() => {
-      pixels.fill(tick++ % 256);
-      video.captureFrame(new VideoFrame(pixels, width, height, VideoBufferType.RGBA));
-    }, 50);
-    this.stopPump = () => clearInterval(pump);
+    this.screen = await publishScreen(this.room, { source, width, height, intervalMs: 50 });
   }
 
   async unpublish(): Promise<void> {
-    this.stopPump?.();
-    if (this.publicationSid) await this.room.localParticipant?.unpublishTrack(this.publicationSid);
-    this.publicationSid = undefined;
+    await this.screen?.stop();
+    this.screen = undefined;
   }
 
   /** Resolves with the size of the `count`th decoded frame of the first video track received. */
-  frames(count: number): Promise<{ width: number; height: number }> {
-    return new Promise((resolve) => {
-      this.room.on(RoomEvent.TrackSubscribed, async (track) => {
-        if (track.kind !== TrackKind.KIND_VIDEO) return;
-        let frames = 0;
-        for await (const { frame } of new VideoStream(track)) {
-          if (++frames >= count) {
-            resolve({ width: frame.width, height: frame.height });
-            break;
-          }
-        }
-      });
-    });
+  async frames(count: number): Promise<{ width: number; height: number }> {
+    const { width, height } = await receiveFrames(this.room, count);
+    return { width, height };
   }
 
   async leave(): Promise<void> {
-    this.stopPump?.();
+    await this.screen?.stop();
     if (this.room.isConnected) await this.room.disconnect();
   }
 }

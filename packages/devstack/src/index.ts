@@ -2,3 +2,4 @@
 export { livekitServerBinary, loopbackConfig, startLiveKit, type LiveKitHandle, type LiveKitOptions } from "./livekit.js";
 export { startRedis, type RedisHandle, type RedisOptions } from "./redis.js";
 export { freePort, waitFor } from "./ports.js";
+export { publishScreen, receiveFrames, type PublishedScreen } from "./media-peer.js";

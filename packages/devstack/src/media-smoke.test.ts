@@ -1,21 +1,10 @@
 import { readFileSync } from "node:fs";
-import {
-  LocalVideoTrack,
-  Room,
-  RoomEvent,
-  TrackKind,
-  TrackPublishOptions,
-  TrackSource,
-  VideoBufferType,
-  VideoFrame,
-  VideoSource,
-  VideoStream,
-  type RemoteTrack,
-} from "@livekit/rtc-node";
+import { Room, TrackSource } from "@livekit/rtc-node";
 import { Redis } from "ioredis";
 import { AccessToken, RoomServiceClient, type VideoGrant } from "livekit-server-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LiveKitHandle, startLiveKit } from "./livekit.js";
+import { publishScreen, receiveFrames } from "./media-peer.js";
 import { startRedis } from "./redis.js";
 
 const WIDTH = 640;
@@ -53,37 +42,14 @@ describe("media plane on this machine", () => {
     };
     const sharer = new Room();
     const viewer = new Room();
-    const received = new Promise<{ frames: number; width: number; height: number; source?: TrackSource }>(
-      (resolve) => {
-        viewer.on(RoomEvent.TrackSubscribed, async (track: RemoteTrack, publication) => {
-          if (track.kind !== TrackKind.KIND_VIDEO) return;
-          let frames = 0;
-          for await (const { frame } of new VideoStream(track)) {
-            if (++frames >= 30) {
-              resolve({ frames, width: frame.width, height: frame.height, source: publication.source });
-              break;
-            }
-          }
-        });
-      },
-    );
+    const received = receiveFrames(viewer, 30);
     await viewer.connect(livekit.url, await token("viewer", { canPublish: false, canSubscribe: true }));
     await sharer.connect(livekit.url, await token("sharer", { canSubscribe: false }), { autoSubscribe: false, dynacast: false });
-    const source = new VideoSource(WIDTH, HEIGHT);
-    const options = new TrackPublishOptions();
-    options.source = TrackSource.SOURCE_SCREENSHARE;
-    await sharer.localParticipant?.publishTrack(LocalVideoTrack.createVideoTrack("screen", source), options);
-    const pixels = new Uint8Array(WIDTH * HEIGHT * 4);
-    let tick = 0;
-    const pump = setInterval(() => {
-      pixels.fill(tick++ % 256);
-      source.captureFrame(new VideoFrame(pixels, WIDTH, HEIGHT, VideoBufferType.RGBA));
-    }, 33);
+    const screen = await publishScreen(sharer, { width: WIDTH, height: HEIGHT });
     try {
-      const result = await received;
-      expect(result).toEqual({ frames: 30, width: WIDTH, height: HEIGHT, source: TrackSource.SOURCE_SCREENSHARE });
+      expect(await received).toEqual({ frames: 30, width: WIDTH, height: HEIGHT, source: TrackSource.SOURCE_SCREENSHARE });
     } finally {
-      clearInterval(pump);
+      await screen.stop();
       await sharer.disconnect();
       await viewer.disconnect();
       await rooms.deleteRoom("smoke");

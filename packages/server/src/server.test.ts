@@ -98,7 +98,7 @@ describe("voice flow with real media", () => {
     const sharing = collectEvents(viewer.watch, sessionId, (event) => event.session?.state === SessionState.SHARING);
     const screen = await publishScreen(sharerRoom);
     expect((await sharing).at(-1)?.session?.state).toBe(SessionState.SHARING);
-    expect(await frames).toEqual({ width: 320, height: 180 });
+    expect(await frames).toMatchObject({ width: 320, height: 180 });
 
     const { session: left } = await viewer.viewer.leaveSession({ sessionId });
     expect(left?.state).toBe(SessionState.ENDED);
