@@ -24,6 +24,7 @@ describe("benchmarks, quick variant", () => {
     expect(result.figures.throughput.embedded.pollsPerLifecycle).toBeGreaterThanOrEqual(1);
     expect(result.figures.throughput.embedded.allRpcsPerSecond).toBeGreaterThan(result.figures.throughput.embedded.rpcsPerSecond);
     expect(result.figures.throughput.redis.lifecycles).toBeGreaterThan(0);
+    expect(result.figures.throughput.redis.roundRatios).toEqual([result.figures.throughput.redis.ratioToEcho]);
     expect(result.machine).toMatch(/^nproc \d+, CPU ".+", \d+ GiB memory, Node\.js v\d+/);
     expect(result.conditions.loadAverageAtStart).toHaveLength(3);
   }, 120_000);

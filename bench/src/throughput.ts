@@ -146,3 +146,31 @@ async function waitForSharing(viewer: Client<typeof ViewerService>, sessionId: s
   }
   throw new Error(`session ${sessionId} never reached SHARING`);
 }
+
+export interface RatioFigures extends LifecycleFigures {
+  /** Echo RPCs/s around the reported round (mean of the measurements just before and just after it). */
+  echoRpcsPerSecond: number;
+  /** Lifecycle RPCs/s over echo RPCs/s in the reported round: the median round. */
+  ratioToEcho: number;
+  /** Every round's ratio, in order, so the spread is visible. */
+  roundRatios: number[];
+}
+
+/**
+ * Lifecycle throughput beside the echo anchor in `rounds` rounds, each bracketed by an echo measurement before and
+ * after, so load from other processes on a shared machine hits both sides of each ratio. Reports the median round.
+ */
+export async function lifecycleBesideEcho(stack: ReferenceStack, concurrency: number, seconds: number, rounds: number): Promise<RatioFigures> {
+  const measured: RatioFigures[] = [];
+  let echoBefore = await echoRpcsPerSecond(concurrency, seconds / 2);
+  for (let index = 0; index < rounds; index++) {
+    const lifecycle = await lifecycleThroughput(stack, concurrency, seconds);
+    const echoAfter = await echoRpcsPerSecond(concurrency, seconds / 2);
+    const echo = (echoBefore + echoAfter) / 2;
+    measured.push({ ...lifecycle, echoRpcsPerSecond: round(echo), ratioToEcho: round(lifecycle.rpcsPerSecond / echo, 3), roundRatios: [] });
+    echoBefore = echoAfter;
+  }
+  const roundRatios = measured.map((figures) => figures.ratioToEcho);
+  const median = [...measured].sort((a, b) => a.ratioToEcho - b.ratioToEcho)[Math.floor(measured.length / 2)] as RatioFigures;
+  return { ...median, roundRatios };
+}
