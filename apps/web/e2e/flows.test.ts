@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { type ReferenceStack, startReferenceStack } from "@screenshare/server/stack";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -11,7 +12,8 @@ import type { BrowserContext } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Platform, startPlatform } from "../platform/platform.js";
 
-const SCREENSHOTS = resolve(import.meta.dirname, "../../../docs/screenshots");
+// The README's screenshots are refreshed with UPDATE_SCREENSHOTS=1; other runs take them too, into a temp folder.
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === "1" ? resolve(import.meta.dirname, "../../../docs/screenshots") : resolve(tmpdir(), "screenshare-screenshots");
 const GRACE_MS = 5_000;
 
 let stack: ReferenceStack;

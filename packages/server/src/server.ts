@@ -71,7 +71,12 @@ export async function startServer(serverOptions: ServerOptions): Promise<Running
       response.writeHead(401).end("webhook signature rejected\n");
       return;
     }
+    // Applied before answering: a failure answers 500, and LiveKit delivers the event again.
+    await applyWebhook(event);
     response.writeHead(200).end();
+  }
+
+  async function applyWebhook(event: Awaited<ReturnType<WebhookReceiver["receive"]>>) {
     const sessionId = sessionOfRoom(event.room?.name ?? "");
     if (!sessionId) return;
     const participant = event.participant ? parseIdentity(event.participant.identity) : undefined;
@@ -129,7 +134,10 @@ export async function startServer(serverOptions: ServerOptions): Promise<Running
       return;
     }
     if (path === "/livekit/webhook" && request.method === "POST") {
-      void handleWebhook(request, response).catch((error) => log.error({ err: error }, "webhook failed"));
+      void handleWebhook(request, response).catch((error) => {
+        log.error({ err: error }, "webhook failed");
+        if (!response.headersSent) response.writeHead(500).end("webhook not applied; deliver it again\n");
+      });
       return;
     }
     rpc(request as IncomingMessage, response as ServerResponse);

@@ -396,7 +396,8 @@ export const ResumeSharingResponseSchema: GenMessage<ResumeSharingResponse> = /*
  * customer presents "Authorization: Bearer <customer credential>" (from InteractionService.IssueCustomerCredential)
  * to WatchInvitations, AcceptInvitation and DeclineInvitation, and receives a sharer credential on accept. All
  * other RPCs need "Authorization: Bearer <sharer credential>", which is scoped to one session; a missing or
- * invalid credential answers UNAUTHENTICATED, a credential of another session answers NOT_FOUND.
+ * invalid credential answers UNAUTHENTICATED, a credential of another session answers NOT_FOUND. A sharer credential
+ * dies with its session: once the session has ended, every call with it answers UNAUTHENTICATED.
  *
  * @generated from service screenshare.v1.SharerService
  */
@@ -457,7 +458,7 @@ export const SharerService: GenService<{
   /**
    * GetSharerMediaJoinInfo returns a token that may publish the screen-share source and nothing else.
    *
-   * Errors: INVALID_ARGUMENT, UNAUTHENTICATED, NOT_FOUND, FAILED_PRECONDITION (the session has ended).
+   * Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended), NOT_FOUND.
    *
    * @generated from rpc screenshare.v1.SharerService.GetSharerMediaJoinInfo
    */
@@ -469,7 +470,7 @@ export const SharerService: GenService<{
   /**
    * StopSharing ends the session from the sharer's side ("Stop sharing" / "End screen share").
    *
-   * Errors: INVALID_ARGUMENT, UNAUTHENTICATED, NOT_FOUND, FAILED_PRECONDITION (the session has ended).
+   * Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended), NOT_FOUND.
    *
    * @generated from rpc screenshare.v1.SharerService.StopSharing
    */
@@ -483,7 +484,7 @@ export const SharerService: GenService<{
    * returns the session to SESSION_STATE_SELECTING_SCREEN: the sharer must choose a screen again. In
    * SESSION_STATE_SELECTING_SCREEN or SESSION_STATE_SHARING it is a no-op returning the session.
    *
-   * Errors: INVALID_ARGUMENT, UNAUTHENTICATED, NOT_FOUND, FAILED_PRECONDITION (the session has ended).
+   * Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended: start over), NOT_FOUND.
    *
    * @generated from rpc screenshare.v1.SharerService.ResumeSharing
    */
