@@ -58,6 +58,15 @@ describe("the reference server", () => {
   }, 240_000);
 });
 
+describe("the reference server on Redis", () => {
+  it("passes every case with its state in Redis", async () => {
+    const report = await runAgainst({ ...SHORT, redis: true });
+    console.log(`on Redis: ${summary(report).split("\n").at(-1)}`);
+    expect(failed(report)).toEqual([]);
+    expect(report.ok).toBe(true);
+  }, 240_000);
+});
+
 describe("broken servers are caught", () => {
   const faults: Array<[Fault, string[], string]> = [
     ["survive-interaction-disconnect", ["rules/interaction/**", "lifecycle/**"], "rules/interaction/disconnect-ends-session"],
