@@ -2,7 +2,10 @@ import type { RunReport } from "./runner.js";
 
 const xml = (text: string) => text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** The readable summary: a line per failed case with what was expected and what came back. */
+/**
+ * The readable summary: a line per failed case with what was expected and what came back, and a line per skipped
+ * case saying why, so a vendor sees which server setting (usually a timeout too long) kept a case from running.
+ */
 export function summary(report: RunReport): string {
   const lines: string[] = [];
   const count = (status: string) => report.results.filter((result) => result.status === status).length;
@@ -10,6 +13,7 @@ export function summary(report: RunReport): string {
     if (result.status === "failed" && !result.knownFailing) lines.push(`FAIL ${result.name}: ${result.message}`);
     if (result.status === "passed" && result.knownFailing) lines.push(`FAIL ${result.name}: listed as known failing but passes; remove it from knownFailing`);
     if (result.status === "failed" && result.knownFailing) lines.push(`known failing ${result.name}: ${result.message}`);
+    if (result.status === "skipped") lines.push(`skip ${result.name}: ${result.message}`);
   }
   const { covered, total } = report.transitionCoverage;
   lines.push(`lifecycle transition coverage: ${covered.length}/${total}`);
