@@ -159,9 +159,10 @@ How each is measured:
   LeaveSession, SetInteractionStatus DISCONNECTED; 8 RPCs and a webhook, plus LiveKit room creation and deletion).
   The anchor is a trivial unary echo RPC on a bare \`connect-node\` server, measured for ${seconds / 2} s before and after each
   round; a round's ratio uses the mean of those two, and the table reports the median round (all rounds listed); the client
-  runs in the same process as the server, so both share one event loop. The lifecycle also polls GetSession (every
-  2 ms) until the webhook has been applied, because the webhook is answered before it is applied; the target ratio
-  counts only the 8 lifecycle RPCs, and the ratio with the polls (real RPCs the server answered) is shown beside it.
+  runs in the same process as the server, so both share one event loop. After the webhook the lifecycle checks
+  with GetSession (polling every 2 ms if needed) that the session is SHARING before LeaveSession; the target ratio
+  counts only the 8 lifecycle RPCs, and the ratio with those GetSession calls (real RPCs the server answered) is
+  shown beside it.
 - **Latency**: per-call wall time of StartScreenShare and RedeemSecurityKey at the fixed concurrency of the
   throughput run (${concurrency} lifecycles in flight, not a fixed rate), embedded store, in the reported round.
 - **Time to first frame**: from the sharer's \`publishTrack\` of a 640×360 screen-share track to the viewer's first

@@ -137,7 +137,7 @@ export async function lifecycleThroughput(stack: ReferenceStack, concurrency: nu
   };
 }
 
-/** The webhook is answered before the server applies it; LeaveSession needs SHARING. Returns the calls made. */
+/** LeaveSession needs SHARING: waits until the webhook's effect is visible (servers may apply it after answering). Returns the calls made. */
 async function waitForSharing(viewer: Client<typeof ViewerService>, sessionId: string): Promise<number> {
   for (let attempt = 1; attempt <= 200; attempt++) {
     const { session } = await viewer.getSession({ sessionId });
