@@ -27,6 +27,8 @@ for i = 1, #due, 2 do
 end
 return claimed`;
 
+const STRIKE_MEMORY_MS = 24 * 60 * 60_000;
+
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 /**
@@ -132,7 +134,8 @@ export class RedisStore implements Store {
       const key = `${PREFIX}limit:${subject}`;
       const previous = await this.redis.get(key);
       const state = nextAttemptState(previous ? JSON.parse(previous) : undefined, limit, windowMs, now);
-      await this.redis.set(key, JSON.stringify(state), "PX", Math.max(windowMs, state.blockedUntil - now) * 2);
+      // Strikes are kept a day past the last block, so pausing does not reset the doubling back-off.
+      await this.redis.set(key, JSON.stringify(state), "PX", Math.max(windowMs, state.blockedUntil - now) + STRIKE_MEMORY_MS);
     });
   }
   async retryAfter(subject: string, now: number) {

@@ -177,27 +177,31 @@ export function registerServices(
       if (!key) throw new ConnectError(`security_key must be ${length} digits (spaces and dashes are ignored)`, Code.InvalidArgument);
       const client = `client:${context.values.get(kRemoteAddress)}`;
       const org = `org:${request.orgId}`;
-      const now = Date.now();
-      const wait = Math.max(await store.retryAfter(client, now), await store.retryAfter(org, now));
-      if (wait > 0) {
-        metrics.keyFailures.inc({ reason: "rate_limited" });
-        throw new ConnectError(`too many wrong security keys; retry in ${Math.ceil(wait / 1000)} s`, Code.ResourceExhausted, undefined, [
-          { desc: RetryDelaySchema, value: create(RetryDelaySchema, { retryAfterMs: BigInt(wait) }) },
-        ]);
-      }
-      const hash = hashKey(options.keyIndexSecret, request.orgId, key);
-      return once(`redeem/${hash}/${request.idempotencyKey}`, request.idempotencyKey, RedeemSecurityKeyResponseSchema, async () => {
-        const sessionId = await store.getKey(hash);
-        const record = sessionId ? await engine.getSession(sessionId) : undefined;
-        const stored = record?.securityKey?.key ?? (options.faults.has("accept-used-key") && record ? key : "");
-        if (!record || record.machine.context.orgId !== request.orgId || !timingSafeEqual(Buffer.from(stored.padEnd(length)), Buffer.from(key))) {
-          await wrongAttempt(request.orgId, client, org);
-          throw new ConnectError("no live session has this security key: check the digits, or ask the agent for a new key", Code.NotFound);
+      // One redeem at a time per org: every guess is counted before the next is checked, so a burst of parallel
+      // guesses cannot overshoot a rate limit or a key's attempt budget.
+      return store.withLock(`redeem:${request.orgId}`, async () => {
+        const now = Date.now();
+        const wait = Math.max(await store.retryAfter(client, now), await store.retryAfter(org, now));
+        if (wait > 0) {
+          metrics.keyFailures.inc({ reason: "rate_limited" });
+          throw new ConnectError(`too many wrong security keys; retry in ${Math.ceil(wait / 1000)} s`, Code.ResourceExhausted, undefined, [
+            { desc: RetryDelaySchema, value: create(RetryDelaySchema, { retryAfterMs: BigInt(wait) }) },
+          ]);
         }
-        const redeemed = record.securityKey ? await engine.command(record.id, "KEY_REDEEMED", Actor.SHARER) : record;
-        return create(RedeemSecurityKeyResponseSchema, {
-          session: engine.toProto(redeemed, { withKey: false }),
-          sharerCredential: await engine.sharerCredential(record.id),
+        const hash = hashKey(options.keyIndexSecret, request.orgId, key);
+        return once(`redeem/${hash}/${request.idempotencyKey}`, request.idempotencyKey, RedeemSecurityKeyResponseSchema, async () => {
+          const sessionId = await store.getKey(hash);
+          const record = sessionId ? await engine.getSession(sessionId) : undefined;
+          const stored = record?.securityKey?.key ?? (options.faults.has("accept-used-key") && record ? key : "");
+          if (!record || record.machine.context.orgId !== request.orgId || !timingSafeEqual(Buffer.from(stored.padEnd(length)), Buffer.from(key))) {
+            await wrongAttempt(request.orgId, client, org);
+            throw new ConnectError("no live session has this security key: check the digits, or ask the agent for a new key", Code.NotFound);
+          }
+          const redeemed = record.securityKey ? await engine.command(record.id, "KEY_REDEEMED", Actor.SHARER) : record;
+          return create(RedeemSecurityKeyResponseSchema, {
+            session: engine.toProto(redeemed, { withKey: false }),
+            sharerCredential: await engine.sharerCredential(record.id),
+          });
         });
       });
     },
