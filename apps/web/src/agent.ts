@@ -1,4 +1,5 @@
 import { ScreenShareViewer, type Session, SessionState } from "@screenshare/client/viewer";
+import { eventsHandledIn } from "@screenshare/machine";
 import { Channel, EndReason } from "@screenshare/protocol";
 
 interface AgentConfig {
@@ -26,7 +27,7 @@ function renderInteractions(session: Session | undefined): void {
       item.dataset.interaction = interaction.interactionId;
       const linked = live && session.interactionId === interaction.interactionId ? ` ${LINK_ICON}` : "";
       item.innerHTML = `<span><span class="channel">${interaction.channel === "voice" ? "Voice" : "Chat"}</span> ${interaction.interactionId}${linked}</span>
-        <span><a href="${interaction.customerUrl}" target="_blank">customer</a> <button>Start Screen Share</button></span>`;
+        <span><a href="${interaction.customerUrl}" target="_blank">customer</a> ${live ? "" : "<button>Start Screen Share</button>"}</span>`;
       item.querySelector("button")?.addEventListener("click", () => void viewer.start(interaction.interactionId).catch(fail));
       return item;
     }),
@@ -43,9 +44,10 @@ viewer.on("session", (session) => {
   show("key-box", !!key);
   $("key").textContent = key?.display ?? "";
   $("attempts").textContent = key ? `${key.attemptsRemaining} attempts left` : "";
-  const beforeStart = [SessionState.AWAITING_KEY_REDEMPTION, SessionState.AWAITING_ACCEPTANCE, SessionState.SELECTING_SCREEN].includes(session.state);
-  show("end", beforeStart);
-  show("leave", session.state === SessionState.SHARING || session.state === SessionState.RECONNECTING_SHARER);
+  // Which controls apply comes from the lifecycle machine, not from a list of states kept here.
+  const handled = eventsHandledIn(session.state);
+  show("end", handled.has("VIEWER_CANCELLED"));
+  show("leave", handled.has("VIEWER_LEFT"));
   renderInteractions(session);
 });
 

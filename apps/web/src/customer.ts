@@ -1,4 +1,5 @@
 import { ScreenShareSharer, SessionState } from "@screenshare/client/sharer";
+import { eventsHandledIn } from "@screenshare/machine";
 import { EndReason } from "@screenshare/protocol";
 
 interface CustomerConfig {
@@ -30,11 +31,12 @@ sharer.on("session", (session) => {
   $("error").textContent = "";
   $("state").textContent = SessionState[session.state];
   $("reason").textContent = session.endReason ? `(${EndReason[session.endReason]})` : "";
-  const live = session.state !== SessionState.ENDED;
-  show("stop", live && session.state !== SessionState.AWAITING_ACCEPTANCE);
-  show("end-chat", live && config.channel === "chat" && session.state !== SessionState.AWAITING_ACCEPTANCE);
-  show("share-again", session.state === SessionState.SELECTING_SCREEN || session.state === SessionState.RECONNECTING_SHARER);
-  if (session.state !== SessionState.AWAITING_ACCEPTANCE) show("invitation", false);
+  // Which controls apply comes from the lifecycle machine, not from a list of states kept here.
+  const handled = eventsHandledIn(session.state);
+  show("stop", handled.has("SHARER_STOPPED"));
+  show("end-chat", config.channel === "chat" && handled.has("SHARER_STOPPED"));
+  show("share-again", handled.has("SCREEN_TRACK_PUBLISHED"));
+  if (!handled.has("INVITATION_ACCEPTED")) show("invitation", false);
 });
 
 const share = () => sharer.share().catch(fail);

@@ -12,7 +12,7 @@ import {
   type Step,
 } from "./host.js";
 import { type Channel, DEFAULT_TIMEOUTS, END_REASONS, type LifecycleTimeouts, type SessionEventType } from "./machine.js";
-import { fromProtoEndReason, PROTO_SESSION_STATE, toProtoEndReason } from "./protocol.js";
+import { eventsHandledIn, fromProtoEndReason, PROTO_SESSION_STATE, toProtoEndReason } from "./protocol.js";
 
 const T0 = 1_000_000;
 const timeouts: LifecycleTimeouts = {
@@ -249,5 +249,28 @@ describe("protocol mapping", () => {
     expect(toProtoEndReason(undefined)).toBe(ProtoEndReason.UNSPECIFIED);
     const protoReasons = Object.values(ProtoEndReason).filter((value) => typeof value === "number" && value !== 0);
     expect(protoReasons.length).toBe(END_REASONS.length);
+  });
+});
+
+describe("what each protocol state handles", () => {
+  it("tells clients which controls to show, from the machine", () => {
+    const handled = (state: ProtoSessionState) => [...eventsHandledIn(state)];
+    expect(handled(ProtoSessionState.AWAITING_KEY_REDEMPTION)).toEqual(expect.arrayContaining(["VIEWER_CANCELLED", "KEY_REDEEMED", "KEY_REGENERATED"]));
+    expect(handled(ProtoSessionState.AWAITING_KEY_REDEMPTION)).not.toContain("VIEWER_LEFT");
+    expect(handled(ProtoSessionState.SHARING)).toEqual(expect.arrayContaining(["VIEWER_LEFT", "SHARER_STOPPED"]));
+    expect(handled(ProtoSessionState.SHARING)).not.toContain("VIEWER_CANCELLED");
+    expect(handled(ProtoSessionState.SELECTING_SCREEN)).toEqual(expect.arrayContaining(["SCREEN_TRACK_PUBLISHED", "SHARER_STOPPED", "VIEWER_CANCELLED"]));
+    expect(handled(ProtoSessionState.RECONNECTING_SHARER)).toEqual(expect.arrayContaining(["SHARER_RESUMED", "SCREEN_TRACK_PUBLISHED"]));
+    expect(handled(ProtoSessionState.AWAITING_ACCEPTANCE)).not.toContain("SHARER_STOPPED");
+    expect(handled(ProtoSessionState.RECONNECTING_VIEWER)).toContain("SHARER_STOPPED");
+    expect(handled(ProtoSessionState.ENDED)).toEqual([]);
+  });
+
+  it("agrees with the host API: a command listed for a state is accepted there", () => {
+    const sharing = run("voice", "KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED");
+    for (const command of eventsHandledIn(ProtoSessionState.SHARING)) {
+      if (command.endsWith("JOINED")) continue; // facts about a reconnecting party: ignored while connected
+      expect(applyEvent(sharing, { type: command, at: T0 }).kind, command).not.toBe("rejected");
+    }
   });
 });

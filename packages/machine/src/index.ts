@@ -35,7 +35,7 @@ export {
   type Step,
   type TimerRequest,
 } from "./host.js";
-export { PROTO_SESSION_STATE, fromProtoEndReason, fromProtoSessionState, toProtoEndReason } from "./protocol.js";
+export { PROTO_SESSION_STATE, eventsHandledIn, fromProtoEndReason, fromProtoSessionState, toProtoEndReason } from "./protocol.js";
 export {
   allEventTypes,
   coveredTransitions,

@@ -1,6 +1,7 @@
 import { EndReason as ProtoEndReason, SessionState as ProtoSessionState } from "@screenshare/protocol";
 import type { LifecycleState } from "./host.js";
 import { END_REASONS, type EndReason } from "./machine.js";
+import { listTransitions } from "./paths.js";
 
 /** Machine state to protocol `SessionState`. Total: a test checks both directions. */
 export const PROTO_SESSION_STATE: Readonly<Record<LifecycleState, ProtoSessionState>> = {
@@ -27,4 +28,26 @@ export function fromProtoEndReason(reason: ProtoEndReason): EndReason | undefine
 export function fromProtoSessionState(state: ProtoSessionState): LifecycleState | undefined {
   const entry = Object.entries(PROTO_SESSION_STATE).find(([, proto]) => proto === state);
   return entry?.[0] as LifecycleState | undefined;
+}
+
+/**
+ * The events a session in protocol state `state` handles, read from the machine definition: what a client may do
+ * now (a command it finds here is accepted) and which media facts move it on. Clients show their controls from this
+ * instead of keeping their own list of states. RECONNECTING_VIEWER is shown to sharers, so for it the answer is what
+ * the sharer can do under any lifecycle state.
+ */
+export function eventsHandledIn(state: ProtoSessionState): ReadonlySet<string> {
+  const lifecycle = fromProtoSessionState(state);
+  if (lifecycle === undefined || lifecycle === "ended") return new Set();
+  const lifecycleStates =
+    lifecycle === "viewerReconnecting"
+      ? (Object.keys(PROTO_SESSION_STATE) as LifecycleState[]).filter((name) => !["ended", "viewerReconnecting", "sharerReconnecting"].includes(name))
+      : [lifecycle];
+  const sources = new Set(["session.live", ...lifecycleStates.map((name) => `session.live.lifecycle.${name}`)]);
+  if (lifecycle !== "viewerReconnecting") sources.add("session.live.viewer.connected");
+  return new Set(
+    listTransitions()
+      .filter((transition) => sources.has(transition.source) && !transition.event.startsWith("xstate.") && transition.event !== "always")
+      .map((transition) => transition.event),
+  );
 }
