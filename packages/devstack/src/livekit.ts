@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
-import { freePort, waitFor } from "./ports.js";
+import { freePort, freeUdpPort, waitFor } from "./ports.js";
 import { spawnLogged, stopChild, tail } from "./process.js";
 
 /** The LiveKit server binary that `scripts/install-livekit.sh` builds from the Go module proxy. */
@@ -15,11 +15,13 @@ export const livekitServerBinary =
 export interface LiveKitOptions {
   /** URLs LiveKit posts its webhooks to, signed with `apiKey`. */
   webhookUrls?: string[];
+  /** Default `devkey`. */
   apiKey?: string;
-  /** At least 32 characters. */
+  /** At least 32 characters. Default a fixed development secret. */
   apiSecret?: string;
-  /** The signal/HTTP port; free by default. */
+  /** The signal/HTTP port; free by default. (Media uses one more free UDP port.) */
   port?: number;
+  /** `debug` logs every signal message, ICE candidates included. Default `info`. */
   logLevel?: "debug" | "info" | "warn" | "error";
 }
 
@@ -29,20 +31,33 @@ export interface LiveKitHandle {
   url: string;
   /** HTTP URL for `livekit-server-sdk` service clients. */
   httpUrl: string;
+  /** The key the server accepts (and signs webhooks with). */
   apiKey: string;
+  /** The secret for `apiKey`. */
   apiSecret: string;
-  /** Path of the server's log. */
+  /** Path of the server's log (stdout and stderr), in a fresh temporary folder beside its `livekit.yaml`. */
   logFile: string;
+  /** Stops the server: SIGTERM, then SIGKILL after 3 s. */
   stop(): Promise<void>;
 }
 
 /**
- * The configuration that keeps LiveKit on loopback: it binds 127.0.0.1 only, advertises 127.0.0.1 only (no
- * external-IP discovery, no STUN, no TURN) and offers loopback candidates. Verified by the media smoke test.
+ * The configuration that keeps LiveKit on loopback, checked against livekit-server 1.13.5 (and by the media smoke
+ * test, which reads every signal message LiveKit sends):
+ * - `bind_addresses` puts the HTTP/WebSocket listener on 127.0.0.1 only.
+ * - `node_ip` with `use_external_ip: false` skips external-IP discovery; with `node_ip` set the server itself has
+ *   no STUN server either.
+ * - `ips.includes` limits the UDP media sockets and host candidates to 127.0.0.1 (without it the mux also binds
+ *   the machine's other addresses); `enable_loopback_candidate` lets a loopback address be a candidate at all.
+ * - `tcp_port: 0` turns ICE over TCP off (the default is 7881): its listener ignores `bind_addresses` and listens
+ *   on every interface.
+ * - `stun_servers` names a loopback address because LiveKit hands its clients Google's and Twilio's STUN servers
+ *   whenever none is configured and TURN is off. It is the discard port, where nothing answers: clients gather no
+ *   server-reflexive candidate. (Naming LiveKit's own media port instead made rtc-node's ICE over UDP fail.)
+ * - `turn.enabled: false`: no TURN server.
  */
 export function loopbackConfig(options: {
   port: number;
-  tcpPort: number;
   udpPort: number;
   apiKey: string;
   apiSecret: string;
@@ -54,13 +69,13 @@ export function loopbackConfig(options: {
     bind_addresses: ["127.0.0.1"],
     log_level: options.logLevel,
     rtc: {
-      tcp_port: options.tcpPort,
       udp_port: options.udpPort,
+      tcp_port: 0,
       use_external_ip: false,
       node_ip: "127.0.0.1",
       enable_loopback_candidate: true,
       ips: { includes: ["127.0.0.1/32"] },
-      stun_servers: [],
+      stun_servers: ["127.0.0.1:9"],
     },
     turn: { enabled: false },
     // Rooms exist only while a server keeps them: a token for a deleted room must not join a fresh one.
@@ -91,8 +106,7 @@ async function startLiveKitOnce(options: LiveKitOptions): Promise<LiveKitHandle>
   const port = options.port ?? (await freePort());
   const config = loopbackConfig({
     port,
-    tcpPort: await freePort(),
-    udpPort: await freePort(),
+    udpPort: await freeUdpPort(),
     apiKey,
     apiSecret,
     webhookUrls: options.webhookUrls ?? [],

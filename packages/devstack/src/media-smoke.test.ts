@@ -10,18 +10,28 @@ import { startRedis } from "./redis.js";
 const WIDTH = 640;
 const HEIGHT = 360;
 
-/** Every ICE candidate address in LiveKit's debug log: those it offers and those peers offer it. */
-function candidateAddresses(log: string): { offered: string[]; received: string[] } {
-  const addresses = (lines: string[]) =>
+/** Lines of LiveKit's debug log that record a signal message it sends to a client (it logs every one). */
+const sentToClients = /sending initial response|sending signal response|sent signal response|sending ICE candidate/;
+
+/**
+ * What LiveKit's debug log says about the network: the ICE candidate addresses and ICE (STUN/TURN) server hosts it
+ * sent to clients (in trickle messages, SDP and join responses), and the candidate addresses clients sent it.
+ */
+function networkInLog(log: string): { offered: string[]; iceServers: string[]; received: string[] } {
+  const candidates = (lines: string[]) =>
     lines.flatMap((line) => [...line.matchAll(/candidate:\S+ \d+ \w+ \d+ (\S+) \d+ typ/g)].map((match) => match[1] ?? ""));
   const lines = log.split("\n");
+  const sent = lines.filter((line) => sentToClients.test(line));
   return {
-    offered: addresses(lines.filter((line) => line.includes("sending ICE candidate"))),
-    received: addresses(lines.filter((line) => line.includes("received signal request") && line.includes("candidate"))),
+    offered: candidates(sent),
+    iceServers: sent.flatMap((line) =>
+      [...line.matchAll(/"(?:stuns?|turns?):(\[[^\]]*\]|[^":?]*)/g)].map((match) => (match[1] ?? "").replace(/^\[|\]$/g, "")),
+    ),
+    received: candidates(lines.filter((line) => line.includes("received signal request") && line.includes("candidate"))),
   };
 }
 
-const isLoopback = (address: string) => /^127\./.test(address) || address === "::1";
+const isLoopback = (address: string) => /^127\.\d+\.\d+\.\d+$/.test(address) || address === "::1";
 
 describe("media plane on this machine", () => {
   let livekit: LiveKitHandle;
@@ -55,9 +65,12 @@ describe("media plane on this machine", () => {
       await rooms.deleteRoom("smoke");
     }
 
-    const { offered, received: fromPeers } = candidateAddresses(readFileSync(livekit.logFile, "utf8"));
+    const { offered, iceServers, received: fromPeers } = networkInLog(readFileSync(livekit.logFile, "utf8"));
     expect(offered.length).toBeGreaterThan(0);
     expect(offered.filter((address) => !isLoopback(address))).toEqual([]);
+    // LiveKit always names at least one STUN server in a join response (public ones unless configured otherwise).
+    expect(iceServers.length).toBeGreaterThan(0);
+    expect(iceServers.filter((host) => !isLoopback(host))).toEqual([]);
     // Peers' candidates depend on where the test runs: scripts/loopback-netns.sh leaves them only loopback.
     if (process.env.SCREENSHARE_IN_NETNS === "1") {
       expect(fromPeers.length).toBeGreaterThan(0);
@@ -65,12 +78,19 @@ describe("media plane on this machine", () => {
     }
   }, 60_000);
 
-  it("parses candidates so that a non-loopback one would fail the check", () => {
+  it("reads the log so that a non-loopback candidate or ICE server would fail the checks", () => {
     const log = [
-      'sending ICE candidate {"candidate:1 1 udp 2130706431 127.0.0.1 51093 typ host"}',
-      'sending ICE candidate {"candidate:2 1 udp 2130706431 192.0.2.2 51093 typ host"}',
+      'DEBUG sending ICE candidate {"trickle": {"candidateInit": "{\\"candidate\\":\\"candidate:1 1 udp 2130706431 127.0.0.1 51093 typ host\\"}"}}',
+      'DEBUG sending ICE candidate {"trickle": {"candidateInit": "{\\"candidate\\":\\"candidate:2 1 udp 2130706431 192.0.2.2 51093 typ host\\"}"}}',
+      'DEBUG sending signal response {"response": {"offer": {"sdp": "v=0\\r\\na=candidate:3 1 tcp 1671430143 10.0.0.5 7881 typ host\\r\\n"}}}',
+      'DEBUG sending initial response {"response": {"join": {"iceServers": [{"urls": ["stun:127.0.0.1:9"]}, {"urls": ["stun:stun.l.google.com:19302", "turn:[2001:db8::1]:3478?transport=udp"]}]}}}',
+      'DEBUG received signal request {"trickle": {"candidateInit": "candidate:4 1 udp 2122260223 127.0.0.2 40000 typ host"}}',
     ].join("\n");
-    expect(candidateAddresses(log).offered.filter((address) => !isLoopback(address))).toEqual(["192.0.2.2"]);
+    const { offered, iceServers, received } = networkInLog(log);
+    expect(offered.filter((address) => !isLoopback(address))).toEqual(["192.0.2.2", "10.0.0.5"]);
+    expect(iceServers).toEqual(["127.0.0.1", "stun.l.google.com", "2001:db8::1"]);
+    expect(iceServers.filter((host) => !isLoopback(host))).toEqual(["stun.l.google.com", "2001:db8::1"]);
+    expect(received).toEqual(["127.0.0.2"]);
   });
 });
 

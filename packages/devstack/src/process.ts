@@ -1,15 +1,24 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, readFileSync } from "node:fs";
+import { createWriteStream, existsSync, readFileSync } from "node:fs";
 
 const running = new Set<ChildProcess>();
 process.once("exit", () => {
   for (const child of running) child.kill("SIGKILL");
 });
 
-/** A child process whose output goes to `logFile`, killed when this process exits. */
+// util-linux's setpriv asks the kernel to SIGKILL the server when the process that started it dies, even by
+// SIGKILL or a crash, where no "exit" handler runs: no LiveKit or Redis outlives the test run that started it.
+const setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].find((path) => existsSync(path));
+
+/**
+ * A child process whose output goes to `logFile`, killed when this process exits (also when it is killed, where
+ * `setpriv` is installed). `setpriv` execs the command, so the child's pid is the command's own.
+ */
 export function spawnLogged(command: string, args: string[], logFile: string): ChildProcess {
   const log = createWriteStream(logFile);
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = setpriv
+    ? spawn(setpriv, ["--pdeathsig", "SIGKILL", "--", command, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+    : spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   running.add(child);
