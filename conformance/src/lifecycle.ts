@@ -95,13 +95,15 @@ export function feasible(path: LifecyclePath, timeouts: LifecycleTimeouts): bool
   const input = variantInput(path.variant, timeouts);
   let session = startSession(input).session;
   for (const step of path.steps) {
+    let at = 0;
     if (step.event.startsWith("xstate.after.")) {
       const timers = pendingTimers(session);
       const waited = timers.find((timer) => timer.eventType === step.event);
       const others = timers.filter((timer) => timer !== waited).map((timer) => timer.fireAt);
       if (!waited || others.some((fireAt) => fireAt < waited.fireAt + TIMER_MARGIN_MS)) return false;
+      at = waited.fireAt; // a timer sent before its deadline is stale and ignored
     }
-    const outcome = applyEvent(session, { type: step.event, at: 0 });
+    const outcome = applyEvent(session, { type: step.event, at });
     if (outcome.kind !== "applied") return false;
     session = outcome.step.session;
   }

@@ -22,7 +22,14 @@ try {
   const svg = await page.evaluate(async (definition) => {
     const mermaid = (globalThis as unknown as { mermaid: { initialize(o: object): void; render(id: string, text: string): Promise<{ svg: string }> } }).mermaid;
     mermaid.initialize({ startOnLoad: false, theme: "neutral" });
-    return (await mermaid.render("lifecycle", definition)).svg;
+    const rendered = (await mermaid.render("lifecycle", definition)).svg;
+    // mermaid writes HTML (`<br>` in labels); a standalone .svg file must be XML.
+    const container = document.createElement("div");
+    container.innerHTML = rendered;
+    const xml = new XMLSerializer().serializeToString(container.querySelector("svg") as SVGSVGElement);
+    const parsed = new DOMParser().parseFromString(xml, "image/svg+xml");
+    if (parsed.querySelector("parsererror")) throw new Error(`rendered SVG is not well-formed XML: ${parsed.querySelector("parsererror")?.textContent}`);
+    return xml;
   }, chart);
   writeFileSync(resolve(root, "docs/lifecycle.svg"), `${svg}\n`);
   console.log("wrote docs/lifecycle.svg");

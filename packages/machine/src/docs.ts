@@ -40,15 +40,26 @@ function nodeById(id: string, node: AnyStateNode = sessionMachine.root): AnyStat
   return undefined;
 }
 
+/** One chart edge per (source, target): its transitions' labels stacked, so the chart stays narrow. */
 function mermaid(transitions: TransitionInfo[]): string {
   const lines = ["stateDiagram-v2", "  [*] --> live"];
-  const edge = (transition: TransitionInfo) => {
-    const target = transition.targets[0];
-    if (!target) return undefined;
+  const label = (transition: TransitionInfo) => {
     const guard = transition.guard ? ` [${transition.guard}]` : "";
-    const label = transition.event === "always" ? guard.trim() : `${eventLabel(transition.event)}${guard}`;
-    const from = transition.source === "session.live" ? "live" : short(transition.source);
-    return `${from} --> ${short(target)}${label ? `: ${label}` : ""}`;
+    if (transition.event === "always") return guard.trim();
+    const note = transition.targets.length === 0 ? " (stays)" : transition.reenter ? " (re-enters)" : "";
+    // An ending shows its end reason where the event does not already say it.
+    const reason = endReasonOf(transition);
+    const ending = reason && reason !== transition.event ? ` / ${reason}` : "";
+    return `${eventLabel(transition.event)}${guard}${note}${ending}`;
+  };
+  const nodeName = (id: string) => (id === "session.live" ? "live" : short(id));
+  const edges = (group: TransitionInfo[]) => {
+    const byEnds = new Map<string, string[]>();
+    for (const transition of group) {
+      const ends = `${nodeName(transition.source)} --> ${nodeName(transition.targets[0] ?? transition.source)}`;
+      byEnds.set(ends, [...(byEnds.get(ends) ?? []), label(transition)].filter(Boolean));
+    }
+    return [...byEnds].map(([ends, labels]) => (labels.length ? `${ends}: ${labels.join("<br/>")}` : ends));
   };
   const inside = (region: string) =>
     transitions.filter(
@@ -61,19 +72,12 @@ function mermaid(transitions: TransitionInfo[]): string {
     if (index > 0) lines.push("    --");
     const initial = short(String(nodeById(`session.live.${region}`)?.config.initial));
     lines.push(`    state ${region} {`, `      [*] --> ${initial}`);
-    for (const transition of inside(region)) {
-      const line = edge(transition);
-      if (line) lines.push(`      ${line}`);
-    }
+    for (const line of edges(inside(region))) lines.push(`      ${line}`);
     lines.push("    }");
   }
   lines.push("  }");
   const internal = new Set([...inside("lifecycle"), ...inside("viewer")]);
-  for (const transition of transitions) {
-    if (internal.has(transition)) continue;
-    const line = edge(transition);
-    if (line) lines.push(`  ${line}`);
-  }
+  for (const line of edges(transitions.filter((transition) => !internal.has(transition)))) lines.push(`  ${line}`);
   lines.push("  ended --> [*]");
   return lines.join("\n");
 }
@@ -120,14 +124,25 @@ function entryExit(): string {
   return lines.join("\n");
 }
 
+/**
+ * The generated files whose committed text differs from what the machine generates now (missing ones included).
+ * `read` returns a file's committed text by repository-relative path, or undefined when there is none.
+ */
+export function driftedLifecycleDocs(read: (path: string) => string | undefined): string[] {
+  return Object.entries(renderLifecycleDocs())
+    .filter(([path, content]) => read(path) !== content)
+    .map(([path]) => path);
+}
+
 /** Renders docs/lifecycle.md and docs/lifecycle.stately.json from the machine definition. */
 export function renderLifecycleDocs(): LifecycleDocs {
   const transitions = listTransitions();
   const markdown = `# The session lifecycle
 
 Generated from \`packages/machine/src/machine.ts\` by \`pnpm --filter @screenshare/machine draw\`; do not edit.
-A test fails when this file drifts from the machine. \`docs/lifecycle.stately.json\` is the same machine for
-Stately's editor; \`docs/lifecycle.svg\` is the chart for offline readers (\`pnpm --filter @screenshare/machine draw:svg\`).
+A test fails when this file drifts from the machine. \`docs/lifecycle.svg\` is the chart for offline readers
+(\`pnpm --filter @screenshare/machine draw:svg\`). \`docs/lifecycle.stately.json\` is the machine's configuration as
+JSON: to open it in Stately's editor, choose Import from code and paste \`createMachine(\` + the file + \`)\`.
 
 A session is \`live\` with two parallel regions, the lifecycle and the viewer's connection, until it is \`ended\`.
 The protocol's single \`SessionState\` flattens them: a reconnecting sharer outranks a reconnecting viewer, which

@@ -2,8 +2,16 @@ import { SessionState as ProtoSessionState } from "@screenshare/protocol";
 import type { AnyMachineSnapshot } from "xstate";
 import { TestModel } from "xstate/graph";
 import { describe, expect, it } from "vitest";
-import { applyEvent, classifyEvent, startSession, lifecycleStateOf, type LifecycleState, type PersistedSession } from "./host.js";
-import { END_REASONS, type SessionEvent, sessionMachine } from "./machine.js";
+import {
+  applyEvent,
+  classifyEvent,
+  type LifecycleState,
+  lifecycleStateOf,
+  pendingTimers,
+  type PersistedSession,
+  startSession,
+} from "./host.js";
+import { END_REASONS, sessionMachine } from "./machine.js";
 import {
   allEventTypes,
   coveredTransitions,
@@ -75,10 +83,18 @@ describe("the whole state space", () => {
     const counts = { applied: 0, ignored: 0, rejected: 0 };
     for (const { snapshot } of space.values()) {
       const session = persist(snapshot);
-      for (const event of events) {
+      const timers = pendingTimers(session);
+      for (const { type } of events) {
+        // A timer is sent at its deadline, as a host does; a pending one sent earlier is stale and ignored.
+        const timer = timers.find((pending) => pending.eventType === type);
+        const event = { type, at: timer?.fireAt ?? 1_000 };
         const outcome = applyEvent(session, event);
         expect(["applied", "ignored", "rejected"]).toContain(outcome.kind);
-        if (!event.type.startsWith("xstate.")) expect(classifyEvent(session, event as SessionEvent)).toBe(outcome.kind);
+        expect(classifyEvent(session, event)).toBe(outcome.kind);
+        if (timer) {
+          expect(outcome.kind, `${type} in ${JSON.stringify(session.value)}`).toBe("applied");
+          expect(applyEvent(session, { type, at: timer.fireAt - 1 }).kind).toBe("ignored");
+        }
         counts[outcome.kind]++;
       }
     }
@@ -118,7 +134,8 @@ describe("generated paths", () => {
       let session = JSON.parse(JSON.stringify(startSession(variant).session)) as PersistedSession;
       expect(lifecycleStateOf(session), path.name).toBe(path.initialState);
       for (const step of path.steps) {
-        const outcome = applyEvent(session, { type: step.event, at: 1_000 });
+        const timer = pendingTimers(session).find((pending) => pending.eventType === step.event);
+        const outcome = applyEvent(session, { type: step.event, at: timer?.fireAt ?? 1_000 });
         expect(outcome.kind, `${path.name} at ${step.event}`).toBe("applied");
         if (outcome.kind === "applied") session = JSON.parse(JSON.stringify(outcome.step.session));
         expect(lifecycleStateOf(session), `${path.name} at ${step.event}`).toBe(step.expectedState);

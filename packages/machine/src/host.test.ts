@@ -2,7 +2,9 @@ import { EndReason as ProtoEndReason, SessionState as ProtoSessionState } from "
 import { describe, expect, it } from "vitest";
 import {
   applyEvent,
+  classifyEvent,
   isLive,
+  type LifecycleState,
   lifecycleStateOf,
   type Outcome,
   pendingTimers,
@@ -10,11 +12,14 @@ import {
   startSession,
   stateDeadlineOf,
   type Step,
+  type TimerRequest,
 } from "./host.js";
-import { type Channel, DEFAULT_TIMEOUTS, END_REASONS, type LifecycleTimeouts, type SessionEventType } from "./machine.js";
-import { eventsHandledIn, fromProtoEndReason, PROTO_SESSION_STATE, toProtoEndReason } from "./protocol.js";
+import { type Channel, DEFAULT_TIMEOUTS, END_REASONS, type EndReason, type LifecycleTimeouts, type SessionEventType } from "./machine.js";
+import { lifecyclePaths, listTransitions, replay } from "./paths.js";
+import { eventsHandledIn, fromProtoEndReason, fromProtoSessionState, PROTO_SESSION_STATE, toProtoEndReason } from "./protocol.js";
 
 const T0 = 1_000_000;
+// Distinct values, so that a deadline computed from the wrong timeout shows.
 const timeouts: LifecycleTimeouts = {
   securityKeyTtlMs: 300_000,
   acceptanceTimeoutMs: 120_000,
@@ -23,6 +28,7 @@ const timeouts: LifecycleTimeouts = {
   sharerReconnectGraceMs: 20_000,
   maxSessionDurationMs: 3_600_000,
 };
+const NO_GRACE = { viewerReconnectGraceMs: 0, sharerReconnectGraceMs: 0 };
 
 function start(channel: Channel, overrides: Partial<LifecycleTimeouts> = {}): Step {
   return startSession({
@@ -36,57 +42,92 @@ function start(channel: Channel, overrides: Partial<LifecycleTimeouts> = {}): St
   });
 }
 
+const roundTrip = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
 /** Applies an event to a JSON round-tripped session, as a stateless host would, and expects it applied. */
 function send(session: PersistedSession, type: SessionEventType | string, at = T0 + 1_000): Step {
-  const outcome = applyEvent(JSON.parse(JSON.stringify(session)), { type, at });
+  const outcome = applyEvent(roundTrip(session), { type, at });
   if (outcome.kind !== "applied") throw new Error(`${type} was ${outcome.kind} in ${lifecycleStateOf(session)}`);
-  return outcome.step;
+  return roundTrip(outcome.step);
 }
 
-function run(channel: Channel, ...types: string[]): PersistedSession {
-  return types.reduce((session, type) => send(session, type).session, start(channel).session);
+/** The session after `types`, one second apart, each through a JSON round-trip. */
+function run(channel: Channel, types: readonly string[], overrides: Partial<LifecycleTimeouts> = {}): PersistedSession {
+  return types.reduce((session, type, index) => send(session, type, T0 + 1_000 * (index + 1)).session, start(channel, overrides).session);
 }
 
 const timerOf = (step: Step, delay: string) => step.schedule.find((timer) => timer.eventType.includes(`.${delay}.`));
+
+/** Fires the timer of `delay` that the session has pending, at its deadline. */
+function fire(session: PersistedSession, delay: string): Step {
+  const timer = pendingTimers(roundTrip(session)).find((pending) => pending.eventType.includes(`.${delay}.`));
+  if (!timer) throw new Error(`no ${delay} timer pending in ${lifecycleStateOf(session)}`);
+  return send(session, timer.eventType, timer.fireAt);
+}
 
 describe("voice flow", () => {
   it("issues a key, waits for redemption, selects a screen and shares", () => {
     const started = start("voice");
     expect(lifecycleStateOf(started.session)).toBe("awaitingKeyRedemption");
     expect(started.effects).toEqual(["createMediaRoom", "issueSecurityKey"]);
+    expect(started.session.context.securityKeyGeneration).toBe(1);
     expect(timerOf(started, "securityKeyTtl")?.fireAt).toBe(T0 + timeouts.securityKeyTtlMs);
     expect(timerOf(started, "maxSessionDuration")?.fireAt).toBe(T0 + timeouts.maxSessionDurationMs);
+    expect(started.session.context.deadlines).toEqual({
+      lifecycle: T0 + timeouts.securityKeyTtlMs,
+      maxDuration: T0 + timeouts.maxSessionDurationMs,
+    });
     expect(stateDeadlineOf(started.session)).toBe(T0 + timeouts.securityKeyTtlMs);
 
     const redeemed = send(started.session, "KEY_REDEEMED");
     expect(lifecycleStateOf(redeemed.session)).toBe("selectingScreen");
     expect(redeemed.effects).toEqual(["revokeSecurityKey"]);
     expect(redeemed.cancel).toEqual([timerOf(started, "securityKeyTtl")?.id]);
+    expect(redeemed.schedule.map((timer) => timer.fireAt)).toEqual([T0 + 1_000 + timeouts.screenSelectionTimeoutMs]);
     expect(stateDeadlineOf(redeemed.session)).toBe(T0 + 1_000 + timeouts.screenSelectionTimeoutMs);
 
     const sharing = send(redeemed.session, "SCREEN_TRACK_PUBLISHED");
     expect(lifecycleStateOf(sharing.session)).toBe("sharing");
     expect(stateDeadlineOf(sharing.session)).toBeUndefined();
     expect(sharing.cancel).toEqual([timerOf(redeemed, "screenSelectionTimeout")?.id]);
+    expect(sharing.schedule).toEqual([]);
+    expect(pendingTimers(sharing.session).map((timer) => timer.fireAt)).toEqual([T0 + timeouts.maxSessionDurationMs]);
   });
 
-  it("regenerating the key kills the old one and restarts the TTL", () => {
+  it("regenerating the key kills the old one, counts a generation and restarts the TTL", () => {
     const started = start("voice");
     const regenerated = send(started.session, "KEY_REGENERATED", T0 + 100_000);
+    expect(lifecycleStateOf(regenerated.session)).toBe("awaitingKeyRedemption");
     expect(regenerated.effects).toEqual(["revokeSecurityKey", "issueSecurityKey"]);
     expect(regenerated.session.context.securityKeyGeneration).toBe(2);
     expect(regenerated.cancel).toEqual([timerOf(started, "securityKeyTtl")?.id]);
-    expect(timerOf(regenerated, "securityKeyTtl")?.fireAt).toBe(T0 + 100_000 + timeouts.securityKeyTtlMs);
+    expect(regenerated.schedule).toEqual([
+      { ...timerOf(started, "securityKeyTtl"), fireAt: T0 + 100_000 + timeouts.securityKeyTtlMs },
+    ]);
     expect(stateDeadlineOf(regenerated.session)).toBe(T0 + 100_000 + timeouts.securityKeyTtlMs);
+    // The session's own limit does not restart.
+    expect(regenerated.session.context.deadlines.maxDuration).toBe(T0 + timeouts.maxSessionDurationMs);
+
+    const again = send(regenerated.session, "KEY_REGENERATED", T0 + 200_000);
+    expect(again.session.context.securityKeyGeneration).toBe(3);
+    expect(stateDeadlineOf(again.session)).toBe(T0 + 200_000 + timeouts.securityKeyTtlMs);
   });
 
-  it("ends with KEY_EXPIRED when the TTL timer fires", () => {
+  it("ignores the old key's TTL timer when it fires after a regeneration, and expires at the new deadline", () => {
     const started = start("voice");
-    const timer = timerOf(started, "securityKeyTtl");
-    const expired = send(started.session, timer?.eventType ?? "", timer?.fireAt);
+    const oldTimer = timerOf(started, "securityKeyTtl") as TimerRequest;
+    const regenerated = send(started.session, "KEY_REGENERATED", T0 + 100_000);
+    const stale = { type: oldTimer.eventType, at: oldTimer.fireAt };
+    expect(applyEvent(regenerated.session, stale)).toEqual<Outcome>({ kind: "ignored" });
+    expect(classifyEvent(regenerated.session, stale)).toBe("ignored");
+    const expired = fire(regenerated.session, "securityKeyTtl");
     expect(expired.session.context.endReason).toBe("KEY_EXPIRED");
-    expect(expired.session.context.endedAt).toBe(timer?.fireAt);
-    expect(expired.effects).toEqual(["revokeSecurityKey", "deleteMediaRoom", "revokeSharerCredential"]);
+    expect(expired.session.context.endedAt).toBe(T0 + 100_000 + timeouts.securityKeyTtlMs);
+  });
+
+  it("rejects a regeneration once the key is redeemed", () => {
+    const selecting = run("voice", ["KEY_REDEEMED"]);
+    expect(applyEvent(selecting, { type: "KEY_REGENERATED", at: T0 })).toEqual<Outcome>({ kind: "rejected", state: "selectingScreen" });
   });
 });
 
@@ -95,150 +136,344 @@ describe("chat flow", () => {
     const started = start("chat");
     expect(lifecycleStateOf(started.session)).toBe("awaitingAcceptance");
     expect(started.effects).toEqual(["createMediaRoom", "sendInvitation"]);
+    expect(started.session.context.securityKeyGeneration).toBe(0);
+    expect(timerOf(started, "acceptanceTimeout")?.fireAt).toBe(T0 + timeouts.acceptanceTimeoutMs);
     const accepted = send(started.session, "INVITATION_ACCEPTED");
     expect(accepted.effects).toEqual(["withdrawInvitation"]);
+    expect(accepted.cancel).toEqual([timerOf(started, "acceptanceTimeout")?.id]);
+    expect(lifecycleStateOf(accepted.session)).toBe("selectingScreen");
     expect(lifecycleStateOf(send(accepted.session, "SCREEN_TRACK_PUBLISHED").session)).toBe("sharing");
   });
 
-  it("ends with SHARER_DECLINED on decline and ACCEPTANCE_TIMED_OUT when nobody answers", () => {
-    expect(run("chat", "INVITATION_DECLINED").context.endReason).toBe("SHARER_DECLINED");
-    const started = start("chat");
-    const timer = timerOf(started, "acceptanceTimeout");
-    expect(timer?.fireAt).toBe(T0 + timeouts.acceptanceTimeoutMs);
-    expect(send(started.session, timer?.eventType ?? "").session.context.endReason).toBe("ACCEPTANCE_TIMED_OUT");
+  it("lets the sharer switch screens: an unpublished track goes back to choosing under a fresh selection timeout", () => {
+    const sharing = run("chat", ["INVITATION_ACCEPTED", "SCREEN_TRACK_PUBLISHED"]);
+    const switching = send(sharing, "SCREEN_TRACK_UNPUBLISHED", T0 + 50_000);
+    expect(lifecycleStateOf(switching.session)).toBe("selectingScreen");
+    expect(stateDeadlineOf(switching.session)).toBe(T0 + 50_000 + timeouts.screenSelectionTimeoutMs);
+    // The timer of the first visit to selectingScreen, had its cancellation been lost, is stale now.
+    const firstVisit = T0 + 1_000 + timeouts.screenSelectionTimeoutMs;
+    expect(applyEvent(switching.session, { type: timerOf(switching, "screenSelectionTimeout")?.eventType ?? "", at: firstVisit }).kind).toBe("ignored");
   });
 });
 
-describe("endings", () => {
-  const cases: Array<[string, Channel, string[], string]> = [
-    ["cancel while awaiting the key", "voice", ["VIEWER_CANCELLED"], "VIEWER_CANCELLED"],
-    ["cancel while awaiting acceptance", "chat", ["VIEWER_CANCELLED"], "VIEWER_CANCELLED"],
-    ["cancel while selecting", "voice", ["KEY_REDEEMED", "VIEWER_CANCELLED"], "VIEWER_CANCELLED"],
-    ["leave while sharing", "voice", ["KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED", "VIEWER_LEFT"], "VIEWER_LEFT"],
-    ["stop while selecting", "chat", ["INVITATION_ACCEPTED", "SHARER_STOPPED"], "SHARER_STOPPED"],
-    ["stop while sharing", "chat", ["INVITATION_ACCEPTED", "SCREEN_TRACK_PUBLISHED", "SHARER_STOPPED"], "SHARER_STOPPED"],
-    ["administrator", "voice", ["ADMINISTRATOR_TERMINATED"], "ADMINISTRATOR_TERMINATED"],
-    ["media failure", "chat", ["INVITATION_ACCEPTED", "MEDIA_FAILED"], "MEDIA_FAILURE"],
-    ["interaction disconnected while sharing", "voice", ["KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED", "INTERACTION_DISCONNECTED"], "INTERACTION_DISCONNECTED"],
-  ];
-  it.each(cases)("%s", (_name, channel, events, reason) => {
-    const session = run(channel, ...events);
-    expect(session.status).toBe("done");
-    expect(isLive(session)).toBe(false);
-    expect(session.context.endReason).toBe(reason);
-    expect(pendingTimers(session)).toEqual([]);
-  });
+/** How to reach each live state the protocol shows, on each channel. */
+const REACH: Record<Exclude<LifecycleState, "ended">, Array<[Channel, string[]]>> = {
+  awaitingKeyRedemption: [["voice", []]],
+  awaitingAcceptance: [["chat", []]],
+  selectingScreen: [
+    ["voice", ["KEY_REDEEMED"]],
+    ["chat", ["INVITATION_ACCEPTED"]],
+  ],
+  sharing: [
+    ["voice", ["KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED"]],
+    ["chat", ["INVITATION_ACCEPTED", "SCREEN_TRACK_PUBLISHED"]],
+  ],
+  sharerReconnecting: [
+    ["voice", ["KEY_REDEEMED", "SHARER_DISCONNECTED"]],
+    ["chat", ["INVITATION_ACCEPTED", "SCREEN_TRACK_PUBLISHED", "SHARER_DISCONNECTED"]],
+  ],
+  viewerReconnecting: [
+    ["voice", ["VIEWER_DISCONNECTED"]],
+    ["chat", ["VIEWER_DISCONNECTED"]],
+    ["voice", ["KEY_REDEEMED", "VIEWER_DISCONNECTED"]],
+    ["chat", ["INVITATION_ACCEPTED", "SCREEN_TRACK_PUBLISHED", "VIEWER_DISCONNECTED"]],
+  ],
+};
+const LIVE_STATES = Object.keys(REACH) as Array<keyof typeof REACH>;
 
-  it("keeps the viewer busy exactly while the session is live", () => {
-    const session = run("voice", "KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED");
-    expect(isLive(session)).toBe(true);
-    expect(isLive(send(session, "VIEWER_LEFT").session)).toBe(false);
-  });
+/** One way to end: from a state, by an event (or `after <delay>` for a timer), with or without grace windows. */
+interface Ending {
+  reason: EndReason;
+  from: keyof typeof REACH;
+  channel: Channel;
+  prefix: string[];
+  trigger: string;
+  grace: boolean;
+}
 
-  it("ends at the maximum duration from any live state", () => {
-    const started = start("voice");
-    const sharing = run("voice", "KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED");
-    const timer = timerOf(started, "maxSessionDuration");
-    expect(send(sharing, timer?.eventType ?? "").session.context.endReason).toBe("MAX_DURATION_REACHED");
+const endings: Ending[] = [];
+function endsWith(reason: EndReason, from: keyof typeof REACH, trigger: string, grace = true, reach = REACH[from]): void {
+  for (const [channel, prefix] of reach) endings.push({ reason, from, channel, prefix, trigger, grace });
+}
+for (const from of LIVE_STATES) {
+  endsWith("INTERACTION_DISCONNECTED", from, "INTERACTION_DISCONNECTED");
+  endsWith("ADMINISTRATOR_TERMINATED", from, "ADMINISTRATOR_TERMINATED");
+  endsWith("MEDIA_FAILURE", from, "MEDIA_FAILED");
+  endsWith("MAX_DURATION_REACHED", from, "after maxSessionDuration");
+}
+for (const from of ["awaitingKeyRedemption", "awaitingAcceptance", "selectingScreen"] as const) endsWith("VIEWER_CANCELLED", from, "VIEWER_CANCELLED");
+for (const from of ["sharing", "sharerReconnecting"] as const) endsWith("VIEWER_LEFT", from, "VIEWER_LEFT");
+for (const from of ["selectingScreen", "sharing", "sharerReconnecting"] as const) endsWith("SHARER_STOPPED", from, "SHARER_STOPPED");
+endsWith("SHARER_DECLINED", "awaitingAcceptance", "INVITATION_DECLINED");
+endsWith("KEY_EXPIRED", "awaitingKeyRedemption", "after securityKeyTtl");
+endsWith("KEY_EXPIRED", "viewerReconnecting", "after securityKeyTtl", true, [["voice", ["VIEWER_DISCONNECTED"]]]);
+endsWith("ACCEPTANCE_TIMED_OUT", "awaitingAcceptance", "after acceptanceTimeout");
+endsWith("SCREEN_SELECTION_TIMED_OUT", "selectingScreen", "after screenSelectionTimeout");
+endsWith("VIEWER_LOST", "viewerReconnecting", "after viewerReconnectGrace");
+endsWith("SHARER_LOST", "sharerReconnecting", "after sharerReconnectGrace");
+// A grace of 0: the legacy behaviour, a drop ends the session at once.
+for (const from of ["awaitingKeyRedemption", "awaitingAcceptance", "selectingScreen", "sharing"] as const) {
+  endsWith("VIEWER_LOST", from, "VIEWER_DISCONNECTED", false);
+}
+for (const from of ["selectingScreen", "sharing"] as const) endsWith("SHARER_LOST", from, "SHARER_DISCONNECTED", false);
+
+describe("every ending from every state it can come from", () => {
+  it.each(endings.map((ending) => [ending.reason, ending.from, ending.channel, ending.grace ? "" : "(grace 0)", ending] as const))(
+    "%s from %s (%s) %s",
+    (_reason, _from, _channel, _grace, { reason, from, channel, prefix, trigger, grace }) => {
+      const before = run(channel, prefix, grace ? {} : NO_GRACE);
+      expect(lifecycleStateOf(before)).toBe(from);
+      expect(isLive(before)).toBe(true);
+      const at = T0 + 500_000;
+      const delay = /^after (\w+)$/.exec(trigger)?.[1];
+      const ended = delay ? fire(before, delay) : send(before, trigger, at);
+      expect(ended.session.status).toBe("done");
+      expect(lifecycleStateOf(ended.session)).toBe("ended");
+      expect(ended.session.context.endReason).toBe(reason);
+      expect(ended.session.context.endedAt).toBe(delay ? pendingTimers(before).find((t) => t.eventType.includes(`.${delay}.`))?.fireAt : at);
+      expect(isLive(ended.session)).toBe(false); // the viewer's busy slot frees exactly here
+      expect(pendingTimers(ended.session)).toEqual([]);
+      expect(stateDeadlineOf(ended.session)).toBeUndefined();
+      expect(ended.cancel.sort()).toEqual(pendingTimers(before).map((timer) => timer.id).sort());
+      const cleanup = lifecycleOf(before) === "awaitingKeyRedemption" ? ["revokeSecurityKey"] : lifecycleOf(before) === "awaitingAcceptance" ? ["withdrawInvitation"] : [];
+      expect(ended.effects).toEqual([...cleanup, "deleteMediaRoom", "revokeSharerCredential"]);
+      // Nothing moves an ended session: commands are rejected, facts and timers ignored.
+      expect(applyEvent(ended.session, { type: "VIEWER_LEFT", at })).toEqual<Outcome>({ kind: "rejected", state: "ended" });
+      expect(applyEvent(ended.session, { type: "SCREEN_TRACK_PUBLISHED", at })).toEqual<Outcome>({ kind: "ignored" });
+    },
+  );
+
+  it("cover every ending transition of the machine definition and every end reason", () => {
+    const taken = new Set(
+      endings.flatMap(({ channel, prefix, trigger, grace }) => {
+        const event = trigger.startsWith("after ")
+          ? (listTransitions().find((t) => t.event.startsWith(`xstate.after.${trigger.slice(6)}.`))?.event ?? trigger)
+          : trigger;
+        return replay({ channel, grace: grace ? "window" : "none" }, [...prefix, event]).steps.at(-1)?.transitions ?? [];
+      }),
+    );
+    const ending = listTransitions().filter((transition) => transition.actions.includes("recordEnd"));
+    expect(ending.filter((transition) => !taken.has(transition.id)).map((transition) => transition.id)).toEqual([]);
+    expect(new Set(endings.map((e) => e.reason))).toEqual(new Set(END_REASONS));
   });
 });
+
+function lifecycleOf(session: PersistedSession): string {
+  return (session.value as { live: { lifecycle: string } }).live.lifecycle;
+}
 
 describe("refresh and close", () => {
   it.each([
     ["awaitingKeyRedemption", "voice", []],
     ["awaitingAcceptance", "chat", []],
     ["selectingScreen", "voice", ["KEY_REDEEMED"]],
+    ["selectingScreen", "chat", ["INVITATION_ACCEPTED"]],
     ["sharing", "chat", ["INVITATION_ACCEPTED", "SCREEN_TRACK_PUBLISHED"]],
-  ] as Array<[string, Channel, string[]]>)("a viewer who resumes returns the session to %s", (state, channel, events) => {
-    const before = run(channel, ...events);
+  ] as Array<[LifecycleState, Channel, string[]]>)("a viewer who resumes returns the session to %s (%s), its timers untouched", (state, channel, events) => {
+    const before = run(channel, events);
     const dropped = send(before, "VIEWER_DISCONNECTED", T0 + 5_000);
     expect(lifecycleStateOf(dropped.session)).toBe("viewerReconnecting");
     expect(PROTO_SESSION_STATE[lifecycleStateOf(dropped.session)]).toBe(ProtoSessionState.RECONNECTING_VIEWER);
     expect(stateDeadlineOf(dropped.session)).toBe(T0 + 5_000 + timeouts.viewerReconnectGraceMs);
-    const resumed = send(dropped.session, "VIEWER_RESUMED");
+    expect(dropped.session.context.deadlines.viewerGrace).toBe(T0 + 5_000 + timeouts.viewerReconnectGraceMs);
+    // Only the grace timer is added; the lifecycle's own timer keeps running.
+    expect(dropped.cancel).toEqual([]);
+    expect(dropped.schedule.map((timer) => [timer.eventType.split(".")[2], timer.fireAt])).toEqual([
+      ["viewerReconnectGrace", T0 + 5_000 + timeouts.viewerReconnectGraceMs],
+    ]);
+    expect(dropped.effects).toEqual([]);
+
+    const resumed = send(dropped.session, "VIEWER_RESUMED", T0 + 9_000);
     expect(lifecycleStateOf(resumed.session)).toBe(state);
+    expect(resumed.session.value).toEqual(before.value);
     expect(resumed.cancel).toEqual([timerOf(dropped, "viewerReconnectGrace")?.id]);
+    expect(resumed.schedule).toEqual([]);
+    expect(resumed.effects).toEqual([]);
+    expect(resumed.session.context.deadlines).toEqual(before.context.deadlines);
+    expect(pendingTimers(resumed.session)).toEqual(pendingTimers(before));
+    expect(resumed.session.context.securityKeyGeneration).toBe(before.context.securityKeyGeneration);
+  });
+
+  it("the viewer's media reconnect (VIEWER_JOINED) also returns the session", () => {
+    const sharing = run("voice", ["KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED"]);
+    const dropped = send(sharing, "VIEWER_DISCONNECTED");
+    expect(lifecycleStateOf(send(dropped.session, "VIEWER_JOINED").session)).toBe("sharing");
   });
 
   it("a viewer who does not come back within the grace window is lost", () => {
-    const dropped = send(run("voice", "KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED"), "VIEWER_DISCONNECTED");
-    const timer = timerOf(dropped, "viewerReconnectGrace");
-    expect(send(dropped.session, timer?.eventType ?? "").session.context.endReason).toBe("VIEWER_LOST");
+    const dropped = send(run("voice", ["KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED"]), "VIEWER_DISCONNECTED", T0 + 7_000);
+    const lost = fire(dropped.session, "viewerReconnectGrace");
+    expect(lost.session.context.endReason).toBe("VIEWER_LOST");
+    expect(lost.session.context.endedAt).toBe(T0 + 7_000 + timeouts.viewerReconnectGraceMs);
   });
 
-  it("a sharer who resumes chooses a screen again without ending the session", () => {
-    const dropped = send(run("voice", "KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED"), "SHARER_DISCONNECTED");
+  it("a second drop gets a fresh grace window; the first window's timer is stale", () => {
+    const sharing = run("voice", ["KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED"]);
+    const first = send(sharing, "VIEWER_DISCONNECTED", T0 + 10_000);
+    const back = send(first.session, "VIEWER_RESUMED", T0 + 12_000);
+    const second = send(back.session, "VIEWER_DISCONNECTED", T0 + 20_000);
+    const firstTimer = timerOf(first, "viewerReconnectGrace") as TimerRequest;
+    expect(applyEvent(second.session, { type: firstTimer.eventType, at: firstTimer.fireAt })).toEqual<Outcome>({ kind: "ignored" });
+    expect(fire(second.session, "viewerReconnectGrace").session.context.endedAt).toBe(T0 + 20_000 + timeouts.viewerReconnectGraceMs);
+  });
+
+  it.each([
+    ["sharing", ["KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED"]],
+    ["selectingScreen", ["KEY_REDEEMED"]],
+  ])("a sharer who drops while %s and resumes chooses a screen again without ending the session", (_state, events) => {
+    const before = run("voice", events);
+    const dropped = send(before, "SHARER_DISCONNECTED", T0 + 10_000);
     expect(lifecycleStateOf(dropped.session)).toBe("sharerReconnecting");
-    expect(stateDeadlineOf(dropped.session)).toBe(T0 + 1_000 + timeouts.sharerReconnectGraceMs);
-    expect(lifecycleStateOf(send(dropped.session, "SHARER_RESUMED").session)).toBe("selectingScreen");
-    expect(lifecycleStateOf(send(dropped.session, "SHARER_JOINED").session)).toBe("selectingScreen");
-    const timer = timerOf(dropped, "sharerReconnectGrace");
-    expect(send(dropped.session, timer?.eventType ?? "").session.context.endReason).toBe("SHARER_LOST");
+    expect(stateDeadlineOf(dropped.session)).toBe(T0 + 10_000 + timeouts.sharerReconnectGraceMs);
+    expect(timerOf(dropped, "sharerReconnectGrace")?.fireAt).toBe(T0 + 10_000 + timeouts.sharerReconnectGraceMs);
+    expect(dropped.effects).toEqual([]);
+    for (const resume of ["SHARER_RESUMED", "SHARER_JOINED"]) {
+      const resumed = send(dropped.session, resume, T0 + 15_000);
+      expect(lifecycleStateOf(resumed.session)).toBe("selectingScreen");
+      expect(isLive(resumed.session)).toBe(true);
+      // The sharer's credential and the room stay: no effect at all.
+      expect(resumed.effects).toEqual([]);
+      expect(resumed.cancel).toEqual([timerOf(dropped, "sharerReconnectGrace")?.id]);
+      expect(resumed.schedule.map((timer) => timer.fireAt)).toEqual([T0 + 15_000 + timeouts.screenSelectionTimeoutMs]);
+    }
+    // Publishing again straight away also brings the session back.
+    expect(lifecycleStateOf(send(dropped.session, "SCREEN_TRACK_PUBLISHED").session)).toBe("sharing");
+    const lost = fire(dropped.session, "sharerReconnectGrace");
+    expect(lost.session.context.endReason).toBe("SHARER_LOST");
+  });
+
+  it("a reconnecting sharer outranks a reconnecting viewer, and each returns on its own", () => {
+    const sharing = run("chat", ["INVITATION_ACCEPTED", "SCREEN_TRACK_PUBLISHED"]);
+    const both = send(send(sharing, "VIEWER_DISCONNECTED").session, "SHARER_DISCONNECTED").session;
+    expect(lifecycleStateOf(both)).toBe("sharerReconnecting");
+    const sharerBack = send(both, "SHARER_RESUMED").session;
+    expect(lifecycleStateOf(sharerBack)).toBe("viewerReconnecting");
+    expect(lifecycleStateOf(send(sharerBack, "VIEWER_RESUMED").session)).toBe("selectingScreen");
   });
 
   it("a sharer's reload while sharing goes back to choosing a screen", () => {
-    const sharing = run("chat", "INVITATION_ACCEPTED", "SCREEN_TRACK_PUBLISHED");
-    expect(lifecycleStateOf(send(sharing, "SHARER_RESUMED").session)).toBe("selectingScreen");
+    const sharing = run("chat", ["INVITATION_ACCEPTED", "SCREEN_TRACK_PUBLISHED"]);
+    const reloaded = send(sharing, "SHARER_RESUMED");
+    expect(lifecycleStateOf(reloaded.session)).toBe("selectingScreen");
+    expect(reloaded.effects).toEqual([]);
   });
 
-  it("a grace of 0 reproduces the legacy behaviour: a drop ends the session at once", () => {
-    const sharing = [
-      "KEY_REDEEMED",
-      "SCREEN_TRACK_PUBLISHED",
-    ].reduce((session, type) => send(session, type).session, start("voice", { viewerReconnectGraceMs: 0, sharerReconnectGraceMs: 0 }).session);
-    expect(send(sharing, "VIEWER_DISCONNECTED").session.context.endReason).toBe("VIEWER_LOST");
-    expect(send(sharing, "SHARER_DISCONNECTED").session.context.endReason).toBe("SHARER_LOST");
+  it("a grace of 0 reproduces the legacy behaviour: a drop ends the session at once, no grace timer is armed", () => {
+    const started = start("voice", NO_GRACE);
+    expect(started.schedule.some((timer) => timer.eventType.includes("Reconnect"))).toBe(false);
+    const sharing = run("voice", ["KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED"], NO_GRACE);
+    const viewerGone = send(sharing, "VIEWER_DISCONNECTED");
+    expect(viewerGone.session.context.endReason).toBe("VIEWER_LOST");
+    expect(viewerGone.schedule).toEqual([]);
+    const sharerGone = send(sharing, "SHARER_DISCONNECTED");
+    expect(sharerGone.session.context.endReason).toBe("SHARER_LOST");
+    expect(sharerGone.schedule).toEqual([]);
+  });
+});
+
+describe("no-ops", () => {
+  it.each([
+    ["VIEWER_RESUMED while the viewer is connected", "voice", ["KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED"], "VIEWER_RESUMED"],
+    ["VIEWER_RESUMED while awaiting the key", "voice", [], "VIEWER_RESUMED"],
+    ["SHARER_RESUMED while choosing a screen", "chat", ["INVITATION_ACCEPTED"], "SHARER_RESUMED"],
+  ] as Array<[string, Channel, string[], string]>)("%s is accepted and changes nothing", (_name, channel, events, type) => {
+    const before = run(channel, events);
+    const step = send(before, type, T0 + 99_000);
+    expect(step.changed).toBe(false);
+    expect(step.session).toEqual(before);
+    expect(step).toMatchObject({ effects: [], schedule: [], cancel: [] });
   });
 
-  it("resuming while connected is accepted and changes nothing", () => {
-    const sharing = run("voice", "KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED");
-    const resumed = send(sharing, "VIEWER_RESUMED");
-    expect(resumed.changed).toBe(false);
-    expect(resumed.session).toEqual(sharing);
+  it("a transition reports changed: true", () => {
+    expect(send(run("voice", []), "KEY_REDEEMED").changed).toBe(true);
+    expect(start("voice").changed).toBe(true);
   });
 });
 
 describe("applied, ignored, rejected", () => {
-  it("rejects commands the state does not allow and ignores stale facts", () => {
-    const sharing = run("voice", "KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED");
+  it("rejects commands the state does not allow and ignores stale facts and timers", () => {
+    const sharing = run("voice", ["KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED"]);
     expect(applyEvent(sharing, { type: "VIEWER_CANCELLED", at: T0 })).toEqual<Outcome>({ kind: "rejected", state: "sharing" });
     expect(applyEvent(sharing, { type: "KEY_REDEEMED", at: T0 })).toEqual<Outcome>({ kind: "rejected", state: "sharing" });
+    expect(applyEvent(sharing, { type: "INVITATION_ACCEPTED", at: T0 })).toEqual<Outcome>({ kind: "rejected", state: "sharing" });
     expect(applyEvent(sharing, { type: "SCREEN_TRACK_PUBLISHED", at: T0 })).toEqual<Outcome>({ kind: "ignored" });
+    expect(applyEvent(sharing, { type: "SHARER_JOINED", at: T0 })).toEqual<Outcome>({ kind: "ignored" });
+    expect(applyEvent(sharing, { type: "VIEWER_JOINED", at: T0 })).toEqual<Outcome>({ kind: "ignored" });
+    // A timer of a state the session has left.
+    const ttl = timerOf(start("voice"), "securityKeyTtl") as TimerRequest;
+    expect(applyEvent(sharing, { type: ttl.eventType, at: ttl.fireAt })).toEqual<Outcome>({ kind: "ignored" });
+    const rejectedViewerDrop = run("voice", ["VIEWER_DISCONNECTED"]);
+    expect(applyEvent(rejectedViewerDrop, { type: "VIEWER_DISCONNECTED", at: T0 })).toEqual<Outcome>({ kind: "ignored" });
     const ended = send(sharing, "VIEWER_LEFT").session;
     expect(applyEvent(ended, { type: "SHARER_DISCONNECTED", at: T0 })).toEqual<Outcome>({ kind: "ignored" });
     expect(applyEvent(ended, { type: "VIEWER_LEFT", at: T0 })).toEqual<Outcome>({ kind: "rejected", state: "ended" });
   });
+
+  it("classifyEvent agrees with applyEvent", () => {
+    const sharing = run("voice", ["KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED"]);
+    for (const type of ["VIEWER_LEFT", "VIEWER_CANCELLED", "SCREEN_TRACK_PUBLISHED", "SHARER_DISCONNECTED"] as const) {
+      expect(classifyEvent(sharing, { type, at: T0 }), type).toBe(applyEvent(sharing, { type, at: T0 }).kind);
+    }
+  });
 });
 
 describe("persistence", () => {
-  it("re-arms, after a restart, exactly the timers the machine scheduled", () => {
-    const started = start("voice");
-    const redeemed = send(started.session, "KEY_REDEEMED");
-    const dropped = send(redeemed.session, "VIEWER_DISCONNECTED", T0 + 2_000);
-    const rearmed = pendingTimers(JSON.parse(JSON.stringify(dropped.session)));
-    const scheduled = [
-      timerOf(started, "maxSessionDuration"),
-      timerOf(redeemed, "screenSelectionTimeout"),
-      timerOf(dropped, "viewerReconnectGrace"),
-    ];
-    const byType = (a: { eventType: string }, b: { eventType: string }) => a.eventType.localeCompare(b.eventType);
-    expect([...rearmed].sort(byType)).toEqual([...scheduled].sort((a, b) => byType(a ?? { eventType: "" }, b ?? { eventType: "" })));
-    for (const timer of rearmed) {
-      const fired = send(dropped.session, timer.eventType, timer.fireAt).session;
-      expect(fired.status).toBe("done");
+  it("re-arms, after a restart, exactly the timers the steps scheduled and did not cancel, along every generated path", () => {
+    let checked = 0;
+    for (const path of lifecyclePaths()) {
+      const armed = new Map<string, TimerRequest>();
+      // What a host with a timer table does: disarm, then arm.
+      const track = (step: Step) => {
+        for (const id of step.cancel) armed.delete(id);
+        for (const timer of step.schedule) armed.set(timer.id, timer);
+      };
+      const started = startSession({ ...inputOf(path.variant.channel, path.variant.grace === "none" ? NO_GRACE : {}), at: T0 });
+      track(started);
+      let session = started.session;
+      let now = T0;
+      for (const step of path.steps) {
+        // A restart: the host lost its timers and re-arms them from the stored session alone.
+        const rearmed = pendingTimers(roundTrip(session));
+        expect(byId(rearmed), `${path.name} before ${step.event}`).toEqual(byId([...armed.values()]));
+        checked++;
+        now += 1_000;
+        const original = armed.get(step.event);
+        const at = original ? original.fireAt : now;
+        const outcome = applyEvent(roundTrip(session), { type: step.event, at });
+        expect(outcome.kind, `${path.name} at ${step.event}`).toBe("applied");
+        if (outcome.kind !== "applied") break;
+        if (original) {
+          // Firing the re-armed timer gives exactly what firing the original would have.
+          const refired = rearmed.find((timer) => timer.id === original.id) as TimerRequest;
+          expect(applyEvent(roundTrip(session), { type: refired.eventType, at: refired.fireAt })).toEqual(outcome);
+        }
+        track(outcome.step);
+        session = outcome.step.session;
+      }
     }
-    expect(rearmed.find((timer) => timer.eventType.includes("viewerReconnectGrace"))?.fireAt).toBe(
-      T0 + 2_000 + timeouts.viewerReconnectGraceMs,
-    );
-    expect(rearmed.find((timer) => timer.eventType.includes("screenSelection"))?.fireAt).toBe(
-      T0 + 1_000 + timeouts.screenSelectionTimeoutMs,
-    );
+    expect(checked).toBeGreaterThan(200);
+  });
+
+  it("keeps deadlines as explicit timestamps in the stored context", () => {
+    const dropped = send(run("voice", ["KEY_REDEEMED"]), "VIEWER_DISCONNECTED", T0 + 2_000).session;
+    expect(roundTrip(dropped).context.deadlines).toEqual({
+      lifecycle: T0 + 1_000 + timeouts.screenSelectionTimeoutMs,
+      viewerGrace: T0 + 2_000 + timeouts.viewerReconnectGraceMs,
+      maxDuration: T0 + timeouts.maxSessionDurationMs,
+    });
   });
 
   it("uses the default timeouts the protocol advertises", () => {
     expect(DEFAULT_TIMEOUTS.securityKeyTtlMs).toBe(5 * 60_000);
+    expect(Object.values(DEFAULT_TIMEOUTS).every((ms) => ms > 0)).toBe(true);
   });
 });
+
+function inputOf(channel: Channel, overrides: Partial<LifecycleTimeouts> = {}) {
+  return { sessionId: "s1", orgId: "org", interactionId: "i1", viewerUserId: "agent", channel, timeouts: { ...timeouts, ...overrides } };
+}
+
+const byId = (timers: readonly TimerRequest[]) => [...timers].sort((a, b) => a.id.localeCompare(b.id));
 
 describe("protocol mapping", () => {
   it("maps every end reason both ways", () => {
@@ -247,8 +482,21 @@ describe("protocol mapping", () => {
       expect(fromProtoEndReason(toProtoEndReason(reason))).toBe(reason);
     }
     expect(toProtoEndReason(undefined)).toBe(ProtoEndReason.UNSPECIFIED);
-    const protoReasons = Object.values(ProtoEndReason).filter((value) => typeof value === "number" && value !== 0);
+    expect(fromProtoEndReason(ProtoEndReason.UNSPECIFIED)).toBeUndefined();
+    const protoReasons = Object.values(ProtoEndReason).filter((value): value is ProtoEndReason => typeof value === "number" && value !== 0);
+    expect(protoReasons.map((value) => fromProtoEndReason(value))).toEqual(expect.arrayContaining([...END_REASONS]));
     expect(protoReasons.length).toBe(END_REASONS.length);
+  });
+
+  it("maps every session state both ways", () => {
+    const protoStates = Object.values(ProtoSessionState).filter((value): value is ProtoSessionState => typeof value === "number" && value !== 0);
+    for (const proto of protoStates) {
+      const state = fromProtoSessionState(proto);
+      expect(state, ProtoSessionState[proto]).toBeDefined();
+      expect(PROTO_SESSION_STATE[state as LifecycleState]).toBe(proto);
+    }
+    expect(Object.keys(PROTO_SESSION_STATE).length).toBe(protoStates.length);
+    expect(fromProtoSessionState(ProtoSessionState.UNSPECIFIED)).toBeUndefined();
   });
 });
 
@@ -267,7 +515,7 @@ describe("what each protocol state handles", () => {
   });
 
   it("agrees with the host API: a command listed for a state is accepted there", () => {
-    const sharing = run("voice", "KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED");
+    const sharing = run("voice", ["KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED"]);
     for (const command of eventsHandledIn(ProtoSessionState.SHARING)) {
       if (command.endsWith("JOINED")) continue; // facts about a reconnecting party: ignored while connected
       expect(applyEvent(sharing, { type: command, at: T0 }).kind, command).not.toBe("rejected");

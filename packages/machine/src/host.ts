@@ -28,7 +28,11 @@ const HOST_EFFECTS: ReadonlySet<string> = new Set<HostEffect>([
   "revokeSharerCredential",
 ]);
 
-/** A timer the host must arm: at `fireAt`, send `{ type: eventType, at: fireAt }` back through `applyEvent`. */
+/**
+ * A timer the host must arm: at `fireAt`, send `{ type: eventType, at: fireAt }` back through `applyEvent`. A timer
+ * sent with an `at` before the deadline its state holds now is stale and ignored, so a timer that fired while its
+ * cancellation was on the way does no harm.
+ */
 export interface TimerRequest {
   /** Stable id; a later step may cancel it by this id. Unique within a session. */
   id: string;
@@ -49,9 +53,9 @@ export interface Step {
   session: PersistedSession;
   /** Side effects to carry out, in order. */
   effects: HostEffect[];
-  /** Timers to arm. */
+  /** Timers to arm, after disarming `cancel`: a state entered again re-arms its timer under the same id. */
   schedule: TimerRequest[];
-  /** Ids of timers to disarm. */
+  /** Ids of timers to disarm, before arming `schedule`. */
   cancel: string[];
   /** False for an event that was accepted but changed nothing (e.g. resuming while already connected). */
   changed: boolean;
@@ -88,11 +92,12 @@ export function startSession(input: SessionInput): Step {
 
 /**
  * Applies one event to a stored session. Pure: the same stored session and event always give the same result.
- * Timer events (from a `TimerRequest`) are passed as `{ type: eventType, at }`.
+ * Timer events (from a `TimerRequest`) are passed as `{ type: eventType, at: fireAt }`; one whose `at` is before the
+ * deadline in the session's context is stale (armed for an earlier visit of its state) and ignored.
  */
 export function applyEvent(session: PersistedSession, event: SessionEvent | { type: string; at: number }): Outcome {
   const snapshot = restore(session);
-  if (snapshot.status !== "active" || !snapshot.can(event as SessionEvent)) {
+  if (snapshot.status !== "active" || !snapshot.can(event as SessionEvent) || isStaleTimer(session.context, event)) {
     return COMMANDS.has(event.type) ? { kind: "rejected", state: lifecycleStateOf(session) } : { kind: "ignored" };
   }
   const [next, actions] = transition(sessionMachine, snapshot, event as SessionEvent);
@@ -102,9 +107,11 @@ export function applyEvent(session: PersistedSession, event: SessionEvent | { ty
 }
 
 /** Whether `event` would be applied, ignored or rejected, without applying it. */
-export function classifyEvent(session: PersistedSession, event: SessionEvent): Outcome["kind"] {
+export function classifyEvent(session: PersistedSession, event: SessionEvent | { type: string; at: number }): Outcome["kind"] {
   const snapshot = restore(session);
-  if (snapshot.status === "active" && snapshot.can(event)) return "applied";
+  if (snapshot.status === "active" && snapshot.can(event as SessionEvent) && !isStaleTimer(session.context, event)) {
+    return "applied";
+  }
   return COMMANDS.has(event.type) ? "rejected" : "ignored";
 }
 
@@ -155,6 +162,17 @@ export function pendingTimers(session: PersistedSession): TimerRequest[] {
     }
   }
   return timers;
+}
+
+/**
+ * A timer event that fires before the deadline the session now holds for it was armed for an earlier visit of its
+ * state (a regenerated key, a second disconnect, a screen switched back to choosing) and lost the race with its
+ * cancellation: the ids of a state's timers repeat, so only the time tells them apart.
+ */
+function isStaleTimer(context: SessionContext, event: { type: string; at: number }): boolean {
+  if (!event.type.startsWith("xstate.after.")) return false;
+  const deadline = deadlineFor(context, event.type);
+  return deadline !== undefined && event.at < deadline;
 }
 
 function deadlineFor(context: SessionContext, eventType: string): number | undefined {

@@ -1,4 +1,4 @@
-import { type AnyStateNode, type AnyTransitionDefinition, createActor } from "xstate";
+import { type AnyStateMachine, type AnyStateNode, type AnyTransitionDefinition, createActor } from "xstate";
 import { TestModel } from "xstate/graph";
 import { type LifecycleState, lifecycleStateOf, type PersistedSession } from "./host.js";
 import {
@@ -23,6 +23,8 @@ export interface TransitionInfo {
   /** Dotted state ids of the targets; empty for a targetless transition. */
   targets: string[];
   actions: string[];
+  /** Present when the transition leaves and enters its own state again (its exit and entry actions run). */
+  reenter?: true;
 }
 
 function allNodes(node: AnyStateNode = sessionMachine.root): AnyStateNode[] {
@@ -42,12 +44,16 @@ function describe(transition: AnyTransitionDefinition, index: number): Transitio
     ),
   };
   if (guard !== undefined) info.guard = typeof guard === "string" ? guard : (guard as { type: string }).type;
+  if (transition.reenter) info.reenter = true;
   return info;
 }
 
-/** Every transition of the machine definition, `after` and `always` edges included. */
-export function listTransitions(): TransitionInfo[] {
-  return allNodes().flatMap((node) => [
+/**
+ * Every transition of the machine definition, `after` and `always` edges included, in definition order.
+ * `machine` is for comparing another build of the same definition (e.g. one made from the exported JSON).
+ */
+export function listTransitions(machine: AnyStateMachine = sessionMachine): TransitionInfo[] {
+  return allNodes(machine.root).flatMap((node) => [
     ...[...node.transitions.values()].flatMap((candidates) => candidates.map(describe)),
     ...(node.always ?? []).map(describe),
   ]);
