@@ -102,7 +102,10 @@ function endReasons(transitions: TransitionInfo[]): string {
   for (const reason of END_REASONS) {
     const origins = transitions
       .filter((transition) => endReasonOf(transition) === reason)
-      .map((transition) => `\`${transition.source.replace(/^session\./, "")}\` (${eventLabel(transition.event)})`);
+      .map((transition) => {
+        const guard = transition.guard ? ` [${transition.guard}]` : "";
+        return `\`${transition.source.replace(/^session\./, "")}\` (${eventLabel(transition.event)}${guard})`;
+      });
     lines.push(`| \`${reason}\` | ${origins.join(", ")} |`);
   }
   return lines.join("\n");
@@ -147,7 +150,8 @@ JSON: to open it in Stately's editor, choose Import from code and paste \`create
 A session is \`live\` with two parallel regions, the lifecycle and the viewer's connection, until it is \`ended\`.
 The protocol's single \`SessionState\` flattens them: a reconnecting sharer outranks a reconnecting viewer, which
 outranks the lifecycle state. Timers (\`after …\`) take their delays from configuration; each deadline is also kept
-in the machine's context so that a host can re-arm it after a restart.
+in the machine's context so that a host can re-arm it after a restart, and a timer that fires before the deadline its
+state holds now (armed for an earlier visit, its cancellation lost in a race) is ignored.
 
 \`\`\`mermaid
 ${mermaid(transitions)}

@@ -23,6 +23,15 @@ import {
 import { fromProtoSessionState, PROTO_SESSION_STATE } from "./protocol.js";
 
 const events = allEventTypes().map((type) => ({ type, at: 1_000 }));
+// Small and all different, so that a deadline taken from the wrong timeout shows.
+const timeouts = {
+  securityKeyTtlMs: 5_000,
+  acceptanceTimeoutMs: 4_000,
+  screenSelectionTimeoutMs: 3_000,
+  viewerReconnectGraceMs: 2_000,
+  sharerReconnectGraceMs: 1_500,
+  maxSessionDurationMs: 60_000,
+};
 const persist = (snapshot: AnyMachineSnapshot) =>
   JSON.parse(JSON.stringify(sessionMachine.getPersistedSnapshot(snapshot as never))) as PersistedSession;
 
@@ -33,7 +42,7 @@ function stateSpace() {
     const key = (snapshot: AnyMachineSnapshot) =>
       `${variant.channel}/${variant.grace}|${JSON.stringify(snapshot.value)}|${snapshot.context.endReason ?? ""}`;
     const model = new TestModel(sessionMachine, {
-      input: variantInput(variant),
+      input: variantInput(variant, timeouts),
       events: events as never,
       serializeState: (snapshot) => key(snapshot as AnyMachineSnapshot),
     });
@@ -94,6 +103,10 @@ describe("the whole state space", () => {
         if (timer) {
           expect(outcome.kind, `${type} in ${JSON.stringify(session.value)}`).toBe("applied");
           expect(applyEvent(session, { type, at: timer.fireAt - 1 }).kind).toBe("ignored");
+          // Its deadline is its own delay after the state was entered (at 0 on start, at 1 000 by any event).
+          const delay = /^xstate\.after\.(\w+)\./.exec(type)?.[1] as string;
+          const ms = timeouts[`${delay}Ms` as keyof typeof timeouts];
+          expect([ms, 1_000 + ms], `${type} in ${JSON.stringify(session.value)}`).toContain(timer.fireAt);
         }
         counts[outcome.kind]++;
       }
@@ -130,7 +143,7 @@ describe("generated paths", () => {
 
   it("agree with the pure host API step by step, through JSON round-trips", () => {
     for (const path of paths) {
-      const variant = variantInput(path.variant);
+      const variant = variantInput(path.variant, timeouts);
       let session = JSON.parse(JSON.stringify(startSession(variant).session)) as PersistedSession;
       expect(lifecycleStateOf(session), path.name).toBe(path.initialState);
       for (const step of path.steps) {
