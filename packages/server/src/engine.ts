@@ -296,7 +296,7 @@ export class SessionEngine {
     return undefined;
   }
 
-  /** The viewer's sessions, newest first; only those of `ids` when given. */
+  /** Ids of the viewer's sessions, newest first. */
   async sessionsOfViewer(orgId: string, viewerUserId: string): Promise<string[]> {
     return this.store.viewerSessions(`${orgId}/${viewerUserId}`);
   }
