@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import { type Client, createClient } from "@connectrpc/connect";
 import { connectNodeAdapter, createConnectTransport } from "@connectrpc/connect-node";
-import { Channel, InteractionService, InteractionStatus, SessionState, SharerService, ViewerService } from "@screenshare/protocol";
+import { Channel, InteractionService, InteractionStatus, SharerService, ViewerService } from "@screenshare/protocol";
 import { mintViewerToken, VIEW_PERMISSION } from "@screenshare/server";
 import type { ReferenceStack } from "@screenshare/server/stack";
 import { AccessToken, TrackSource, WebhookEvent } from "livekit-server-sdk";
@@ -70,10 +70,6 @@ export interface LifecycleFigures {
   startLatencyMs: { p50: number; p99: number };
   redeemLatencyMs: { p50: number; p99: number };
   lifecycles: number;
-  /** GetSession calls made while waiting for the webhook to be applied: real RPCs, but not part of the lifecycle. */
-  pollsPerLifecycle: number;
-  /** All RPCs the server answered per second, the polls included. */
-  allRpcsPerSecond: number;
 }
 
 /**
@@ -94,7 +90,6 @@ export async function lifecycleThroughput(stack: ReferenceStack, concurrency: nu
   const startLatency: number[] = [];
   const redeemLatency: number[] = [];
   let lifecyclesStarted = 0;
-  let polls = 0;
   const lifecycle = async (loop: number) => {
     const orgId = `bench-${loop}`;
     const interactionId = `i-${run}-${lifecyclesStarted++}`;
@@ -111,17 +106,15 @@ export async function lifecycleThroughput(stack: ReferenceStack, concurrency: nu
     await Promise.all([viewer.getViewerMediaJoinInfo({ sessionId }), sharer.getSharerMediaJoinInfo({ sessionId })]);
     const webhook = await signedTrackPublished(stack, sessionId);
     const response = await fetch(`${url}/livekit/webhook`, { method: "POST", headers: { authorization: webhook.authorization, "content-type": "application/webhook+json" }, body: webhook.body });
+    // The server applies a webhook before it answers 200, so the session is SHARING now and LeaveSession is
+    // allowed; if it were not, LeaveSession would fail with FAILED_PRECONDITION and stop the run.
     if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
-    // Awaited first: `polls += await ...` would read `polls` before the await and lose other loops' counts.
-    const pollsMade = await waitForSharing(viewer, sessionId);
-    polls += pollsMade;
     await viewer.leaveSession({ sessionId });
     await platform.setInteractionStatus({ orgId, interactionId, status: InteractionStatus.DISCONNECTED });
   };
   await closedLoop(concurrency, 1, lifecycle);
   startLatency.length = 0;
   redeemLatency.length = 0;
-  polls = 0;
   const started = performance.now();
   const lifecycles = await closedLoop(concurrency, seconds, lifecycle);
   const elapsed = (performance.now() - started) / 1000;
@@ -130,21 +123,9 @@ export async function lifecycleThroughput(stack: ReferenceStack, concurrency: nu
     lifecycles,
     lifecyclesPerSecond: round(lifecycles / elapsed),
     rpcsPerSecond: round((lifecycles * 8) / elapsed),
-    pollsPerLifecycle: round(polls / lifecycles, 2),
-    allRpcsPerSecond: round((lifecycles * 8 + polls) / elapsed),
     startLatencyMs: latency(startLatency),
     redeemLatencyMs: latency(redeemLatency),
   };
-}
-
-/** LeaveSession needs SHARING: waits until the webhook's effect is visible (servers may apply it after answering). Returns the calls made. */
-async function waitForSharing(viewer: Client<typeof ViewerService>, sessionId: string): Promise<number> {
-  for (let attempt = 1; attempt <= 200; attempt++) {
-    const { session } = await viewer.getSession({ sessionId });
-    if (session?.state === SessionState.SHARING) return attempt;
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  throw new Error(`session ${sessionId} never reached SHARING`);
 }
 
 export interface RatioFigures extends LifecycleFigures {

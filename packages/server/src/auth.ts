@@ -19,22 +19,51 @@ export function bearer(header: Headers): string {
   return match[1];
 }
 
-/** Verifies a viewer token (HS256; claims org, sub, permissions, exp) and its permission. */
-export async function verifyViewer(token: string, secret: Uint8Array): Promise<Viewer> {
+/** Verifies a viewer token (HS256; claims org, sub, permissions, exp) and its permission, at `now`. */
+async function verifyViewerToken(token: string, secret: Uint8Array, now: number): Promise<{ value: Viewer; expiresAt: number }> {
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(token, secret, { algorithms: ["HS256"] }));
+    ({ payload } = await jwtVerify(token, secret, { algorithms: ["HS256"], requiredClaims: ["exp"], currentDate: new Date(now) }));
   } catch (error) {
     throw new ConnectError(`viewer token rejected: ${(error as Error).message}`, Code.Unauthenticated);
   }
-  const { org, sub, permissions } = payload;
+  const { org, sub, permissions, exp } = payload;
   if (typeof org !== "string" || typeof sub !== "string" || !org || !sub) {
     throw new ConnectError('viewer token needs the claims "org" and "sub"', Code.Unauthenticated);
   }
   if (!Array.isArray(permissions) || !permissions.includes(VIEW_PERMISSION)) {
     throw new ConnectError(`viewer token lacks the permission ${VIEW_PERMISSION}`, Code.PermissionDenied);
   }
-  return { orgId: org, userId: sub };
+  return { value: { orgId: org, userId: sub }, expiresAt: Number(exp) * 1000 };
+}
+
+/**
+ * The viewer verifier of a server: it remembers tokens it accepted until they expire, because an agent's console
+ * sends the same token on every call and checking its signature each time was a measurable share of a lifecycle.
+ */
+export function viewerVerifier(secret: Uint8Array, { capacity = 10_000, now = Date.now } = {}): (token: string) => Promise<Viewer> {
+  return rememberAccepted((token) => verifyViewerToken(token, secret, now()), { capacity, now });
+}
+
+/**
+ * Wraps a token check so that a token it accepted is accepted again without checking, until the expiry the check
+ * returned. Only accepted tokens are kept, keyed by the whole token, so a failing token is checked every time;
+ * at `capacity` the oldest is dropped, which bounds what a flood of distinct tokens can take.
+ */
+export function rememberAccepted<T>(
+  check: (token: string) => Promise<{ value: T; expiresAt: number }>,
+  { capacity, now }: { capacity: number; now: () => number },
+): (token: string) => Promise<T> {
+  const accepted = new Map<string, { value: T; expiresAt: number }>();
+  return async (token) => {
+    const known = accepted.get(token);
+    if (known && known.expiresAt > now()) return known.value;
+    accepted.delete(token);
+    const checked = await check(token);
+    if (accepted.size >= capacity) accepted.delete(accepted.keys().next().value as string);
+    accepted.set(token, checked);
+    return checked.value;
+  };
 }
 
 /** Mints a viewer token the way the reference server verifies it; for tests, the demo and the conformance suite. */

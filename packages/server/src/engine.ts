@@ -34,7 +34,7 @@ import type { ResolvedOptions } from "./config.js";
 import { generateKey, hashKey } from "./keys.js";
 import type { MediaPlane } from "./media.js";
 import type { Metrics } from "./metrics.js";
-import type { Credential, SessionRecord, Store } from "./store.js";
+import type { Credential, HistoryEntry, SessionRecord, Store } from "./store.js";
 
 export type { Credential, SessionRecord } from "./store.js";
 
@@ -107,6 +107,7 @@ export class SessionEngine {
         );
       }
       const id = randomUUID();
+      const at = Date.now();
       const step = startSession({
         sessionId: id,
         orgId,
@@ -114,7 +115,7 @@ export class SessionEngine {
         viewerUserId,
         channel: interaction.channel === ProtoChannel.VOICE ? "voice" : "chat",
         timeouts: this.options.timeouts,
-        at: Date.now(),
+        at,
       });
       const record: SessionRecord = { id, version: 1, machine: step.session, history: [], lastSequence: "0", participants: {} };
       try {
@@ -123,7 +124,7 @@ export class SessionEngine {
         throw new ConnectError(`the media plane could not create the session's room (${(error as Error).message}); retry later`, Code.Unavailable);
       }
       const after = await this.prepare(record, step);
-      const event = this.appendEvent(record, step, "SESSION_STARTED", Actor.VIEWER, SessionState.UNSPECIFIED);
+      const event = this.appendEvent(record, step, "SESSION_STARTED", Actor.VIEWER, at, SessionState.UNSPECIFIED);
       await this.store.createSession(record, `${orgId}/${viewerUserId}`, `${orgId}/${interaction.interactionId}`);
       await after();
       if (event) await this.store.publish(`session:${id}`, toBinary(SessionEventSchema, event));
@@ -161,9 +162,10 @@ export class SessionEngine {
         return record;
       }
       const previous = this.protoState(record);
-      const next: SessionRecord = { ...structuredClone(record), version: record.version + 1, machine: outcome.step.session };
+      // Copies what prepare and appendEvent change; `record` stays as read, for undoPrepare.
+      const next: SessionRecord = { ...record, version: record.version + 1, machine: outcome.step.session, history: [...record.history] };
       const after = await this.prepare(next, outcome.step);
-      const event = this.appendEvent(next, outcome.step, type, actor, previous);
+      const event = this.appendEvent(next, outcome.step, type, actor, at, previous);
       if (!(await this.store.updateSession(next))) {
         await this.undoPrepare(record, next);
         continue;
@@ -239,22 +241,27 @@ export class SessionEngine {
   }
 
   /** Numbers and appends the step's event to the record; undefined for a step that changed nothing. */
-  private appendEvent(record: SessionRecord, step: Step, trigger: string, actor: Actor, previous: SessionState): SessionEvent | undefined {
+  private appendEvent(record: SessionRecord, step: Step, type: string, actor: Actor, at: number, previous: SessionState): SessionEvent | undefined {
     if (!step.changed) return undefined;
     const last = BigInt(record.lastSequence);
     const skip = this.options.faults.has("skip-event-sequence") && last > 0n ? 2n : 1n;
     record.lastSequence = String(last + skip);
-    const event = create(SessionEventSchema, {
-      sequence: last + skip,
-      occurredAt: timestampFromMs(Date.now()),
-      actor,
-      trigger: timerName(trigger) ?? trigger,
-      previousState: previous,
-    });
-    event.session = this.toProto(record, { withKey: false });
-    record.history.push(Buffer.from(toBinary(SessionEventSchema, event)).toString("base64"));
-    this.metrics.transitions.inc({ trigger: event.trigger, to: SessionState[event.session.state] });
+    record.history.push([type, actor, at, Number(last + skip)]);
+    const event = this.eventOf(record, [type, actor, at, Number(last + skip)], previous);
+    this.metrics.transitions.inc({ trigger: event.trigger, to: SessionState[event.session?.state ?? SessionState.UNSPECIFIED] });
     return event;
+  }
+
+  /** The protocol event of a history entry, showing `record` as it was right after the entry. */
+  private eventOf(record: Pick<SessionRecord, "id" | "machine">, [type, actor, at, sequence]: HistoryEntry, previous: SessionState): SessionEvent {
+    return create(SessionEventSchema, {
+      sequence: BigInt(sequence),
+      occurredAt: timestampFromMs(at),
+      actor,
+      trigger: timerName(type) ?? type,
+      previousState: previous,
+      session: this.toProto({ ...record, lastSequence: String(sequence) }, { withKey: false }),
+    });
   }
 
   /** Changes a stored session outside the machine (participant SIDs, key attempts), with the same compare-and-set. */
@@ -287,13 +294,15 @@ export class SessionEngine {
     return this.store.getCredential(token);
   }
 
-  /** The viewer's live session: the busy slot is derived from session state, never stored. */
+  /**
+   * The viewer's live session: the busy slot is derived from session state, never stored. Only the newest session
+   * can be live: starts are serialised per viewer and refused while one is live, and an ended session never
+   * comes back, so this reads one record however long the viewer's history is.
+   */
   async liveSessionOf(orgId: string, viewerUserId: string): Promise<SessionRecord | undefined> {
-    for (const id of await this.store.viewerSessions(`${orgId}/${viewerUserId}`)) {
-      const record = await this.store.getSession(id);
-      if (record && isLive(record.machine)) return record;
-    }
-    return undefined;
+    const [newest] = await this.store.viewerSessions(`${orgId}/${viewerUserId}`, 1);
+    const record = newest === undefined ? undefined : await this.store.getSession(newest);
+    return record && isLive(record.machine) ? record : undefined;
   }
 
   /** Ids of the viewer's sessions, newest first. */
@@ -323,12 +332,12 @@ export class SessionEngine {
     return record;
   }
 
-  protoState(record: SessionRecord): SessionState {
+  protoState(record: Pick<SessionRecord, "machine">): SessionState {
     return PROTO_SESSION_STATE[lifecycleStateOf(record.machine)];
   }
 
   /** The session as the protocol shows it; the security key only for the viewer. */
-  toProto(record: SessionRecord, { withKey }: { withKey: boolean }): Session {
+  toProto(record: Pick<SessionRecord, "id" | "machine" | "lastSequence" | "securityKey">, { withKey }: { withKey: boolean }): Session {
     const context = record.machine.context;
     const deadline = stateDeadlineOf(record.machine);
     const session = create(SessionSchema, {
@@ -358,9 +367,22 @@ export class SessionEngine {
     return session;
   }
 
-  /** The session's events, oldest first. */
+  /** The session's events, oldest first, rebuilt by replaying its history through the machine. */
   historyOf(record: SessionRecord): SessionEvent[] {
-    return record.history.map((encoded) => fromBinary(SessionEventSchema, Buffer.from(encoded, "base64")));
+    const [first, ...rest] = record.history;
+    if (!first) return [];
+    const { orgId, interactionId, viewerUserId, channel, timeouts } = record.machine.context;
+    let machine = startSession({ sessionId: record.id, orgId, interactionId, viewerUserId, channel, timeouts, at: first[2] }).session;
+    const events = [this.eventOf({ id: record.id, machine }, first, SessionState.UNSPECIFIED)];
+    for (const entry of rest) {
+      const outcome = applyEvent(machine, { type: entry[0], at: entry[2] });
+      // Only a machine changed incompatibly since the session was stored could get here.
+      if (outcome.kind !== "applied") throw new ConnectError(`session ${record.id}'s history does not replay at sequence ${entry[3]}`, Code.Internal);
+      const previous = PROTO_SESSION_STATE[lifecycleStateOf(machine)];
+      machine = outcome.step.session;
+      events.push(this.eventOf({ id: record.id, machine }, entry, previous));
+    }
+    return events;
   }
 
   /** The pending invitation of a chat session, if it awaits acceptance. */

@@ -73,8 +73,8 @@ export class RedisStore implements Store {
     const written = await this.redis.eval(COMPARE_AND_SET, 1, `${PREFIX}session:${record.id}`, String(record.version - 1), String(record.version), JSON.stringify(record));
     return written === 1;
   }
-  viewerSessions(viewerKey: string) {
-    return this.redis.lrange(`${PREFIX}viewer:${viewerKey}`, 0, -1);
+  viewerSessions(viewerKey: string, limit?: number) {
+    return this.redis.lrange(`${PREFIX}viewer:${viewerKey}`, 0, limit === undefined ? -1 : limit - 1);
   }
   interactionSessions(interactionKey: string) {
     return this.redis.lrange(`${PREFIX}isessions:${interactionKey}`, 0, -1);

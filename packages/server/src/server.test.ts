@@ -168,6 +168,20 @@ describe("chat flow", () => {
     expect(events.at(-1)?.session?.endReason).toBe(EndReason.ACCEPTANCE_TIMED_OUT);
     expect(events.at(-1)?.trigger).toBe("TIMEOUT:acceptanceTimeout");
   }, 10_000);
+
+  it("rebuilds the history by replay to exactly the events the watch stream sent live, timers included", async () => {
+    const { interactionId, viewer } = await agentWithInteraction(stack, Channel.VOICE);
+    const { session } = await viewer.viewer.startScreenShare({ interactionId });
+    const sessionId = session?.sessionId ?? "";
+    const live = collectEvents(viewer.watch, sessionId, () => false, 1n);
+    await sleep(300);
+    await viewer.viewer.regenerateSecurityKey({ sessionId });
+    const streamed = await live;
+    expect(streamed.map((event) => event.trigger)).toEqual(["KEY_REGENERATED", "TIMEOUT:securityKeyTtl"]);
+    const { events } = await viewer.viewer.getSessionHistory({ sessionId });
+    expect(events.slice(1)).toEqual(streamed);
+    expect(events[0]?.session).toMatchObject({ state: SessionState.AWAITING_KEY_REDEMPTION, lastSequence: 1n, createdAt: session?.createdAt });
+  }, 10_000);
 });
 
 describe("who may do what", () => {

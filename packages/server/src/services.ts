@@ -27,7 +27,7 @@ import {
   type SessionEvent,
   SessionState,
 } from "@screenshare/protocol";
-import { bearer, sameSecret, type Viewer, verifyViewer } from "./auth.js";
+import { bearer, sameSecret, type Viewer, viewerVerifier } from "./auth.js";
 import type { ResolvedOptions } from "./config.js";
 import type { Credential, SessionEngine, SessionRecord } from "./engine.js";
 import { hashKey, normaliseKey } from "./keys.js";
@@ -49,7 +49,7 @@ export function registerServices(
   options: ResolvedOptions,
   metrics: Metrics,
 ): void {
-  const viewerSecret = new TextEncoder().encode(options.viewerTokenSecret);
+  const verifyViewer = viewerVerifier(new TextEncoder().encode(options.viewerTokenSecret));
   const store = engine.store;
   /** A retry with the same key returns the first result (shared by every node), never acting twice. */
   const once = async <Schema extends DescMessage>(scope: string, key: string, schema: Schema, work: () => Promise<MessageShape<Schema>>) => {
@@ -58,7 +58,7 @@ export function registerServices(
     return fromBinary(schema, bytes);
   };
 
-  const viewerOf = (context: HandlerContext): Promise<Viewer> => verifyViewer(bearer(context.requestHeader), viewerSecret);
+  const viewerOf = (context: HandlerContext): Promise<Viewer> => verifyViewer(bearer(context.requestHeader));
   const viewerSession = async (viewer: Viewer, sessionId: string): Promise<SessionRecord> => {
     const record = await engine.sessionInOrg(sessionId, viewer.orgId);
     if (record.machine.context.viewerUserId !== viewer.userId) throw new ConnectError(`session ${sessionId} not found`, Code.NotFound);
@@ -372,7 +372,7 @@ export function registerServices(
           ? credential.sessionId === request.sessionId
             ? await engine.sessionInOrg(request.sessionId, credential.orgId)
             : undefined
-          : await viewerSession(await verifyViewer(token, viewerSecret), request.sessionId);
+          : await viewerSession(await verifyViewer(token), request.sessionId);
       if (!owned) throw new ConnectError(`session ${request.sessionId} not found`, Code.NotFound);
       const last = BigInt(owned.lastSequence);
       if (request.afterSequence > last) {

@@ -7,8 +7,11 @@ export interface SessionRecord {
   /** Bumped by every write; writes compare it, so concurrent events on one session are serialised. */
   version: number;
   machine: PersistedSession;
-  /** Every event, protobuf-encoded and base64'd: read rarely, kept for every session, so stored compactly. */
-  history: string[];
+  /**
+   * Every event, as what the machine was given: its type, who sent it, when, and its sequence number. Each event's
+   * session is rebuilt by replaying these through the machine (it is pure), so history costs a few bytes an event.
+   */
+  history: HistoryEntry[];
   lastSequence: string;
   /** The security key while one is live (voice, awaiting redemption). */
   securityKey?: { key: string; hash: string; expiresAt: number; attemptsRemaining: number };
@@ -16,6 +19,9 @@ export interface SessionRecord {
   /** The latest LiveKit participant SID per role: a `participant_left` of an older one is a stale fact. */
   participants: { viewer?: string; sharer?: string };
 }
+
+/** One stored event: `[event type as given to the machine, actor, at (epoch ms), sequence]`. */
+export type HistoryEntry = [type: string, actor: number, at: number, sequence: number];
 
 /** A credential a customer presents to SharerService. */
 export type Credential =
@@ -42,8 +48,8 @@ export interface Store {
   createSession(record: SessionRecord, viewerKey: string, interactionKey: string): Promise<void>;
   /** Writes `record` if its stored version is still `record.version - 1`; false when another write came first. */
   updateSession(record: SessionRecord): Promise<boolean>;
-  /** Session ids of a viewer, newest first. */
-  viewerSessions(viewerKey: string): Promise<string[]>;
+  /** Session ids of a viewer, newest first; at most `limit` of them when given. */
+  viewerSessions(viewerKey: string, limit?: number): Promise<string[]>;
   interactionSessions(interactionKey: string): Promise<string[]>;
   /** Every session id (start-up re-arming, metrics). */
   allSessionIds(): Promise<string[]>;
@@ -85,7 +91,8 @@ export class MemoryStore implements Store {
   private readonly interactions = new Map<string, Uint8Array>();
   /** Records as JSON text: as compact as the Redis store's, and a reader can never alias a stored record. */
   private readonly sessions = new Map<string, { version: number; json: string }>();
-  private readonly indexes = new Map<string, string[]>();
+  /** Session ids, newest first; a lone id is held as itself, since most viewers and interactions have one live. */
+  private readonly indexes = new Map<string, string | string[]>();
   private readonly keys = new Map<string, string>();
   private readonly orgKeys = new Map<string, Set<string>>();
   private readonly credentials = new Map<string, { credential: Credential; expiresAt: number }>();
@@ -108,9 +115,10 @@ export class MemoryStore implements Store {
   async createSession(record: SessionRecord, viewerKey: string, interactionKey: string) {
     this.sessions.set(record.id, { version: record.version, json: JSON.stringify(record) });
     for (const key of [`viewer:${viewerKey}`, `interaction:${interactionKey}`]) {
-      const list = this.indexes.get(key) ?? [];
-      list.unshift(record.id);
-      this.indexes.set(key, list);
+      const ids = this.indexes.get(key);
+      if (ids === undefined) this.indexes.set(key, record.id);
+      else if (typeof ids === "string") this.indexes.set(key, [record.id, ids]);
+      else ids.unshift(record.id);
     }
   }
   async updateSession(record: SessionRecord) {
@@ -118,11 +126,15 @@ export class MemoryStore implements Store {
     this.sessions.set(record.id, { version: record.version, json: JSON.stringify(record) });
     return true;
   }
-  async viewerSessions(viewerKey: string) {
-    return [...(this.indexes.get(`viewer:${viewerKey}`) ?? [])];
+  async viewerSessions(viewerKey: string, limit?: number) {
+    return this.indexed(`viewer:${viewerKey}`).slice(0, limit);
   }
   async interactionSessions(interactionKey: string) {
-    return [...(this.indexes.get(`interaction:${interactionKey}`) ?? [])];
+    return this.indexed(`interaction:${interactionKey}`);
+  }
+  private indexed(key: string): string[] {
+    const ids = this.indexes.get(key) ?? [];
+    return typeof ids === "string" ? [ids] : [...ids];
   }
   async allSessionIds() {
     return [...this.sessions.keys()];
@@ -171,10 +183,10 @@ export class MemoryStore implements Store {
     return state && state.blockedUntil > now ? state.blockedUntil - now : 0;
   }
   async scheduleTimer(sessionId: string, id: string, eventType: string, fireAt: number) {
-    this.timers.set(`${sessionId}|${id}`, { sessionId, eventType, fireAt });
+    this.timers.set(sessionId, id, eventType, fireAt);
   }
   async cancelTimer(sessionId: string, id: string) {
-    this.timers.delete(`${sessionId}|${id}`);
+    this.timers.delete(sessionId, id);
   }
   async claimDueTimers(now: number) {
     return this.timers.takeDue(now);
@@ -216,42 +228,73 @@ export function nextAttemptState(
   return state;
 }
 
-/** Timers by id with a min-heap on due time; cancelled entries are dropped lazily. */
-class TimerHeap {
-  private readonly byId = new Map<string, DueTimer>();
-  private readonly heap: Array<{ id: string; timer: DueTimer }> = [];
+/** An armed timer; its strings are shared (the session id with the session's entries, the rest with the machine). */
+interface ArmedTimer {
+  sessionId: string;
+  id: string;
+  eventType: string;
+  fireAt: number;
+  /** The session's next armed timer: a session has a few, and a list costs less memory than an array. */
+  next: ArmedTimer | undefined;
+}
 
-  set(id: string, timer: DueTimer): void {
-    this.byId.set(id, timer);
-    this.heap.push({ id, timer });
+/**
+ * Timers with a min-heap on due time, indexed by session (no key string is built per timer: idle sessions hold
+ * two timers each, so this is a large share of an idle session's memory). Cancelled entries leave the heap lazily.
+ */
+class TimerHeap {
+  private readonly bySession = new Map<string, ArmedTimer>();
+  private readonly heap: ArmedTimer[] = [];
+
+  set(sessionId: string, id: string, eventType: string, fireAt: number): void {
+    this.delete(sessionId, id);
+    const timer: ArmedTimer = { sessionId, id, eventType, fireAt, next: this.bySession.get(sessionId) };
+    this.bySession.set(sessionId, timer);
+    this.heap.push(timer);
     let index = this.heap.length - 1;
     while (index > 0) {
       const parent = (index - 1) >> 1;
-      if ((this.heap[parent] as { timer: DueTimer }).timer.fireAt <= timer.fireAt) break;
-      [this.heap[parent], this.heap[index]] = [this.heap[index] as { id: string; timer: DueTimer }, this.heap[parent] as { id: string; timer: DueTimer }];
+      if (this.at(parent).fireAt <= fireAt) break;
+      this.swap(parent, index);
       index = parent;
     }
   }
 
-  delete(id: string): void {
-    this.byId.delete(id);
+  /** Disarms the session's timer `id`; with `only`, just that very timer (not one re-armed under its id). */
+  delete(sessionId: string, id: string, only?: ArmedTimer): boolean {
+    let previous: ArmedTimer | undefined;
+    for (let timer = this.bySession.get(sessionId); timer; previous = timer, timer = timer.next) {
+      if (timer.id !== id || (only && timer !== only)) continue;
+      if (previous) previous.next = timer.next;
+      else if (timer.next) this.bySession.set(sessionId, timer.next);
+      else this.bySession.delete(sessionId);
+      return true;
+    }
+    return false;
   }
 
   takeDue(now: number): DueTimer[] {
     const due: DueTimer[] = [];
-    while (this.heap.length > 0 && (this.heap[0] as { timer: DueTimer }).timer.fireAt <= now) {
+    while (this.heap.length > 0 && this.at(0).fireAt <= now) {
       const top = this.pop();
-      if (this.byId.get(top.id) === top.timer) {
-        this.byId.delete(top.id);
-        due.push(top.timer);
+      if (this.delete(top.sessionId, top.id, top)) {
+        due.push({ sessionId: top.sessionId, eventType: top.eventType, fireAt: top.fireAt });
       }
     }
     return due;
   }
 
-  private pop(): { id: string; timer: DueTimer } {
-    const top = this.heap[0] as { id: string; timer: DueTimer };
-    const last = this.heap.pop() as { id: string; timer: DueTimer };
+  private at(index: number): ArmedTimer {
+    return this.heap[index] as ArmedTimer;
+  }
+
+  private swap(a: number, b: number): void {
+    [this.heap[a], this.heap[b]] = [this.at(b), this.at(a)];
+  }
+
+  private pop(): ArmedTimer {
+    const top = this.at(0);
+    const last = this.heap.pop() as ArmedTimer;
     if (this.heap.length > 0) {
       this.heap[0] = last;
       let index = 0;
@@ -259,10 +302,10 @@ class TimerHeap {
         const left = 2 * index + 1;
         const right = left + 1;
         let smallest = index;
-        if (left < this.heap.length && (this.heap[left] as { timer: DueTimer }).timer.fireAt < (this.heap[smallest] as { timer: DueTimer }).timer.fireAt) smallest = left;
-        if (right < this.heap.length && (this.heap[right] as { timer: DueTimer }).timer.fireAt < (this.heap[smallest] as { timer: DueTimer }).timer.fireAt) smallest = right;
+        if (left < this.heap.length && this.at(left).fireAt < this.at(smallest).fireAt) smallest = left;
+        if (right < this.heap.length && this.at(right).fireAt < this.at(smallest).fireAt) smallest = right;
         if (smallest === index) break;
-        [this.heap[smallest], this.heap[index]] = [this.heap[index] as { id: string; timer: DueTimer }, this.heap[smallest] as { id: string; timer: DueTimer }];
+        this.swap(smallest, index);
         index = smallest;
       }
     }
