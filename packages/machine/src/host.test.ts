@@ -13,9 +13,11 @@ import {
   stateDeadlineOf,
   type Step,
   type TimerRequest,
+  ownStep,
 } from "./host.js";
-import { type Channel, DEFAULT_TIMEOUTS, END_REASONS, type EndReason, type LifecycleTimeouts, type SessionEventType } from "./machine.js";
-import { lifecyclePaths, listTransitions, replay } from "./paths.js";
+import { type Channel, DEFAULT_TIMEOUTS, sessionMachine, END_REASONS, type EndReason, type LifecycleTimeouts, type SessionEventType } from "./machine.js";
+import { lifecyclePaths, listTransitions, replay, variantInput } from "./paths.js";
+import { initialTransition, transition } from "xstate";
 import { eventsHandledIn, fromProtoEndReason, fromProtoSessionState, PROTO_SESSION_STATE, toProtoEndReason } from "./protocol.js";
 
 const T0 = 1_000_000;
@@ -520,5 +522,35 @@ describe("what each protocol state handles", () => {
       if (command.endsWith("JOINED")) continue; // facts about a reconnecting party: ignored while connected
       expect(applyEvent(sharing, { type: command, at: T0 }).kind, command).not.toBe("rejected");
     }
+  });
+});
+
+describe("steps in the host's own inert scope", () => {
+  const persisted = (snapshot: Parameters<typeof sessionMachine.getPersistedSnapshot>[0]) => JSON.parse(JSON.stringify(sessionMachine.getPersistedSnapshot(snapshot)));
+  const actionTypes = (actions: ReadonlyArray<{ type: string; params?: unknown }>) => actions.map((action) => [action.type, JSON.stringify(action.params ?? null)]);
+
+  it("give the snapshots and actions XState's own transition() gives, along every generated path", () => {
+    let compared = 0;
+    for (const path of lifecyclePaths()) {
+      const input = variantInput(path.variant);
+      const [expectedStart, expectedStartActions] = initialTransition(sessionMachine, input);
+      const [ourStart, ourStartActions] = ownStep.start(input);
+      expect(persisted(ourStart)).toEqual(persisted(expectedStart));
+      expect(actionTypes(ourStartActions)).toEqual(actionTypes(expectedStartActions));
+      let session = startSession(input).session;
+      for (const [index, step] of path.steps.entries()) {
+        const at = pendingTimers(session).find((timer) => timer.eventType === step.event)?.fireAt ?? input.at + 1_000 * (index + 1);
+        const event = { type: step.event, at } as never;
+        const [expected, expectedActions] = transition(sessionMachine, sessionMachine.resolveState(session as never), event);
+        const [ours, ourActions] = ownStep.transition(session, event);
+        expect(persisted(ours), `${path.name} step ${index}`).toEqual(persisted(expected));
+        expect(actionTypes(ourActions)).toEqual(actionTypes(expectedActions));
+        const outcome = applyEvent(session, event);
+        if (outcome.kind !== "applied") throw new Error(`${path.name}: ${step.event} not applied`);
+        session = outcome.step.session;
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(200);
   });
 });

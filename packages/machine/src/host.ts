@@ -1,6 +1,7 @@
-import { type AnyMachineSnapshot, initialTransition, transition } from "xstate";
+import { type AnyActorScope, type AnyMachineSnapshot, createActor } from "xstate";
 import {
   COMMAND_EVENTS,
+  DEFAULT_TIMEOUTS,
   type EndReason,
   type SessionContext,
   type SessionEvent,
@@ -86,7 +87,7 @@ const COMMANDS: ReadonlySet<string> = new Set(COMMAND_EVENTS);
 
 /** Starts a session: the first snapshot plus the effects and timers of entering it. */
 export function startSession(input: SessionInput): Step {
-  const [snapshot, actions] = initialTransition(sessionMachine, input);
+  const [snapshot, actions] = ownStep.start(input);
   return toStep(snapshot, actions, input.at, true);
 }
 
@@ -100,7 +101,7 @@ export function applyEvent(session: PersistedSession, event: SessionEvent | { ty
   if (snapshot.status !== "active" || !snapshot.can(event as SessionEvent) || isStaleTimer(session.context, event)) {
     return COMMANDS.has(event.type) ? { kind: "rejected", state: lifecycleStateOf(session) } : { kind: "ignored" };
   }
-  const [next, actions] = transition(sessionMachine, snapshot, event as SessionEvent);
+  const [next, actions] = pure(() => sessionMachine.transition(snapshot, event as SessionEvent, inertScope));
   const changed =
     JSON.stringify(next.value) !== JSON.stringify(snapshot.value) || next.context !== snapshot.context;
   return { kind: "applied", step: toStep(next, actions, event.at, changed) };
@@ -190,6 +191,44 @@ function persist(snapshot: AnyMachineSnapshot): PersistedSession {
 }
 
 type ExecutableAction = { type: string; params?: unknown };
+
+/**
+ * One inert actor scope, shaped as XState's own, for every step: XState's `transition()` and `initialTransition()`
+ * build a new actor per call only to get a scope, and that actor evaluates the machine's initial state with no input
+ * (which throws inside and is thrown away). That was a measurable share of a server's CPU per event. The scope's
+ * executor records actions instead of running them, so steps stay pure.
+ */
+let recorded: ExecutableAction[] = [];
+const scopeActor = createActor(sessionMachine, {
+  input: { sessionId: "", orgId: "", interactionId: "", viewerUserId: "", channel: "voice", timeouts: DEFAULT_TIMEOUTS, at: 0 },
+});
+const inertScope: AnyActorScope = {
+  self: scopeActor,
+  id: "",
+  sessionId: "",
+  system: scopeActor.system,
+  logger: () => {},
+  defer: () => {},
+  emit: () => {},
+  stopChild: () => {},
+  actionExecutor: (action) => {
+    recorded.push(action);
+  },
+};
+
+/** The two raw steps in the inert scope, exported for the test that compares them with XState's own. */
+export const ownStep = {
+  start: (input: SessionInput) => pure(() => sessionMachine.getInitialSnapshot(inertScope, input)),
+  transition: (session: PersistedSession, event: SessionEvent | { type: string; at: number }) =>
+    pure(() => sessionMachine.transition(restore(session), event as SessionEvent, inertScope)),
+};
+
+/** Runs one synchronous step in the inert scope; returns its result and the actions it would have run. */
+function pure<T>(step: () => T): [T, ExecutableAction[]] {
+  recorded = [];
+  const result = step();
+  return [result, recorded];
+}
 
 function toStep(snapshot: AnyMachineSnapshot, actions: readonly ExecutableAction[], at: number, changed: boolean): Step {
   const step: Step = { session: persist(snapshot), effects: [], schedule: [], cancel: [], changed };
