@@ -14,7 +14,7 @@ import { lifecycleBesideEcho } from "./throughput.js";
 const quick = process.argv.includes("--quick");
 const root = resolve(import.meta.dirname, "../..");
 const seconds = quick ? 1 : 4;
-const rounds = quick ? 1 : 5;
+const rounds = quick ? 1 : 7;
 const concurrency = 16;
 const frameRuns = quick ? 2 : 20;
 const idleCounts = quick ? [1_000] : [10_000, 50_000];
