@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { mintViewerToken, rememberAccepted, VIEW_PERMISSION, viewerVerifier } from "./auth.js";
 
@@ -54,5 +55,13 @@ describe("viewer tokens", () => {
     const error = await verify(token).catch((reason: unknown) => ConnectError.from(reason));
     expect(error).toBeInstanceOf(ConnectError);
     expect((error as ConnectError).code).toBe(Code.Unauthenticated);
+  });
+
+  it("must carry an expiry: a token that never expires is rejected, since it would be remembered for ever", async () => {
+    const forever = await new SignJWT({ org: "org", permissions: [VIEW_PERMISSION] }).setProtectedHeader({ alg: "HS256" }).setSubject("agent").sign(key);
+    const error = await viewerVerifier(key)(forever).catch((reason: unknown) => ConnectError.from(reason));
+    expect(error).toBeInstanceOf(ConnectError);
+    expect((error as ConnectError).code).toBe(Code.Unauthenticated);
+    expect((error as ConnectError).rawMessage).toMatch(/exp/);
   });
 });
