@@ -61,14 +61,19 @@ const ROOM_SERVICE_TOKEN_TTL_S = 600;
  * new JWT for every call, which was a measurable share of a lifecycle's CPU (two room calls per session).
  * Create and delete both need only `roomCreate`.
  */
-function roomService(host: string, apiKey: string, apiSecret: string): () => Promise<RoomServiceClient> {
+export function roomService(host: string, apiKey: string, apiSecret: string): () => Promise<RoomServiceClient> {
   let current: { client: Promise<RoomServiceClient>; renewAt: number } | undefined;
   return () => {
     if (!current || Date.now() >= current.renewAt) {
       const token = new AccessToken(apiKey, apiSecret, { ttl: ROOM_SERVICE_TOKEN_TTL_S });
       token.addGrant({ roomCreate: true });
+      const client = token.toJwt().then((signed) => new RoomServiceClient(host, apiKey, apiSecret, { token: signed }));
+      // A failed signing is not kept: the next call signs again.
+      client.catch(() => {
+        if (current?.client === client) current = undefined;
+      });
       current = {
-        client: token.toJwt().then((signed) => new RoomServiceClient(host, apiKey, apiSecret, { token: signed })),
+        client,
         // Renewed at half its life, so a call never carries a token about to lapse.
         renewAt: Date.now() + (ROOM_SERVICE_TOKEN_TTL_S * 1000) / 2,
       };
