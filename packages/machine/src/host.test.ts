@@ -542,7 +542,7 @@ describe("steps in the host's own inert scope", () => {
         const at = pendingTimers(session).find((timer) => timer.eventType === step.event)?.fireAt ?? input.at + 1_000 * (index + 1);
         const event = { type: step.event, at } as never;
         const [expected, expectedActions] = transition(sessionMachine, sessionMachine.resolveState(session as never), event);
-        const [ours, ourActions] = ownStep.transition(session, event);
+        const [ours, ourActions] = ownStep.transition(sessionMachine.resolveState(session as never), event);
         expect(persisted(ours), `${path.name} step ${index}`).toEqual(persisted(expected));
         expect(actionTypes(ourActions)).toEqual(actionTypes(expectedActions));
         const outcome = applyEvent(session, event);

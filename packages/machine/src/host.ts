@@ -101,7 +101,7 @@ export function applyEvent(session: PersistedSession, event: SessionEvent | { ty
   if (snapshot.status !== "active" || !snapshot.can(event as SessionEvent) || isStaleTimer(session.context, event)) {
     return COMMANDS.has(event.type) ? { kind: "rejected", state: lifecycleStateOf(session) } : { kind: "ignored" };
   }
-  const [next, actions] = pure(() => sessionMachine.transition(snapshot, event as SessionEvent, inertScope));
+  const [next, actions] = ownStep.transition(snapshot, event);
   const changed =
     JSON.stringify(next.value) !== JSON.stringify(snapshot.value) || next.context !== snapshot.context;
   return { kind: "applied", step: toStep(next, actions, event.at, changed) };
@@ -219,8 +219,8 @@ const inertScope: AnyActorScope = {
 /** The two raw steps in the inert scope, exported for the test that compares them with XState's own. */
 export const ownStep = {
   start: (input: SessionInput) => pure(() => sessionMachine.getInitialSnapshot(inertScope, input)),
-  transition: (session: PersistedSession, event: SessionEvent | { type: string; at: number }) =>
-    pure(() => sessionMachine.transition(restore(session), event as SessionEvent, inertScope)),
+  transition: (snapshot: ReturnType<typeof restore>, event: SessionEvent | { type: string; at: number }) =>
+    pure(() => sessionMachine.transition(snapshot, event as SessionEvent, inertScope)),
 };
 
 /** Runs one synchronous step in the inert scope; returns its result and the actions it would have run. */

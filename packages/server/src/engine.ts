@@ -246,8 +246,9 @@ export class SessionEngine {
     const last = BigInt(record.lastSequence);
     const skip = this.options.faults.has("skip-event-sequence") && last > 0n ? 2n : 1n;
     record.lastSequence = String(last + skip);
-    record.history.push([type, actor, at, Number(last + skip)]);
-    const event = this.eventOf(record, [type, actor, at, Number(last + skip)], previous);
+    const entry: HistoryEntry = [type, actor, at, Number(last + skip)];
+    record.history.push(entry);
+    const event = this.eventOf(record, entry, previous);
     this.metrics.transitions.inc({ trigger: event.trigger, to: SessionState[event.session?.state ?? SessionState.UNSPECIFIED] });
     return event;
   }
