@@ -131,6 +131,12 @@ export type SessionEventType = SessionEvent["type"];
 const end = (reason: EndReason) => ({ type: "recordEnd", params: { reason } }) as const;
 const toEnded = (reason: EndReason) => ({ target: "#session.ended", actions: end(reason) }) as const;
 
+/** A sharer's connection dropped while choosing or sharing: lost at once without a grace window, else awaited. */
+const sharerDropped = [
+  { guard: "noSharerGrace", ...toEnded("SHARER_LOST") },
+  { target: "sharerReconnecting", actions: "touch" },
+] as const;
+
 /** The time an event happened: timer events carry no clock of their own, so they fall due at their deadline. */
 function timeOf(context: SessionContext, event: { type: string; at?: number }): number {
   return event.at ?? context.updatedAt;
@@ -261,10 +267,7 @@ export const sessionMachine = setup({
                 SCREEN_TRACK_PUBLISHED: { target: "sharing", actions: "touch" },
                 // A sharer's reload while choosing: already where it must be.
                 SHARER_RESUMED: { actions: "acknowledge" },
-                SHARER_DISCONNECTED: [
-                  { guard: "noSharerGrace", ...toEnded("SHARER_LOST") },
-                  { target: "sharerReconnecting", actions: "touch" },
-                ],
+                SHARER_DISCONNECTED: sharerDropped,
                 SHARER_STOPPED: toEnded("SHARER_STOPPED"),
                 VIEWER_CANCELLED: toEnded("VIEWER_CANCELLED"),
               },
@@ -276,10 +279,7 @@ export const sessionMachine = setup({
                 SCREEN_TRACK_UNPUBLISHED: { target: "selectingScreen", actions: "touch" },
                 // A browser cannot keep capture permission across a reload, so the sharer chooses again.
                 SHARER_RESUMED: { target: "selectingScreen", actions: "touch" },
-                SHARER_DISCONNECTED: [
-                  { guard: "noSharerGrace", ...toEnded("SHARER_LOST") },
-                  { target: "sharerReconnecting", actions: "touch" },
-                ],
+                SHARER_DISCONNECTED: sharerDropped,
                 SHARER_STOPPED: toEnded("SHARER_STOPPED"),
                 VIEWER_LEFT: toEnded("VIEWER_LEFT"),
               },
