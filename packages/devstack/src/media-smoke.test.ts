@@ -95,12 +95,23 @@ describe("media plane on this machine", () => {
 });
 
 describe("store on this machine", () => {
-  it("starts Redis on loopback and answers PING", async () => {
+  it("starts Redis on loopback with an append-only file fsynced every second, which a crash and a restart keep", async () => {
     const redis = await startRedis();
     const client = new Redis(redis.url);
+    client.on("error", () => {}); // refused while Redis restarts; ioredis reconnects by itself
     try {
       expect(redis.url).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
       expect(await client.ping()).toBe("PONG");
+      expect(await client.config("GET", "appendonly")).toEqual(["appendonly", "yes"]);
+      expect(await client.config("GET", "appendfsync")).toEqual(["appendfsync", "everysec"]);
+      await client.set("before-crash", "kept");
+      // everysec: a write older than a second is on disk even when the server is killed.
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      await redis.restart({ kill: true });
+      expect(await client.get("before-crash")).toBe("kept");
+      await client.set("before-stop", "kept");
+      await redis.restart();
+      expect(await client.get("before-stop")).toBe("kept");
     } finally {
       client.disconnect();
       await redis.stop();

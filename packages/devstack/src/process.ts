@@ -12,10 +12,11 @@ const setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].find((path) => existsSync(p
 
 /**
  * A child process whose output goes to `logFile`, killed when this process exits (also when it is killed, where
- * `setpriv` is installed). `setpriv` execs the command, so the child's pid is the command's own.
+ * `setpriv` is installed). `setpriv` execs the command, so the child's pid is the command's own. `append` keeps an
+ * earlier run's log (a restarted server).
  */
-export function spawnLogged(command: string, args: string[], logFile: string): ChildProcess {
-  const log = createWriteStream(logFile);
+export function spawnLogged(command: string, args: string[], logFile: string, options: { append?: boolean } = {}): ChildProcess {
+  const log = createWriteStream(logFile, { flags: options.append ? "a" : "w" });
   const child = setpriv
     ? spawn(setpriv, ["--pdeathsig", "SIGKILL", "--", command, ...args], { stdio: ["ignore", "pipe", "pipe"] })
     : spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
