@@ -5,7 +5,7 @@
 import { Channel, InteractionSchema, InteractionStatus } from "@screenshare/protocol";
 import { create } from "@bufbuild/protobuf";
 import { resolveOptions } from "@screenshare/server/config";
-import { SessionEngine } from "@screenshare/server/engine";
+import { SessionEngine, sessionToProto } from "@screenshare/server/engine";
 import { createMetrics } from "@screenshare/server/metrics";
 import { MemoryStore } from "@screenshare/server/store";
 import { RedisStore } from "@screenshare/server/redis-store";
@@ -21,7 +21,8 @@ const noMedia = { url: "ws://127.0.0.1:1", createRoom: async () => {}, deleteRoo
 async function fill(engine: SessionEngine, count: number, from = 0): Promise<void> {
   for (let index = from; index < from + count; index++) {
     const interaction = create(InteractionSchema, { orgId: "org", interactionId: `i-${index}`, channel: index % 2 ? Channel.CHAT : Channel.VOICE, agentUserId: `agent-${index}`, status: InteractionStatus.CONNECTED });
-    await engine.start("org", `agent-${index}`, interaction);
+    await engine.interactions.register(interaction);
+    await engine.start("org", `agent-${index}`, interaction.interactionId);
   }
 }
 
@@ -65,7 +66,7 @@ for (const count of counts) {
   for (let lookup = 0; lookup < 21; lookup++) {
     const started = performance.now();
     const ids = await engine.sessionsOfViewer("org", `agent-${count + lookup * Math.floor(count / 21)}`);
-    const sessions = (await Promise.all(ids.map((id) => engine.getSession(id)))).flatMap((record) => (record ? [engine.toProto(record, { withKey: true })] : []));
+    const sessions = (await Promise.all(ids.map((id) => engine.getSession(id)))).flatMap((record) => (record ? [sessionToProto(record, { withKey: true })] : []));
     listTimes.push(performance.now() - started);
     listed += sessions.length;
   }

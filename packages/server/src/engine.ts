@@ -1,61 +1,65 @@
-import { randomBytes, randomUUID } from "node:crypto";
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { randomUUID } from "node:crypto";
+import { create, type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
-import {
-  applyEvent,
-  endReasonOf,
-  isLive,
-  lifecycleStateOf,
-  pendingTimers,
-  PROTO_SESSION_STATE,
-  type SessionEventType,
-  startSession,
-  stateDeadlineOf,
-  type Step,
-  toProtoEndReason,
-} from "@screenshare/machine";
+import { isLive, pendingTimers, type SessionEventType, startSession } from "@screenshare/machine";
 import {
   Actor,
   Channel as ProtoChannel,
   type Interaction,
-  InteractionSchema,
   InteractionStatus,
   type Invitation,
   InvitationSchema,
   LiveSessionConflictSchema,
+  type MediaJoinInfo,
+  MediaJoinInfoSchema,
+  RedeemSecurityKeyResponseSchema,
   type Session,
   type SessionEvent,
   SessionEventSchema,
-  SessionSchema,
   SessionState,
 } from "@screenshare/protocol";
+import type { WebhookEvent } from "livekit-server-sdk";
 import type { ResolvedOptions } from "./config.js";
-import { generateKey, hashKey } from "./keys.js";
-import type { MediaPlane } from "./media.js";
+import { Credentials } from "./credentials.js";
+import { once } from "./idempotency.js";
+import { Interactions } from "./interactions.js";
+import { type MediaPlane, roomOf } from "./media.js";
+import { mediaFactOf } from "./media-facts.js";
 import type { Metrics } from "./metrics.js";
-import type { Credential, HistoryEntry, SessionRecord, Store } from "./store.js";
+import { SecurityKeys } from "./security-keys.js";
+import { protoStateOf, sessionToProto } from "./session-view.js";
+import { SessionWriter } from "./session-writer.js";
+import type { SessionRecord, Store } from "./store.js";
 
 export type { Credential, SessionRecord } from "./store.js";
+export { sessionToProto } from "./session-view.js";
 
 const TIMER_POLL_MS = 25;
 
 /**
- * Runs sessions: every state change goes through the lifecycle machine's `applyEvent`; the engine stores the
- * result (compare-and-set on the record's version), carries out the effects it names, numbers and publishes the
- * events and arms the timers in the store, where any node may fire them.
+ * Runs sessions, and is the only way to the store: every domain rule (keys, credentials, interactions, media
+ * facts) sits behind it. Every state change goes through the lifecycle machine's `applyEvent` and is written by
+ * {@link SessionWriter} (compare-and-set, effects prepared and undone or run after the write); timers are armed
+ * in the store, where any node may fire them.
  */
 export class SessionEngine {
   private poller: NodeJS.Timeout | undefined;
-  private readonly keySecret: Buffer;
+  readonly interactions: Interactions;
+  readonly credentials: Credentials;
+  private readonly keys: SecurityKeys;
+  private readonly writer: SessionWriter;
 
   constructor(
-    readonly store: Store,
+    private readonly store: Store,
     private readonly options: ResolvedOptions,
     private readonly media: MediaPlane,
     private readonly metrics: Metrics,
   ) {
-    this.keySecret = options.keyIndexSecret;
+    this.interactions = new Interactions(store);
+    this.credentials = new Credentials(store, options);
+    this.keys = new SecurityKeys(store, options, metrics, { get: (id) => this.getSession(id), update: (id, change) => this.writer.update(id, change) });
+    this.writer = new SessionWriter(store, options, media, metrics, this.keys, this.credentials);
   }
 
   /** Re-arms every live session's timers from its deadlines (after a restart), then fires timers as they fall due. */
@@ -85,17 +89,14 @@ export class SessionEngine {
     clearInterval(this.poller);
   }
 
-  async interaction(orgId: string, interactionId: string): Promise<Interaction | undefined> {
-    const bytes = await this.store.getInteraction(orgId, interactionId);
-    return bytes && fromBinary(InteractionSchema, bytes);
+  /** Runs `work` once per scope and idempotency key; see {@link once}. */
+  idempotent<Schema extends DescMessage>(scope: string, idempotencyKey: string, schema: Schema, work: () => Promise<MessageShape<Schema>>) {
+    return once(this.store, this.options.limits.idempotencyRetentionMs, scope, idempotencyKey, schema, work);
   }
 
-  async saveInteraction(interaction: Interaction): Promise<void> {
-    await this.store.putInteraction(interaction.orgId, interaction.interactionId, toBinary(InteractionSchema, interaction));
-  }
-
-  /** Starts a session for `viewer` on `interaction`; at most one live session per viewer. */
-  async start(orgId: string, viewerUserId: string, interaction: Interaction): Promise<Session> {
+  /** Starts a session for the viewer on their connected interaction; at most one live session per viewer. */
+  async start(orgId: string, viewerUserId: string, interactionId: string): Promise<SessionRecord> {
+    const interaction = await this.interactions.forShare(orgId, viewerUserId, interactionId);
     return this.store.withLock(`viewer:${orgId}/${viewerUserId}`, async () => {
       const live = await this.liveSessionOf(orgId, viewerUserId);
       if (live && !this.options.faults.has("allow-second-session")) {
@@ -121,178 +122,78 @@ export class SessionEngine {
       try {
         await this.media.createRoom(id, this.options.timeouts.maxSessionDurationMs);
       } catch (error) {
-        throw new ConnectError(`the media plane could not create the session's room (${(error as Error).message}); retry later`, Code.Unavailable);
+        throw new ConnectError(`the media plane could not create the session's room (${(error as Error).message}); retry later`, Code.Unavailable, undefined, undefined, error);
       }
-      const after = await this.prepare(record, step);
-      const event = this.appendEvent(record, step, "SESSION_STARTED", Actor.VIEWER, at, SessionState.UNSPECIFIED);
-      await this.store.createSession(record, `${orgId}/${viewerUserId}`, `${orgId}/${interaction.interactionId}`);
-      await after();
-      if (event) await this.store.publish(`session:${id}`, toBinary(SessionEventSchema, event));
-      return this.toProto(record, { withKey: true });
+      await this.writer.create(record, step, Actor.VIEWER, at, `${orgId}/${viewerUserId}`, `${orgId}/${interaction.interactionId}`);
+      return record;
     });
   }
 
   /** Applies a party's command. Rejected commands answer FAILED_PRECONDITION naming the state; `hint` says what to do. */
   command(sessionId: string, type: SessionEventType, actor: Actor, hint = ""): Promise<SessionRecord> {
-    return this.transition(sessionId, type, actor, Date.now(), (record) => {
-      const state = SessionState[PROTO_SESSION_STATE[lifecycleStateOf(record.machine)]];
+    return this.writer.transition(sessionId, type, actor, Date.now(), (record) => {
+      const state = SessionState[protoStateOf(record)];
       throw new ConnectError(`${type} is not allowed in state ${state}${hint ? `: ${hint}` : ""}`, Code.FailedPrecondition);
     });
   }
 
   /** Applies a fact from the media plane or a timer; where it no longer applies it is ignored. */
   async fact(sessionId: string, type: string, actor: Actor, at = Date.now()): Promise<void> {
-    await this.transition(sessionId, type, actor, at, () => undefined).catch((error) => {
+    await this.writer.transition(sessionId, type, actor, at, () => undefined).catch((error) => {
       if (!(error instanceof ConnectError && error.code === Code.NotFound)) throw error;
     });
   }
 
-  private async transition(
-    sessionId: string,
-    type: string,
-    actor: Actor,
-    at: number,
-    onNotApplied: (record: SessionRecord) => undefined,
-  ): Promise<SessionRecord> {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const record = await this.mustGet(sessionId);
-      const outcome = applyEvent(record.machine, { type, at });
-      if (outcome.kind !== "applied") {
-        onNotApplied(record);
-        return record;
-      }
-      const previous = this.protoState(record);
-      // Copies what prepare and appendEvent change; `record` stays as read, for undoPrepare.
-      const next: SessionRecord = { ...record, version: record.version + 1, machine: outcome.step.session, history: [...record.history] };
-      const after = await this.prepare(next, outcome.step);
-      const event = this.appendEvent(next, outcome.step, type, actor, at, previous);
-      if (!(await this.store.updateSession(next))) {
-        await this.undoPrepare(record, next);
-        continue;
-      }
-      await after();
-      if (event) await this.store.publish(`session:${sessionId}`, toBinary(SessionEventSchema, event));
-      return next;
+  /** Applies a verified LiveKit webhook. A reload's old connection may leave after the new one joined: only the latest one's leaving counts. */
+  async mediaEvent(event: WebhookEvent): Promise<void> {
+    const fact = mediaFactOf(event);
+    if (!fact) return;
+    const participant = fact.participant;
+    if (participant?.change === "joined") {
+      await this.writer.update(fact.sessionId, (record) => {
+        record.participants[participant.role] = participant.sid;
+        return true;
+      });
+    } else if (participant?.change === "left") {
+      const record = await this.store.getSession(fact.sessionId);
+      if (record?.participants[participant.role] !== participant.sid) return;
     }
-    throw new ConnectError(`session ${sessionId} is too busy; retry`, Code.Aborted);
+    await this.fact(fact.sessionId, fact.type, Actor.MEDIA);
   }
 
-  /**
-   * Carries out the effects that change the record itself before it is written; returns the rest (media, index
-   * clean-up, notifications, timers) to run once the write won.
-   */
-  private async prepare(record: SessionRecord, step: Step): Promise<() => Promise<void>> {
-    const context = record.machine.context;
-    const later: Array<() => Promise<void>> = [];
-    for (const effect of step.effects) {
-      switch (effect) {
-        case "issueSecurityKey":
-          record.securityKey = await this.issueKey(context.orgId, record.id, context.deadlines.lifecycle ?? Date.now());
-          break;
-        case "revokeSecurityKey": {
-          const key = record.securityKey;
-          record.securityKey = undefined;
-          if (key && !this.options.faults.has("accept-used-key")) later.push(() => this.store.deleteKey(context.orgId, key.hash, record.id));
-          break;
-        }
-        case "revokeSharerCredential": {
-          const credential = record.sharerCredential;
-          record.sharerCredential = undefined;
-          if (credential) later.push(() => this.store.deleteCredential(credential));
-          break;
-        }
-        case "deleteMediaRoom":
-          later.push(() => this.media.deleteRoom(record.id).catch(() => {}));
-          break;
-        case "sendInvitation":
-          later.push(async () => {
-            const invitation = this.invitationOf(record);
-            if (invitation) await this.store.publish(`invitations:${context.orgId}/${context.interactionId}`, toBinary(InvitationSchema, invitation));
-          });
-          break;
-        case "createMediaRoom": // done before the session is stored, so a failure leaves nothing behind
-        case "withdrawInvitation": // invitations are derived from state
-          break;
-      }
-    }
-    return async () => {
-      for (const id of step.cancel) await this.store.cancelTimer(record.id, id);
-      for (const timer of step.schedule) await this.store.scheduleTimer(record.id, timer.id, timer.eventType, timer.fireAt);
-      for (const work of later) await work();
-    };
-  }
-
-  /** A lost write issued a key that no record holds: free it. */
-  private async undoPrepare(stored: SessionRecord, discarded: SessionRecord): Promise<void> {
-    const key = discarded.securityKey;
-    if (key && key.hash !== stored.securityKey?.hash) await this.store.deleteKey(stored.machine.context.orgId, key.hash, stored.id);
-  }
-
-  private async issueKey(orgId: string, sessionId: string, expiresAt: number): Promise<NonNullable<SessionRecord["securityKey"]>> {
-    const length = this.options.limits.securityKeyLength;
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const key = generateKey(length);
-      const hash = hashKey(this.keySecret, orgId, key);
-      if (await this.store.putKey(orgId, hash, sessionId)) {
-        return { key, hash, expiresAt, attemptsRemaining: this.options.limits.securityKeyMaxAttempts };
-      }
-    }
-    throw new ConnectError("no free security key could be issued; retry later", Code.ResourceExhausted);
-  }
-
-  /** Numbers and appends the step's event to the record; undefined for a step that changed nothing. */
-  private appendEvent(record: SessionRecord, step: Step, type: string, actor: Actor, at: number, previous: SessionState): SessionEvent | undefined {
-    if (!step.changed) return undefined;
-    const last = BigInt(record.lastSequence);
-    const skip = this.options.faults.has("skip-event-sequence") && last > 0n ? 2n : 1n;
-    record.lastSequence = String(last + skip);
-    const entry: HistoryEntry = [type, actor, at, Number(last + skip)];
-    record.history.push(entry);
-    const event = this.eventOf(record, entry, previous);
-    this.metrics.transitions.inc({ trigger: event.trigger, to: SessionState[event.session?.state ?? SessionState.UNSPECIFIED] });
-    return event;
-  }
-
-  /** The protocol event of a history entry, showing `record` as it was right after the entry. */
-  private eventOf(record: Pick<SessionRecord, "id" | "machine">, [type, actor, at, sequence]: HistoryEntry, previous: SessionState): SessionEvent {
-    return create(SessionEventSchema, {
-      sequence: BigInt(sequence),
-      occurredAt: timestampFromMs(at),
-      actor,
-      trigger: timerName(type) ?? type,
-      previousState: previous,
-      session: this.toProto({ ...record, lastSequence: String(sequence) }, { withKey: false }),
+  /** How `role` joins the live session's media room. */
+  async joinInfo(role: "viewer" | "sharer", record: SessionRecord): Promise<MediaJoinInfo> {
+    if (!isLive(record.machine)) throw new ConnectError(`session ${record.id} has ended; start a new one`, Code.FailedPrecondition);
+    const { token, identity, expiresAt } = await this.media.token(role, record.id);
+    return create(MediaJoinInfoSchema, {
+      transport: {
+        case: "livekit",
+        value: { serverUrl: this.media.url, roomName: roomOf(record.id), participantToken: token, participantIdentity: identity, tokenExpiresAt: timestampFromMs(expiresAt) },
+      },
     });
   }
 
-  /** Changes a stored session outside the machine (participant SIDs, key attempts), with the same compare-and-set. */
-  async update(sessionId: string, change: (record: SessionRecord) => Promise<boolean> | boolean): Promise<SessionRecord | undefined> {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const record = await this.store.getSession(sessionId);
-      if (!record) return undefined;
-      const next = { ...record, version: record.version + 1 };
-      if (!(await change(next))) return record;
-      if (await this.store.updateSession(next)) return next;
-    }
-    throw new ConnectError(`session ${sessionId} is too busy; retry`, Code.Aborted);
+  /** Redeems a typed security key for the sharer: the session moves on and its sharer credential is issued. */
+  redeemKey(orgId: string, typed: string, clientAddress: string, idempotencyKey: string) {
+    return this.keys.redeem(orgId, typed, clientAddress, idempotencyKey, async (record) => {
+      const redeemed = record.securityKey ? await this.command(record.id, "KEY_REDEEMED", Actor.SHARER) : record;
+      return create(RedeemSecurityKeyResponseSchema, {
+        session: sessionToProto(redeemed, { withKey: false }),
+        sharerCredential: await this.sharerCredential(record.id),
+      });
+    });
   }
 
   /** The session's sharer credential, issued on first use. */
   async sharerCredential(sessionId: string): Promise<string> {
-    const token = `shr_${randomBytes(24).toString("base64url")}`;
-    const record = await this.update(sessionId, (next) => {
+    const token = this.credentials.newSharerToken();
+    const record = await this.writer.update(sessionId, (next) => {
       if (next.sharerCredential) return false;
       next.sharerCredential = token;
       return true;
     });
-    if (record?.sharerCredential === token) {
-      await this.store.putCredential(token, { kind: "sharer", orgId: record.machine.context.orgId, sessionId }, this.options.timeouts.maxSessionDurationMs);
-    }
+    if (record?.sharerCredential === token) await this.credentials.activateSharer(token, record.machine.context.orgId, sessionId);
     return record?.sharerCredential ?? token;
-  }
-
-  async credential(token: string): Promise<Credential | undefined> {
-    return this.store.getCredential(token);
   }
 
   /**
@@ -327,75 +228,6 @@ export class SessionEngine {
     return this.store.getSession(sessionId);
   }
 
-  private async mustGet(sessionId: string): Promise<SessionRecord> {
-    const record = await this.store.getSession(sessionId);
-    if (!record) throw new ConnectError(`session ${sessionId} not found`, Code.NotFound);
-    return record;
-  }
-
-  protoState(record: Pick<SessionRecord, "machine">): SessionState {
-    return PROTO_SESSION_STATE[lifecycleStateOf(record.machine)];
-  }
-
-  /** The session as the protocol shows it; the security key only for the viewer. */
-  toProto(record: Pick<SessionRecord, "id" | "machine" | "lastSequence" | "securityKey">, { withKey }: { withKey: boolean }): Session {
-    const context = record.machine.context;
-    const deadline = stateDeadlineOf(record.machine);
-    const session = create(SessionSchema, {
-      sessionId: record.id,
-      orgId: context.orgId,
-      interactionId: context.interactionId,
-      channel: context.channel === "voice" ? ProtoChannel.VOICE : ProtoChannel.CHAT,
-      viewerUserId: context.viewerUserId,
-      state: this.protoState(record),
-      endReason: toProtoEndReason(endReasonOf(record.machine)),
-      createdAt: timestampFromMs(context.createdAt),
-      updatedAt: timestampFromMs(context.updatedAt),
-      maxDurationDeadline: timestampFromMs(context.deadlines.maxDuration),
-      lastSequence: BigInt(record.lastSequence),
-    });
-    if (context.endedAt !== undefined) session.endedAt = timestampFromMs(context.endedAt);
-    if (deadline !== undefined) session.stateDeadline = timestampFromMs(deadline);
-    if (withKey && record.securityKey) {
-      session.securityKey = {
-        $typeName: "screenshare.v1.SecurityKey",
-        key: record.securityKey.key,
-        display: groupDigits(record.securityKey.key),
-        expiresAt: timestampFromMs(record.securityKey.expiresAt),
-        attemptsRemaining: record.securityKey.attemptsRemaining,
-      };
-    }
-    return session;
-  }
-
-  /** The session's events, oldest first, rebuilt by replaying its history through the machine. */
-  historyOf(record: SessionRecord): SessionEvent[] {
-    const [first, ...rest] = record.history;
-    if (!first) return [];
-    const { orgId, interactionId, viewerUserId, channel, timeouts } = record.machine.context;
-    let machine = startSession({ sessionId: record.id, orgId, interactionId, viewerUserId, channel, timeouts, at: first[2] }).session;
-    const events = [this.eventOf({ id: record.id, machine }, first, SessionState.UNSPECIFIED)];
-    for (const entry of rest) {
-      const outcome = applyEvent(machine, { type: entry[0], at: entry[2] });
-      // Only a machine changed incompatibly since the session was stored could get here.
-      if (outcome.kind !== "applied") throw new ConnectError(`session ${record.id}'s history does not replay at sequence ${entry[3]}`, Code.Internal);
-      const previous = PROTO_SESSION_STATE[lifecycleStateOf(machine)];
-      machine = outcome.step.session;
-      events.push(this.eventOf({ id: record.id, machine }, entry, previous));
-    }
-    return events;
-  }
-
-  /** The pending invitation of a chat session, if it awaits acceptance. */
-  invitationOf(record: SessionRecord): Invitation | undefined {
-    if (lifecycleStateOf(record.machine) !== "awaitingAcceptance") return undefined;
-    return create(InvitationSchema, {
-      sessionId: record.id,
-      interactionId: record.machine.context.interactionId,
-      expiresAt: timestampFromMs(record.machine.context.deadlines.lifecycle ?? Date.now()),
-    });
-  }
-
   /** Calls `listener` with each new event of a session, from any node, until the returned function is called. */
   subscribe(sessionId: string, listener: (event: SessionEvent) => void): Promise<() => Promise<void>> {
     return this.store.subscribe(`session:${sessionId}`, (bytes) => listener(fromBinary(SessionEventSchema, bytes)));
@@ -411,32 +243,21 @@ export class SessionEngine {
     const counts = new Map<SessionState, number>();
     for (const id of await this.store.allSessionIds()) {
       const record = await this.store.getSession(id);
-      if (record) counts.set(this.protoState(record), (counts.get(this.protoState(record)) ?? 0) + 1);
+      if (record) counts.set(protoStateOf(record), (counts.get(protoStateOf(record)) ?? 0) + 1);
     }
     return counts;
   }
 
   /** Marks an interaction, ending its live sessions when it disconnects. */
-  async setInteractionStatus(interaction: Interaction, status: InteractionStatus): Promise<Session[]> {
-    interaction.status = status;
-    await this.saveInteraction(interaction);
-    if (status !== InteractionStatus.DISCONNECTED || this.options.faults.has("survive-interaction-disconnect")) return [];
-    const ended: Session[] = [];
-    for (const record of await this.liveSessionsOn(interaction.orgId, interaction.interactionId)) {
+  async setInteractionStatus(orgId: string, interactionId: string, status: InteractionStatus): Promise<{ interaction: Interaction; endedSessions: Session[] }> {
+    const interaction = await this.interactions.setStatus(orgId, interactionId, status);
+    const endedSessions: Session[] = [];
+    if (status !== InteractionStatus.DISCONNECTED || this.options.faults.has("survive-interaction-disconnect")) return { interaction, endedSessions };
+    for (const record of await this.liveSessionsOn(orgId, interactionId)) {
       await this.fact(record.id, "INTERACTION_DISCONNECTED", Actor.PLATFORM);
       const after = await this.store.getSession(record.id);
-      if (after) ended.push(this.toProto(after, { withKey: false }));
+      if (after) endedSessions.push(sessionToProto(after, { withKey: false }));
     }
-    return ended;
+    return { interaction, endedSessions };
   }
-}
-
-/** "482913" -> "482 913"; longer keys in groups of three. */
-export function groupDigits(key: string): string {
-  return key.replace(/\B(?=(\d{3})+(?!\d))/g, " ");
-}
-
-function timerName(eventType: string): string | undefined {
-  const match = /^xstate\.after\.([^.]+)\./.exec(eventType);
-  return match ? `TIMEOUT:${match[1]}` : undefined;
 }

@@ -4,24 +4,22 @@ import { createServer as createNetServer, type Socket } from "node:net";
 import { Duplex } from "node:stream";
 import { Code, ConnectError, createContextValues, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { Actor, SessionState } from "@screenshare/protocol";
-import { WebhookReceiver, TrackSource } from "livekit-server-sdk";
+import { SessionState } from "@screenshare/protocol";
+import { type WebhookEvent, WebhookReceiver } from "livekit-server-sdk";
 import { pino } from "pino";
 import { resolveOptions, type ServerOptions } from "./config.js";
 import { SessionEngine } from "./engine.js";
 import { RedisStore } from "./redis-store.js";
 import { MemoryStore } from "./store.js";
-import { liveKitMedia, parseIdentity, sessionOfRoom } from "./media.js";
+import { liveKitMedia } from "./media.js";
 import { createMetrics } from "./metrics.js";
-import { kRemoteAddress, registerServices } from "./services.js";
+import { kRemoteAddress, registerServices } from "./services/index.js";
 
 /** A running reference server. */
 export interface RunningServer {
   /** Base URL for Connect clients, e.g. `http://127.0.0.1:8080`. */
   url: string;
   port: number;
-  /** Exposed for tests and benchmarks in this repository; not part of the protocol. */
-  engine: SessionEngine;
   stop(): Promise<void>;
 }
 
@@ -57,14 +55,14 @@ export async function startServer(serverOptions: ServerOptions): Promise<Running
   };
 
   const rpc = connectNodeAdapter({
-    routes: (router) => registerServices(router, engine, media, options, metrics),
+    routes: (router) => registerServices(router, engine, options),
     interceptors: [timing],
     contextValues: (request) => createContextValues().set(kRemoteAddress, request.socket?.remoteAddress ?? "unknown"),
   });
 
   async function handleWebhook(request: IncomingMessage | Http2ServerRequest, response: ServerResponse | Http2ServerResponse) {
     const body = await readBody(request);
-    let event: Awaited<ReturnType<WebhookReceiver["receive"]>>;
+    let event: WebhookEvent;
     try {
       event = await webhooks.receive(body, String(request.headers.authorization ?? ""));
     } catch {
@@ -72,38 +70,8 @@ export async function startServer(serverOptions: ServerOptions): Promise<Running
       return;
     }
     // Applied before answering: a failure answers 500, and LiveKit delivers the event again.
-    await applyWebhook(event);
+    await engine.mediaEvent(event);
     response.writeHead(200).end();
-  }
-
-  async function applyWebhook(event: Awaited<ReturnType<WebhookReceiver["receive"]>>) {
-    const sessionId = sessionOfRoom(event.room?.name ?? "");
-    if (!sessionId) return;
-    const participant = event.participant ? parseIdentity(event.participant.identity) : undefined;
-    const fact = (type: string) => engine.fact(sessionId, type, Actor.MEDIA);
-    switch (event.event) {
-      case "participant_joined": {
-        const sid = event.participant?.sid;
-        if (!participant || participant.sessionId !== sessionId || !sid) return;
-        await engine.update(sessionId, (record) => {
-          record.participants[participant.role] = sid;
-          return true;
-        });
-        return fact(participant.role === "viewer" ? "VIEWER_JOINED" : "SHARER_JOINED");
-      }
-      case "participant_left": {
-        // A reload's old connection may leave after the new one joined: only the latest one's leaving counts.
-        const record = await engine.getSession(sessionId);
-        if (!participant || participant.sessionId !== sessionId || record?.participants[participant.role] !== event.participant?.sid) return;
-        return fact(participant.role === "viewer" ? "VIEWER_DISCONNECTED" : "SHARER_DISCONNECTED");
-      }
-      case "track_published":
-      case "track_unpublished":
-        if (participant?.role !== "sharer" || event.track?.source !== TrackSource.SCREEN_SHARE) return;
-        return fact(event.event === "track_published" ? "SCREEN_TRACK_PUBLISHED" : "SCREEN_TRACK_UNPUBLISHED");
-      case "room_finished":
-        return fact("MEDIA_FAILED");
-    }
   }
 
   function handle(request: IncomingMessage | Http2ServerRequest, response: ServerResponse | Http2ServerResponse) {
@@ -176,7 +144,6 @@ export async function startServer(serverOptions: ServerOptions): Promise<Running
   return {
     url,
     port,
-    engine,
     async stop() {
       await engine.close();
       await store.close();

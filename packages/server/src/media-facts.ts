@@ -1,0 +1,39 @@
+import type { SessionEventType } from "@screenshare/machine";
+import { TrackSource, type WebhookEvent } from "livekit-server-sdk";
+import { parseIdentity, sessionOfRoom } from "./media.js";
+
+/** What a LiveKit webhook means for a session. */
+export interface MediaFact {
+  sessionId: string;
+  type: SessionEventType;
+  /** A participant's connection joined (remember it as its role's latest) or left (counts only if the latest). */
+  participant?: { role: "viewer" | "sharer"; sid: string; change: "joined" | "left" };
+}
+
+/**
+ * Translates a verified LiveKit webhook into the machine's fact; undefined when it is about nothing of ours: another
+ * room, a participant of another session, a track that is not a screen share.
+ */
+export function mediaFactOf(event: WebhookEvent): MediaFact | undefined {
+  const sessionId = sessionOfRoom(event.room?.name ?? "");
+  if (!sessionId) return undefined;
+  const participant = event.participant ? parseIdentity(event.participant.identity) : undefined;
+  const sid = event.participant?.sid ?? "";
+  switch (event.event) {
+    case "participant_joined":
+    case "participant_left": {
+      if (!participant || participant.sessionId !== sessionId || !sid) return undefined;
+      const joined = event.event === "participant_joined";
+      const type = participant.role === "viewer" ? (joined ? "VIEWER_JOINED" : "VIEWER_DISCONNECTED") : joined ? "SHARER_JOINED" : "SHARER_DISCONNECTED";
+      return { sessionId, type, participant: { role: participant.role, sid, change: joined ? "joined" : "left" } };
+    }
+    case "track_published":
+    case "track_unpublished":
+      if (participant?.role !== "sharer" || event.track?.source !== TrackSource.SCREEN_SHARE) return undefined;
+      return { sessionId, type: event.event === "track_published" ? "SCREEN_TRACK_PUBLISHED" : "SCREEN_TRACK_UNPUBLISHED" };
+    case "room_finished":
+      return { sessionId, type: "MEDIA_FAILED" };
+    default:
+      return undefined;
+  }
+}

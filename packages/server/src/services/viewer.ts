@@ -1,0 +1,94 @@
+import { create, type MessageShape } from "@bufbuild/protobuf";
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import { isLive, type SessionEventType } from "@screenshare/machine";
+import {
+  Actor,
+  CancelScreenShareResponseSchema,
+  LeaveSessionResponseSchema,
+  RegenerateSecurityKeyResponseSchema,
+  StartScreenShareResponseSchema,
+  type ViewerService,
+} from "@screenshare/protocol";
+import type { SessionRecord } from "../engine.js";
+import { historyOf, sessionToProto } from "../session-view.js";
+import { validate } from "../validation.js";
+import { ensureLive, MUTATION, SESSION, type ServiceContext } from "./access.js";
+
+type CommandResponse = typeof CancelScreenShareResponseSchema | typeof LeaveSessionResponseSchema | typeof RegenerateSecurityKeyResponseSchema;
+const DEFAULT_PAGE_SIZE = 20;
+
+/** ViewerService: the agent's side, authenticated by a viewer token. */
+export function viewerService({ engine, access }: ServiceContext): ServiceImpl<typeof ViewerService> {
+  const viewerCommand = async <Schema extends CommandResponse>(
+    context: HandlerContext,
+    request: { sessionId: string; idempotencyKey: string },
+    schema: Schema,
+    type: SessionEventType,
+    hint: string,
+  ): Promise<MessageShape<Schema>> => {
+    validate(request, MUTATION);
+    const viewer = await access.viewer(context);
+    await access.viewerSession(viewer, request.sessionId);
+    const scope = `${viewer.orgId}/${viewer.userId}/${schema.typeName}/${request.idempotencyKey}`;
+    return engine.idempotent(scope, request.idempotencyKey, schema, async () => {
+      const record = await engine.command(request.sessionId, type, Actor.VIEWER, hint);
+      return create(schema as typeof CancelScreenShareResponseSchema, { session: sessionToProto(record, { withKey: true }) }) as MessageShape<Schema>;
+    });
+  };
+
+  return {
+    async startScreenShare(request, context) {
+      validate(request, { interaction_id: "id", idempotency_key: "optionalIdempotencyKey" });
+      const viewer = await access.viewer(context);
+      const scope = `${viewer.orgId}/${viewer.userId}/start/${request.idempotencyKey}`;
+      return engine.idempotent(scope, request.idempotencyKey, StartScreenShareResponseSchema, async () => {
+        const record = await engine.start(viewer.orgId, viewer.userId, request.interactionId);
+        return create(StartScreenShareResponseSchema, { session: sessionToProto(record, { withKey: true }) });
+      });
+    },
+    regenerateSecurityKey: (request, context) =>
+      viewerCommand(context, request, RegenerateSecurityKeyResponseSchema, "KEY_REGENERATED", "only a voice session awaiting key redemption has a key"),
+    cancelScreenShare: (request, context) =>
+      viewerCommand(context, request, CancelScreenShareResponseSchema, "VIEWER_CANCELLED", "sharing already started: use LeaveSession"),
+    leaveSession: (request, context) =>
+      viewerCommand(context, request, LeaveSessionResponseSchema, "VIEWER_LEFT", "sharing has not started: use CancelScreenShare"),
+    async getViewerMediaJoinInfo(request, context) {
+      validate(request, SESSION);
+      const viewer = await access.viewer(context);
+      return { media: await engine.joinInfo("viewer", await access.viewerSession(viewer, request.sessionId)) };
+    },
+    async getSession(request, context) {
+      validate(request, SESSION);
+      const viewer = await access.viewer(context);
+      return { session: sessionToProto(await access.viewerSession(viewer, request.sessionId), { withKey: true }) };
+    },
+    async listSessions(request, context) {
+      validate(request, { page_size: "pageSize" });
+      const viewer = await access.viewer(context);
+      const offset = request.pageToken === "" ? 0 : Number.parseInt(request.pageToken, 10);
+      if (!Number.isSafeInteger(offset) || offset < 0 || String(offset) !== (request.pageToken || "0")) {
+        throw new ConnectError("page_token must be a next_page_token this server returned", Code.InvalidArgument);
+      }
+      const size = request.pageSize || DEFAULT_PAGE_SIZE;
+      const records = await Promise.all((await engine.sessionsOfViewer(viewer.orgId, viewer.userId)).map((id) => engine.getSession(id)));
+      const all = records.filter((record): record is SessionRecord => !!record && (!request.liveOnly || isLive(record.machine)));
+      const page = all.slice(offset, offset + size);
+      return {
+        sessions: page.map((record) => sessionToProto(record, { withKey: true })),
+        nextPageToken: offset + size < all.length ? String(offset + size) : "",
+      };
+    },
+    async getSessionHistory(request, context) {
+      validate(request, SESSION);
+      const viewer = await access.viewer(context);
+      return { events: historyOf(await access.viewerSession(viewer, request.sessionId)) };
+    },
+    async resumeSession(request, context) {
+      validate(request, SESSION);
+      const viewer = await access.viewer(context);
+      ensureLive(await access.viewerSession(viewer, request.sessionId));
+      const record = await engine.command(request.sessionId, "VIEWER_RESUMED", Actor.VIEWER);
+      return { session: sessionToProto(record, { withKey: true }) };
+    },
+  };
+}

@@ -1,0 +1,154 @@
+import { toBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { applyEvent, type Step } from "@screenshare/machine";
+import { type Actor, InvitationSchema, type SessionEvent, SessionEventSchema, SessionState } from "@screenshare/protocol";
+import type { ResolvedOptions } from "./config.js";
+import type { Credentials } from "./credentials.js";
+import type { MediaPlane } from "./media.js";
+import type { Metrics } from "./metrics.js";
+import type { SecurityKeys } from "./security-keys.js";
+import { eventOf, invitationOf, protoStateOf } from "./session-view.js";
+import type { HistoryEntry, SessionRecord, Store } from "./store.js";
+
+const MAX_WRITE_ATTEMPTS = 50;
+
+/**
+ * The engine's write path. Every write is a compare-and-set on the record's version, retried on conflict. The rule
+ * for effects: what changes the record (a key, a credential) happens before the write and is undone if the write
+ * loses; everything else (timers, media, index clean-up, notifications) happens only after the write won.
+ */
+export class SessionWriter {
+  constructor(
+    private readonly store: Store,
+    private readonly options: ResolvedOptions,
+    private readonly media: MediaPlane,
+    private readonly metrics: Metrics,
+    private readonly keys: SecurityKeys,
+    private readonly credentials: Credentials,
+  ) {}
+
+  /** Stores a new session from the machine's first step, indexed by viewer and by interaction. */
+  async create(record: SessionRecord, step: Step, actor: Actor, at: number, viewerKey: string, interactionKey: string): Promise<void> {
+    const after = await this.prepare(record, step);
+    const event = this.appendEvent(record, step, "SESSION_STARTED", actor, at, SessionState.UNSPECIFIED);
+    try {
+      await this.store.createSession(record, viewerKey, interactionKey);
+    } catch (error) {
+      await this.undoPrepare(undefined, record);
+      throw error;
+    }
+    await after();
+    if (event) await this.store.publish(`session:${record.id}`, toBinary(SessionEventSchema, event));
+  }
+
+  /** Sends an event through the machine and stores the result; `onNotApplied` decides what an unapplied one means. */
+  async transition(
+    sessionId: string,
+    type: string,
+    actor: Actor,
+    at: number,
+    onNotApplied: (record: SessionRecord) => undefined,
+  ): Promise<SessionRecord> {
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const record = await this.store.getSession(sessionId);
+      if (!record) throw new ConnectError(`session ${sessionId} not found`, Code.NotFound);
+      const outcome = applyEvent(record.machine, { type, at });
+      if (outcome.kind !== "applied") {
+        onNotApplied(record);
+        return record;
+      }
+      const previous = protoStateOf(record);
+      // Copies what prepare and appendEvent change; `record` stays as read, for undoPrepare.
+      const next: SessionRecord = { ...record, version: record.version + 1, machine: outcome.step.session, history: [...record.history] };
+      const after = await this.prepare(next, outcome.step);
+      const event = this.appendEvent(next, outcome.step, type, actor, at, previous);
+      if (!(await this.store.updateSession(next))) {
+        await this.undoPrepare(record, next);
+        continue;
+      }
+      await after();
+      if (event) await this.store.publish(`session:${sessionId}`, toBinary(SessionEventSchema, event));
+      return next;
+    }
+    throw new ConnectError(`session ${sessionId} is too busy; retry`, Code.Aborted);
+  }
+
+  /**
+   * Changes a stored session outside the machine (participant SIDs, key attempts, the sharer credential), with the
+   * same compare-and-set. `change` only edits the record: effects belong after the write, to the caller.
+   */
+  async update(sessionId: string, change: (record: SessionRecord) => boolean): Promise<SessionRecord | undefined> {
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const record = await this.store.getSession(sessionId);
+      if (!record) return undefined;
+      const next = { ...record, version: record.version + 1 };
+      if (!change(next)) return record;
+      if (await this.store.updateSession(next)) return next;
+    }
+    throw new ConnectError(`session ${sessionId} is too busy; retry`, Code.Aborted);
+  }
+
+  /**
+   * Carries out the effects that change the record itself before it is written; returns the rest (media, index
+   * clean-up, notifications, timers) to run once the write won.
+   */
+  private async prepare(record: SessionRecord, step: Step): Promise<() => Promise<void>> {
+    const context = record.machine.context;
+    const later: Array<() => Promise<void>> = [];
+    for (const effect of step.effects) {
+      switch (effect) {
+        case "issueSecurityKey":
+          record.securityKey = await this.keys.issue(context.orgId, record.id, context.deadlines.lifecycle ?? Date.now());
+          break;
+        case "revokeSecurityKey": {
+          const key = record.securityKey;
+          record.securityKey = undefined;
+          if (key) later.push(() => this.keys.release(context.orgId, key, record.id));
+          break;
+        }
+        case "revokeSharerCredential": {
+          const credential = record.sharerCredential;
+          record.sharerCredential = undefined;
+          if (credential) later.push(() => this.credentials.revoke(credential));
+          break;
+        }
+        case "deleteMediaRoom":
+          later.push(() => this.media.deleteRoom(record.id).catch(() => {}));
+          break;
+        case "sendInvitation":
+          later.push(async () => {
+            const invitation = invitationOf(record);
+            if (invitation) await this.store.publish(`invitations:${context.orgId}/${context.interactionId}`, toBinary(InvitationSchema, invitation));
+          });
+          break;
+        case "createMediaRoom": // done before the session is stored, so a failure leaves nothing behind
+        case "withdrawInvitation": // invitations are derived from state
+          break;
+      }
+    }
+    return async () => {
+      for (const id of step.cancel) await this.store.cancelTimer(record.id, id);
+      for (const timer of step.schedule) await this.store.scheduleTimer(record.id, timer.id, timer.eventType, timer.fireAt);
+      for (const work of later) await work();
+    };
+  }
+
+  /** A lost write issued a key that no stored record holds: free it. */
+  private async undoPrepare(stored: SessionRecord | undefined, discarded: SessionRecord): Promise<void> {
+    const key = discarded.securityKey;
+    if (key && key.hash !== stored?.securityKey?.hash) await this.keys.unissue(discarded.machine.context.orgId, key, discarded.id);
+  }
+
+  /** Numbers and appends the step's event to the record; undefined for a step that changed nothing. */
+  private appendEvent(record: SessionRecord, step: Step, type: string, actor: Actor, at: number, previous: SessionState): SessionEvent | undefined {
+    if (!step.changed) return undefined;
+    const last = BigInt(record.lastSequence);
+    const skip = this.options.faults.has("skip-event-sequence") && last > 0n ? 2n : 1n;
+    record.lastSequence = String(last + skip);
+    const entry: HistoryEntry = [type, actor, at, Number(last + skip)];
+    record.history.push(entry);
+    const event = eventOf(record, entry, previous);
+    this.metrics.transitions.inc({ trigger: event.trigger, to: SessionState[event.session?.state ?? SessionState.UNSPECIFIED] });
+    return event;
+  }
+}
