@@ -10,11 +10,12 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file screenshare/v1/server_info_service.proto.
  */
 export const file_screenshare_v1_server_info_service: GenFile = /*@__PURE__*/
-  fileDesc("CihzY3JlZW5zaGFyZS92MS9zZXJ2ZXJfaW5mb19zZXJ2aWNlLnByb3RvEg5zY3JlZW5zaGFyZS52MSKpBAoKU2VydmVySW5mbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgJEhYKDmltcGxlbWVudGF0aW9uGAIgASgJEhsKE3NlY3VyaXR5X2tleV9sZW5ndGgYAyABKA0SIAoYc2VjdXJpdHlfa2V5X3R0bF9zZWNvbmRzGAQgASgNEiEKGXNlY3VyaXR5X2tleV9tYXhfYXR0ZW1wdHMYBSABKA0SIgoacmVkZWVtX2F0dGVtcHRzX3Blcl9jbGllbnQYBiABKA0SHwoXcmVkZWVtX2F0dGVtcHRzX3Blcl9vcmcYByABKA0SHQoVcmVkZWVtX3dpbmRvd19zZWNvbmRzGAggASgNEiIKGmFjY2VwdGFuY2VfdGltZW91dF9zZWNvbmRzGAkgASgNEigKIHNjcmVlbl9zZWxlY3Rpb25fdGltZW91dF9zZWNvbmRzGAogASgNEiYKHnZpZXdlcl9yZWNvbm5lY3RfZ3JhY2Vfc2Vjb25kcxgLIAEoDRImCh5zaGFyZXJfcmVjb25uZWN0X2dyYWNlX3NlY29uZHMYDCABKA0SJAocbWF4X3Nlc3Npb25fZHVyYXRpb25fc2Vjb25kcxgNIAEoDRIlCh1pZGVtcG90ZW5jeV9yZXRlbnRpb25fc2Vjb25kcxgOIAEoDRI4ChBtZWRpYV90cmFuc3BvcnRzGA8gAygOMh4uc2NyZWVuc2hhcmUudjEuTWVkaWFUcmFuc3BvcnQiFgoUR2V0U2VydmVySW5mb1JlcXVlc3QiQQoVR2V0U2VydmVySW5mb1Jlc3BvbnNlEigKBGluZm8YASABKAsyGi5zY3JlZW5zaGFyZS52MS5TZXJ2ZXJJbmZvKk4KDk1lZGlhVHJhbnNwb3J0Eh8KG01FRElBX1RSQU5TUE9SVF9VTlNQRUNJRklFRBAAEhsKF01FRElBX1RSQU5TUE9SVF9MSVZFS0lUEAEycQoRU2VydmVySW5mb1NlcnZpY2USXAoNR2V0U2VydmVySW5mbxIkLnNjcmVlbnNoYXJlLnYxLkdldFNlcnZlckluZm9SZXF1ZXN0GiUuc2NyZWVuc2hhcmUudjEuR2V0U2VydmVySW5mb1Jlc3BvbnNlYgZwcm90bzM");
+  fileDesc("CihzY3JlZW5zaGFyZS92MS9zZXJ2ZXJfaW5mb19zZXJ2aWNlLnByb3RvEg5zY3JlZW5zaGFyZS52MSKpBAoKU2VydmVySW5mbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgJEhYKDmltcGxlbWVudGF0aW9uGAIgASgJEhsKE3NlY3VyaXR5X2tleV9sZW5ndGgYAyABKA0SIAoYc2VjdXJpdHlfa2V5X3R0bF9zZWNvbmRzGAQgASgNEiEKGXNlY3VyaXR5X2tleV9tYXhfYXR0ZW1wdHMYBSABKA0SIgoacmVkZWVtX2F0dGVtcHRzX3Blcl9jbGllbnQYBiABKA0SHwoXcmVkZWVtX2F0dGVtcHRzX3Blcl9vcmcYByABKA0SHQoVcmVkZWVtX3dpbmRvd19zZWNvbmRzGAggASgNEiIKGmFjY2VwdGFuY2VfdGltZW91dF9zZWNvbmRzGAkgASgNEigKIHNjcmVlbl9zZWxlY3Rpb25fdGltZW91dF9zZWNvbmRzGAogASgNEiYKHnZpZXdlcl9yZWNvbm5lY3RfZ3JhY2Vfc2Vjb25kcxgLIAEoDRImCh5zaGFyZXJfcmVjb25uZWN0X2dyYWNlX3NlY29uZHMYDCABKA0SJAocbWF4X3Nlc3Npb25fZHVyYXRpb25fc2Vjb25kcxgNIAEoDRIlCh1pZGVtcG90ZW5jeV9yZXRlbnRpb25fc2Vjb25kcxgOIAEoDRI4ChBtZWRpYV90cmFuc3BvcnRzGA8gAygOMh4uc2NyZWVuc2hhcmUudjEuTWVkaWFUcmFuc3BvcnQiFgoUR2V0U2VydmVySW5mb1JlcXVlc3QiQQoVR2V0U2VydmVySW5mb1Jlc3BvbnNlEigKBGluZm8YASABKAsyGi5zY3JlZW5zaGFyZS52MS5TZXJ2ZXJJbmZvKk4KDk1lZGlhVHJhbnNwb3J0Eh8KG01FRElBX1RSQU5TUE9SVF9VTlNQRUNJRklFRBAAEhsKF01FRElBX1RSQU5TUE9SVF9MSVZFS0lUEAEycQoRU2VydmVySW5mb1NlcnZpY2USXAoNR2V0U2VydmVySW5mbxIkLnNjcmVlbnNoYXJlLnYxLkdldFNlcnZlckluZm9SZXF1ZXN0GiUuc2NyZWVuc2hhcmUudjEuR2V0U2VydmVySW5mb1Jlc3BvbnNlQt8BChJjb20uc2NyZWVuc2hhcmUudjFCFlNlcnZlckluZm9TZXJ2aWNlUHJvdG9QAVpYZ2l0aHViLmNvbS9zY3JlZW5zaGFyZS1wcm90b2NvbC9zY3JlZW5zaGFyZS9leGFtcGxlcy9nby9nZW4vc2NyZWVuc2hhcmUvdjE7c2NyZWVuc2hhcmV2MaICA1NYWKoCDlNjcmVlbnNoYXJlLlYxygIOU2NyZWVuc2hhcmVcVjHiAhpTY3JlZW5zaGFyZVxWMVxHUEJNZXRhZGF0YeoCD1NjcmVlbnNoYXJlOjpWMWIGcHJvdG8z");
 
 /**
  * ServerInfo states the protocol version and the server's timeouts and limits, so clients and the conformance
- * suite can adapt to them. All durations are whole seconds.
+ * suite can adapt to them. All durations are whole seconds. The defaults named below are the reference server's;
+ * an operator may change them, and other servers may choose their own.
  *
  * @generated from message screenshare.v1.ServerInfo
  */
@@ -48,70 +49,71 @@ export type ServerInfo = Message<"screenshare.v1.ServerInfo"> & {
   securityKeyTtlSeconds: number;
 
   /**
-   * Wrong attempts a key survives before it is locked (default 5).
+   * Wrong redeem attempts a live key survives before it is locked (default 10). Every wrong attempt in the org
+   * counts against every live key of the org, whichever key it was meant for (see SecurityKey.attempts_remaining).
    *
    * @generated from field: uint32 security_key_max_attempts = 5;
    */
   securityKeyMaxAttempts: number;
 
   /**
-   * Wrong redeem attempts one client may make per window before RESOURCE_EXHAUSTED.
+   * Wrong redeem attempts one client may make per window before RESOURCE_EXHAUSTED (default 10).
    *
    * @generated from field: uint32 redeem_attempts_per_client = 6;
    */
   redeemAttemptsPerClient: number;
 
   /**
-   * Wrong redeem attempts one org may receive per window before RESOURCE_EXHAUSTED.
+   * Wrong redeem attempts one org may receive per window before RESOURCE_EXHAUSTED (default 100).
    *
    * @generated from field: uint32 redeem_attempts_per_org = 7;
    */
   redeemAttemptsPerOrg: number;
 
   /**
-   * The window of the two limits above; the back-off doubles on each further wrong attempt.
+   * The window of the two limits above; the back-off doubles on each further wrong attempt (default 600).
    *
    * @generated from field: uint32 redeem_window_seconds = 8;
    */
   redeemWindowSeconds: number;
 
   /**
-   * How long a chat invitation waits for Accept or Decline.
+   * How long a chat invitation waits for Accept or Decline (default 120).
    *
    * @generated from field: uint32 acceptance_timeout_seconds = 9;
    */
   acceptanceTimeoutSeconds: number;
 
   /**
-   * How long a joined sharer has to publish a screen.
+   * How long a joined sharer has to publish a screen (default 120).
    *
    * @generated from field: uint32 screen_selection_timeout_seconds = 10;
    */
   screenSelectionTimeoutSeconds: number;
 
   /**
-   * How long a dropped viewer may take to resume; 0 means a dropped viewer ends the session at once.
+   * How long a dropped viewer may take to resume; 0 means a dropped viewer ends the session at once (default 30).
    *
    * @generated from field: uint32 viewer_reconnect_grace_seconds = 11;
    */
   viewerReconnectGraceSeconds: number;
 
   /**
-   * How long a dropped sharer may take to resume; 0 means a dropped sharer ends the session at once.
+   * How long a dropped sharer may take to resume; 0 means a dropped sharer ends the session at once (default 30).
    *
    * @generated from field: uint32 sharer_reconnect_grace_seconds = 12;
    */
   sharerReconnectGraceSeconds: number;
 
   /**
-   * The longest a session may live, counted from its creation.
+   * The longest a session may live, counted from its creation (default 14400).
    *
    * @generated from field: uint32 max_session_duration_seconds = 13;
    */
   maxSessionDurationSeconds: number;
 
   /**
-   * How long idempotency keys are remembered.
+   * How long idempotency keys are remembered (default 86400).
    *
    * @generated from field: uint32 idempotency_retention_seconds = 14;
    */
