@@ -13,3 +13,4 @@ fi
 pnpm install --frozen-lockfile --reporter=silent
 bash scripts/install-system.sh
 bash scripts/install-livekit.sh
+bash scripts/install-examples.sh

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Fails when committed generated code drifts from what the generators produce now.
+# Fails when proto/ fails lint or format, or when committed generated code drifts from what scripts/generate.sh
+# produces now: TypeScript (packages/protocol, bench), Go (examples/go) and Python (examples/python).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npx buf lint proto
-npx buf format proto --diff --exit-code
-npx buf generate
-(cd bench && npx buf generate)
-generated=(packages/protocol/src/gen bench/src/gen)
+node_modules/.bin/buf lint proto
+node_modules/.bin/buf format proto --diff --exit-code
+bash scripts/generate.sh
+generated=(packages/protocol/src/gen bench/src/gen examples/go/gen examples/python/gen)
 if [ -n "$(git status --porcelain -- "${generated[@]}")" ]; then
   git --no-pager diff -- "${generated[@]}"
   git status --porcelain -- "${generated[@]}"

@@ -7,6 +7,7 @@ import { once } from "./idempotency.js";
 import { generateKey, hashKey, normaliseKey } from "./keys.js";
 import type { Metrics } from "./metrics.js";
 import type { SessionRecord, Store } from "./store.js";
+import { invalidArgument } from "./validation.js";
 
 type LiveKey = NonNullable<SessionRecord["securityKey"]>;
 
@@ -64,7 +65,7 @@ export class SecurityKeys {
   ): Promise<RedeemSecurityKeyResponse> {
     const length = this.options.limits.securityKeyLength;
     const key = normaliseKey(typed, length);
-    if (!key) throw new ConnectError(`security_key must be ${length} digits (spaces and dashes are ignored)`, Code.InvalidArgument);
+    if (!key) throw invalidArgument([{ field: "security_key", description: `must be ${length} digits (spaces and dashes are ignored)` }]);
     const client = `client:${clientAddress}`;
     const org = `org:${orgId}`;
     // One redeem at a time per org: every guess is counted before the next is checked, so a burst of parallel

@@ -33,8 +33,12 @@ export function validate(request: object, rules: FieldRules): void {
     const value = (request as Record<string, unknown>)[camel(field)];
     return RULES[rule].test(value) ? [] : [{ field, description: RULES[rule].hint }];
   });
-  if (violations.length === 0) return;
-  throw new ConnectError(
+  if (violations.length > 0) throw invalidArgument(violations);
+}
+
+/** INVALID_ARGUMENT with one FieldViolation detail per bad field, each also named in the message. */
+export function invalidArgument(violations: readonly { field: string; description: string }[]): ConnectError {
+  return new ConnectError(
     violations.map((violation) => `${violation.field} ${violation.description}`).join("; "),
     Code.InvalidArgument,
     undefined,

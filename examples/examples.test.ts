@@ -1,0 +1,97 @@
+// The Go and Python examples, run as an integrator would run them, against a real reference server and LiveKit.
+// The examples do the signalling; a headless LiveKit peer here stands in for the customer's screen, which a real
+// app publishes with a LiveKit SDK.
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { Room } from "@livekit/rtc-node";
+import { type PublishedScreen, publishScreen } from "@screenshare/devstack";
+import { type ReferenceStack, startReferenceStack } from "@screenshare/server/stack";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+/** The venv scripts/bootstrap.sh makes for the Python example. */
+export const pythonVenv = join(here, "..", ".cache", "examples-python");
+
+let stack: ReferenceStack;
+let scratch: string;
+let goExample: string;
+
+beforeAll(async () => {
+  scratch = mkdtempSync(join(tmpdir(), "screenshare-examples-"));
+  goExample = join(scratch, "screenshare-example");
+  // Built once, then run per protocol; GOFLAGS=-mod=readonly fails instead of editing go.mod when it is stale.
+  const [built] = await Promise.all([
+    promisify(execFile)("go", ["build", "-o", goExample, "."], { cwd: join(here, "go"), env: { ...process.env, GOFLAGS: "-mod=readonly" } }),
+    startReferenceStack().then((started) => (stack = started)),
+  ]);
+  expect(built.stderr).toBe("");
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+/**
+ * Runs an example with `--screen external`: for each "publish-screen" line it prints, a headless peer joins the
+ * room with the customer's token and publishes a synthetic screen. Resolves with the exit code and the output.
+ */
+async function runExample(command: string, args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string; screens: number }> {
+  const env = { ...process.env, INTEGRATION_API_KEY: stack.integrationApiKey, VIEWER_TOKEN_SECRET: stack.viewerTokenSecret };
+  const child: ChildProcess = spawn(command, [...args, "--url", stack.server.url, "--screen", "external"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  const peers: { room: Room; screen: PublishedScreen }[] = [];
+  const publishing: Promise<void>[] = [];
+  let stdout = "";
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk));
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    stdout += `${line}\n`;
+    if (!line.startsWith("publish-screen ")) return;
+    const { url, token } = JSON.parse(line.slice("publish-screen ".length)) as { url: string; token: string };
+    publishing.push(
+      (async () => {
+        const room = new Room();
+        await room.connect(url, token, { autoSubscribe: false, dynacast: false });
+        peers.push({ room, screen: await publishScreen(room) });
+      })(),
+    );
+  });
+  const code = await new Promise<number | null>((resolve, reject) => child.on("error", reject).on("close", resolve));
+  await Promise.all(publishing);
+  await Promise.all(peers.map(async ({ room, screen }) => (await screen.stop(), await room.disconnect())));
+  return { code, stdout, stderr, screens: peers.length };
+}
+
+describe("the Go example (connect-go)", () => {
+  it.each(["connect", "grpc", "grpcweb"])("runs the voice and chat flows over %s, screen shown, error details decoded", async (protocol) => {
+    const run = await runExample(goExample, ["--protocol", protocol], join(here, "go"));
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("voice: a second start is refused: the agent already runs session");
+    expect(run.stdout).toMatch(/voice: the customer typed "\d{3} \d{2}": security_key must be 6 digits/);
+    expect(run.stdout).toContain(`voice over ${protocol}: ok, SESSION_STATE_ENDED with END_REASON_VIEWER_LEFT`);
+    expect(run.stdout).toContain(`chat over ${protocol}: ok, SESSION_STATE_ENDED with END_REASON_SHARER_STOPPED`);
+    expect(run.screens).toBe(2);
+  });
+});
+
+describe("the Python example (grpcio)", () => {
+  it("runs the voice and chat flows over gRPC, screen shown, error details decoded", async () => {
+    const python = join(pythonVenv, "bin", "python");
+    if (!existsSync(python)) throw new Error(`${python} is missing: run bash scripts/bootstrap.sh`);
+    const run = await runExample(python, ["-m", "screenshare_example"], join(here, "python"));
+    // PyJWT may warn about a short HMAC secret on stderr; a failure shows as a traceback or the example's own line.
+    expect(run.stderr).not.toMatch(/Traceback|screenshare-example:/);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("voice: a second start is refused: the agent already runs session");
+    expect(run.stdout).toMatch(/voice: the customer typed '\d{3} \d{2}': security_key must be 6 digits/);
+    expect(run.stdout).toContain("voice over grpc: ok, SESSION_STATE_ENDED with END_REASON_VIEWER_LEFT");
+    expect(run.stdout).toContain("chat over grpc: ok, SESSION_STATE_ENDED with END_REASON_SHARER_STOPPED");
+    expect(run.screens).toBe(2);
+  });
+});
