@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests and the demo run: redis-server (the shared store) and chromium (browser
-# tests; never a browser download). Skips what is there.
+# Installs the Debian packages the tests, the demo and the benchmarks run: redis-server (the shared store),
+# chromium (browser tests; never a browser download), tesseract-ocr with its English data (the legibility benchmark
+# reads shared text) and iproute2 (`tc` caps bandwidth in the benchmark's namespace). Skips what is there.
 set -euo pipefail
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v tesseract >/dev/null || missing+=(tesseract-ocr)
+compgen -G "/usr/share/tesseract-ocr/*/tessdata/eng.traineddata" >/dev/null || missing+=(tesseract-ocr-eng)
+command -v tc >/dev/null || missing+=(iproute2)
 [ "${#missing[@]}" -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "install-system: need root to install ${missing[*]} (sudo apt-get install ${missing[*]})" >&2

@@ -1,7 +1,8 @@
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { type Invitation, type Session, SessionState, SharerService, WatchService } from "@screenshare/protocol";
-import { LocalVideoTrack, Room, ScreenSharePresets, Track } from "livekit-client";
+import { type LocalVideoTrack, Room } from "livekit-client";
+import { publishScreen, screenCaptureOptions } from "./screen-publish.js";
 import { Emitter, followSession, withBearer } from "./session-stream.js";
 import { livekitOf } from "./viewer.js";
 
@@ -80,30 +81,21 @@ export class ScreenShareSharer extends Emitter<SharerEvents> {
   }
 
   /**
-   * Opens the screen picker and publishes the chosen screen as LiveKit's screen-share source, tuned for text:
-   * content hint "detail", resolution kept over frame rate, a screen-share encoding. The browser's own "Stop
-   * sharing" control ends the session like {@link stop}.
+   * Opens the screen picker and publishes the chosen screen as LiveKit's screen-share source, tuned for reading
+   * text (see {@link publishScreen}). The browser's own "Stop sharing" control ends the session like {@link stop}.
    */
   async share(): Promise<void> {
     const session = this.session;
     if (!session) throw new Error("no screen share session: redeem a key or accept an invitation first");
-    const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: 15 }, audio: false });
+    const stream = await navigator.mediaDevices.getDisplayMedia(screenCaptureOptions);
     const [mediaTrack] = stream.getVideoTracks();
     if (!mediaTrack) throw new Error("no screen was chosen");
-    mediaTrack.contentHint = "detail";
     const { media } = await this.mine.sharer.getSharerMediaJoinInfo({ sessionId: session.sessionId });
     const livekit = livekitOf(media);
     const room = new Room({ adaptiveStream: false, dynacast: false });
     this.room = room;
     await room.connect(livekit.serverUrl, livekit.participantToken);
-    this.track = new LocalVideoTrack(mediaTrack, undefined, true);
-    await room.localParticipant.publishTrack(this.track, {
-      source: Track.Source.ScreenShare,
-      degradationPreference: "maintain-resolution",
-      screenShareEncoding: ScreenSharePresets.h1080fps15.encoding,
-      videoCodec: "vp9",
-      simulcast: false,
-    });
+    this.track = await publishScreen(room.localParticipant, mediaTrack);
     mediaTrack.addEventListener("ended", () => void this.stop());
   }
 
