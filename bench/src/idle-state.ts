@@ -15,7 +15,7 @@ import { quantile } from "./stats.js";
 const counts = process.argv.slice(2).map(Number);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with --expose-gc");
-const noMedia = { url: "ws://127.0.0.1:1", createRoom: async () => {}, deleteRoom: async () => {}, token: async () => ({ token: "", identity: "", expiresAt: 0 }) };
+const noMedia = { url: "ws://127.0.0.1:1", createRoom: async () => {}, deleteRoom: async () => {}, ping: async () => {}, token: async () => ({ token: "", identity: "", expiresAt: 0 }) };
 
 /** Creates `count` sessions, each of its own agent, half voice and half chat. */
 async function fill(engine: SessionEngine, count: number, from = 0): Promise<void> {

@@ -39,6 +39,10 @@ export interface LiveKitHandle {
   logFile: string;
   /** Stops the server: SIGTERM, then SIGKILL after 3 s. */
   stop(): Promise<void>;
+  /** Kills the server at once (SIGKILL), as a crash would. */
+  kill(): Promise<void>;
+  /** Freezes the server (SIGSTOP): it holds its connections and answers nothing, as a hung process does. */
+  pause(): { resume(): Promise<void> };
 }
 
 /**
@@ -131,5 +135,26 @@ async function startLiveKitOnce(options: LiveKitOptions): Promise<LiveKitHandle>
     child.kill("SIGKILL");
     throw new Error(`${error.message}\n--- ${logFile}\n${tail(logFile)}`);
   });
-  return { url: `ws://127.0.0.1:${port}`, httpUrl, apiKey, apiSecret, logFile, stop: () => stopChild(child) };
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    httpUrl,
+    apiKey,
+    apiSecret,
+    logFile,
+    stop: () => stopChild(child),
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGKILL");
+      await exited;
+    },
+    pause() {
+      child.kill("SIGSTOP");
+      return {
+        resume: async () => {
+          child.kill("SIGCONT");
+        },
+      };
+    },
+  };
 }

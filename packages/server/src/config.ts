@@ -1,5 +1,8 @@
 import { createHmac } from "node:crypto";
 import { DEFAULT_TIMEOUTS, type LifecycleTimeouts } from "@screenshare/machine";
+import { DEFAULT_RETENTION, type Retention } from "./store.js";
+
+export { DEFAULT_RETENTION, type Retention } from "./store.js";
 
 /** Limits the server enforces and advertises through ServerInfoService. */
 export interface Limits {
@@ -31,6 +34,19 @@ export const DEFAULT_LIMITS: Limits = {
   customerCredentialTtlMs: 4 * 60 * 60_000,
 };
 
+/** How the server talks to, and watches, the media plane. */
+export interface MediaOptions {
+  /** Every LiveKit call gives up after this long; an RPC waiting for one answers UNAVAILABLE. Default 2 s. */
+  requestTimeoutMs: number;
+  /** How often live sessions are checked against LiveKit's rooms. Default 10 s. */
+  reconcileIntervalMs: number;
+  /** How long LiveKit may stay unreachable before every live session ends with MEDIA_FAILURE. Default 30 s. */
+  outageMs: number;
+}
+
+/** See {@link MediaOptions}; docs/operations.md gives the detection bounds these make. */
+export const DEFAULT_MEDIA_OPTIONS: MediaOptions = { requestTimeoutMs: 2_000, reconcileIntervalMs: 10_000, outageMs: 30_000 };
+
 /** Faults that make the server wrong in exactly one way; they exist only to prove the conformance suite fails. */
 export const FAULTS = [
   "survive-interaction-disconnect",
@@ -56,6 +72,9 @@ export interface ServerOptions {
   integrationApiKey: string;
   timeouts?: Partial<LifecycleTimeouts>;
   limits?: Partial<Limits>;
+  /** How long the store keeps what is no longer in use; see docs/operations.md. */
+  retention?: Partial<Retention>;
+  media?: Partial<MediaOptions>;
   faults?: readonly Fault[];
   /** Allowed browser origins for CORS; `*` allows any. None by default. */
   corsOrigins?: readonly string[];
@@ -66,11 +85,13 @@ export interface ServerOptions {
 }
 
 /** Options with every default filled in. */
-export interface ResolvedOptions extends Required<Omit<ServerOptions, "timeouts" | "limits" | "faults" | "corsOrigins">> {
+export interface ResolvedOptions extends Required<Omit<ServerOptions, "timeouts" | "limits" | "retention" | "media" | "faults" | "corsOrigins">> {
   /** Secret of the live-key index; derived from the viewer-token secret so every node of a deployment agrees. */
   keyIndexSecret: Buffer;
   timeouts: LifecycleTimeouts;
   limits: Limits;
+  retention: Retention;
+  media: MediaOptions;
   faults: ReadonlySet<Fault>;
   corsOrigins: readonly string[];
 }
@@ -81,6 +102,11 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   }
   if (options.viewerTokenSecret.length < 16) throw new Error("viewerTokenSecret must be at least 16 characters");
   if (options.integrationApiKey.length < 16) throw new Error("integrationApiKey must be at least 16 characters");
+  const retention = { ...DEFAULT_RETENTION, ...options.retention };
+  const media = { ...DEFAULT_MEDIA_OPTIONS, ...options.media };
+  for (const [name, value] of [...Object.entries(retention), ...Object.entries(media)]) {
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number of milliseconds, not ${value}`);
+  }
   return {
     host: options.host ?? "127.0.0.1",
     port: options.port,
@@ -89,6 +115,8 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     integrationApiKey: options.integrationApiKey,
     timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
     limits: { ...DEFAULT_LIMITS, ...options.limits },
+    retention,
+    media,
     faults: new Set(options.faults ?? []),
     corsOrigins: options.corsOrigins ?? [],
     store: options.store ?? { kind: "memory" },

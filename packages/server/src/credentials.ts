@@ -40,16 +40,11 @@ export class Credentials {
     return { token, expiresAt };
   }
 
-  /** A fresh sharer token; it is valid once {@link activateSharer} stored it. */
+  /**
+   * A fresh sharer token. It becomes valid when a session record holding it is written: the store keeps a sharer
+   * credential with its session, and revokes it in the write that ends the session.
+   */
   newSharerToken(): string {
     return `shr_${randomBytes(24).toString("base64url")}`;
-  }
-
-  async activateSharer(token: string, orgId: string, sessionId: string): Promise<void> {
-    await this.store.putCredential(token, { kind: "sharer", orgId, sessionId }, this.options.timeouts.maxSessionDurationMs);
-  }
-
-  async revoke(token: string): Promise<void> {
-    await this.store.deleteCredential(token);
   }
 }

@@ -8,7 +8,7 @@ import type { MediaPlane } from "./media.js";
 import { createMetrics } from "./metrics.js";
 import { MemoryStore, type SessionRecord } from "./store.js";
 
-const noMedia: MediaPlane = { url: "ws://127.0.0.1:1", createRoom: async () => {}, deleteRoom: async () => {}, token: async () => ({ token: "", identity: "", expiresAt: 0 }) };
+const noMedia: MediaPlane = { url: "ws://127.0.0.1:1", createRoom: async () => {}, deleteRoom: async () => {}, ping: async () => {}, token: async () => ({ token: "", identity: "", expiresAt: 0 }) };
 
 /** An embedded store whose session writes can be made to lose, as if another node always wrote first. */
 class LosingStore extends MemoryStore {

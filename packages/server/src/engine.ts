@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { create, type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { isLive, pendingTimers, type SessionEventType, startSession } from "@screenshare/machine";
+import { isLive, PROTO_SESSION_STATE, pendingTimers, type SessionEventType, startSession } from "@screenshare/machine";
 import {
   Actor,
   Channel as ProtoChannel,
@@ -30,12 +30,29 @@ import type { Metrics } from "./metrics.js";
 import { SecurityKeys } from "./security-keys.js";
 import { protoStateOf, sessionToProto } from "./session-view.js";
 import { SessionWriter } from "./session-writer.js";
-import type { SessionRecord, Store } from "./store.js";
+import { type DueTimer, type SessionRecord, type Store, sessionIndexKeys } from "./store.js";
 
 export type { Credential, SessionRecord } from "./store.js";
 export { sessionToProto } from "./session-view.js";
 
 const TIMER_POLL_MS = 25;
+/** A timer whose event could not be applied is tried again after 100 ms, doubling up to 30 s. */
+const TIMER_RETRY_FIRST_MS = 100;
+const TIMER_RETRY_MAX_MS = 30_000;
+
+/** Where the engine reports failures of work no caller waits for (pino's signature). */
+export interface EngineLog {
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+  info(details: object, message: string): void;
+}
+
+/** Warnings and errors to stderr, for an engine run without the server's logger (benchmarks, tests). */
+export const stderrLog: EngineLog = {
+  warn: (details, message) => console.error(message, details),
+  error: (details, message) => console.error(message, details),
+  info: () => undefined,
+};
 
 /**
  * Runs sessions, and is the only way to the store: every domain rule (keys, credentials, interactions, media
@@ -49,22 +66,28 @@ export class SessionEngine {
   readonly credentials: Credentials;
   private readonly keys: SecurityKeys;
   private readonly writer: SessionWriter;
+  /** Failures so far of timers being retried, by `sessionId|timerId`. */
+  private readonly timerFailures = new Map<string, number>();
+  /** Retries held by this node because the store could not take them back. */
+  private readonly localRetries = new Set<NodeJS.Timeout>();
+  private claimFailing = false;
 
   constructor(
     private readonly store: Store,
     private readonly options: ResolvedOptions,
     private readonly media: MediaPlane,
     private readonly metrics: Metrics,
+    private readonly log: EngineLog = stderrLog,
   ) {
     this.interactions = new Interactions(store);
     this.credentials = new Credentials(store, options);
     this.keys = new SecurityKeys(store, options, metrics, { get: (id) => this.getSession(id), update: (id, change) => this.writer.update(id, change) });
-    this.writer = new SessionWriter(store, options, media, metrics, this.keys, this.credentials);
+    this.writer = new SessionWriter(store, options, media, metrics, this.keys, log);
   }
 
   /** Re-arms every live session's timers from its deadlines (after a restart), then fires timers as they fall due. */
   async run(): Promise<void> {
-    for (const id of await this.store.allSessionIds()) {
+    for (const id of await this.store.liveSessionIds()) {
       const record = await this.store.getSession(id);
       for (const timer of record ? pendingTimers(record.machine) : []) {
         await this.store.scheduleTimer(id, timer.id, timer.eventType, timer.fireAt);
@@ -74,19 +97,64 @@ export class SessionEngine {
     this.poller = setInterval(() => {
       if (polling) return;
       polling = true;
-      void this.store
-        .claimDueTimers(Date.now())
-        .then((due) => Promise.all(due.map((timer) => this.fact(timer.sessionId, timer.eventType, Actor.TIMER, timer.fireAt))))
-        .catch(() => {})
-        .finally(() => {
-          polling = false;
-        });
+      void this.fireDueTimers().finally(() => {
+        polling = false;
+      });
     }, TIMER_POLL_MS);
     this.poller.unref();
   }
 
   async close(): Promise<void> {
     clearInterval(this.poller);
+    for (const retry of this.localRetries) clearTimeout(retry);
+    this.localRetries.clear();
+  }
+
+  /** Claims the timers due now and applies their events; never rejects (failures are logged and retried). */
+  private async fireDueTimers(): Promise<void> {
+    let due: DueTimer[];
+    try {
+      due = await this.store.claimDueTimers(Date.now());
+    } catch (error) {
+      // Unclaimed timers stay in the store: the next poll takes them. Logged once per outage, not every 25 ms.
+      if (!this.claimFailing) this.log.error({ err: error }, "due timers could not be claimed; retrying");
+      this.claimFailing = true;
+      this.metrics.backgroundFailures.inc({ task: "timer_claim" });
+      return;
+    }
+    if (this.claimFailing) this.log.info({}, "due timers are claimed again");
+    this.claimFailing = false;
+    await Promise.all(due.map((timer) => this.fire(timer)));
+  }
+
+  /**
+   * Applies a claimed timer's event. If that fails (a store error, the compare-and-set giving up) the timer is
+   * armed again with back-off, in the store so any node may fire it, or on this node while the store refuses.
+   */
+  private async fire(timer: DueTimer): Promise<void> {
+    const key = `${timer.sessionId}|${timer.id}`;
+    try {
+      await this.fact(timer.sessionId, timer.eventType, Actor.TIMER, timer.fireAt);
+      this.timerFailures.delete(key);
+      return;
+    } catch (error) {
+      const failures = (this.timerFailures.get(key) ?? 0) + 1;
+      this.timerFailures.set(key, failures);
+      const delayMs = Math.min(TIMER_RETRY_MAX_MS, TIMER_RETRY_FIRST_MS * 2 ** (failures - 1));
+      this.metrics.timerRetries.inc();
+      this.log.warn({ err: error, sessionId: timer.sessionId, timer: timer.id, failures, retryInMs: delayMs }, "timer event not applied; armed again");
+      const retry = { ...timer, fireAt: Date.now() + delayMs };
+      try {
+        await this.store.scheduleTimer(retry.sessionId, retry.id, retry.eventType, retry.fireAt);
+      } catch (storeError) {
+        this.log.error({ err: storeError, sessionId: timer.sessionId, timer: timer.id }, "timer could not be armed again in the store; this node retries it");
+        const handle = setTimeout(() => {
+          this.localRetries.delete(handle);
+          void this.fire(retry);
+        }, delayMs);
+        this.localRetries.add(handle);
+      }
+    }
   }
 
   /** Runs `work` once per scope and idempotency key; see {@link once}. */
@@ -124,7 +192,7 @@ export class SessionEngine {
       } catch (error) {
         throw new ConnectError(`the media plane could not create the session's room (${(error as Error).message}); retry later`, Code.Unavailable, undefined, undefined, error);
       }
-      await this.writer.create(record, step, Actor.VIEWER, at, `${orgId}/${viewerUserId}`, `${orgId}/${interaction.interactionId}`);
+      await this.writer.create(record, step, Actor.VIEWER, at, ...sessionIndexKeys(step.session.context));
       return record;
     });
   }
@@ -184,16 +252,19 @@ export class SessionEngine {
     });
   }
 
-  /** The session's sharer credential, issued on first use. */
+  /**
+   * The session's sharer credential, issued on first use. The store keeps it with the record, so it dies in the
+   * very write that ends the session; an ended session has none: FAILED_PRECONDITION.
+   */
   async sharerCredential(sessionId: string): Promise<string> {
     const token = this.credentials.newSharerToken();
     const record = await this.writer.update(sessionId, (next) => {
-      if (next.sharerCredential) return false;
+      if (next.sharerCredential || !isLive(next.machine)) return false;
       next.sharerCredential = token;
       return true;
     });
-    if (record?.sharerCredential === token) await this.credentials.activateSharer(token, record.machine.context.orgId, sessionId);
-    return record?.sharerCredential ?? token;
+    if (!record?.sharerCredential) throw new ConnectError(`session ${sessionId} has ended; ask the agent to start a new screen share`, Code.FailedPrecondition);
+    return record.sharerCredential;
   }
 
   /**
@@ -238,14 +309,19 @@ export class SessionEngine {
     return this.store.subscribe(`invitations:${orgId}/${interactionId}`, (bytes) => listener(fromBinary(InvitationSchema, bytes)));
   }
 
-  /** Counts of sessions by protocol state, for metrics. */
-  async countByState(): Promise<Map<SessionState, number>> {
+  /** Live sessions by protocol state, for metrics: counters the store keeps as sessions change, never a scan. */
+  async liveCountsByState(): Promise<Map<SessionState, number>> {
     const counts = new Map<SessionState, number>();
-    for (const id of await this.store.allSessionIds()) {
-      const record = await this.store.getSession(id);
-      if (record) counts.set(protoStateOf(record), (counts.get(protoStateOf(record)) ?? 0) + 1);
+    for (const [state, count] of await this.store.liveSessionCounts()) {
+      const protoState = PROTO_SESSION_STATE[state as keyof typeof PROTO_SESSION_STATE];
+      if (protoState !== undefined) counts.set(protoState, (counts.get(protoState) ?? 0) + count);
     }
     return counts;
+  }
+
+  /** Resolves when the store answers (readiness). */
+  pingStore(): Promise<void> {
+    return this.store.ping();
   }
 
   /** Marks an interaction, ending its live sessions when it disconnects. */

@@ -7,7 +7,7 @@ describe("the LiveKit room service client", () => {
   it("is reused with one signed token, and signed again at half the token's life", async () => {
     let now = 1_000_000;
     vi.spyOn(Date, "now").mockImplementation(() => now);
-    const rooms = roomService("http://127.0.0.1:1", "key", "s".repeat(32));
+    const rooms = roomService("http://127.0.0.1:1", "key", "s".repeat(32), 2_000);
     const first = rooms();
     expect(rooms()).toBe(first);
     const token = (client: unknown) => (client as { token: string }).token;

@@ -13,10 +13,12 @@ export function parseIdentity(identity: string): { role: "viewer" | "sharer"; se
   return match ? { role: match[1] as "viewer" | "sharer", sessionId: match[2] as string } : undefined;
 }
 
-/** What the server needs of the media plane. */
+/** What the server needs of the media plane. Every call gives up after `MediaOptions.requestTimeoutMs`. */
 export interface MediaPlane {
   createRoom(sessionId: string, maxDurationMs: number): Promise<void>;
   deleteRoom(sessionId: string): Promise<void>;
+  /** Resolves when the media plane answers; rejects with the reason when it does not (readiness). */
+  ping(): Promise<void>;
   token(role: "viewer" | "sharer", sessionId: string): Promise<{ token: string; identity: string; expiresAt: number }>;
   url: string;
 }
@@ -24,14 +26,20 @@ export interface MediaPlane {
 /** LiveKit through `livekit-server-sdk`. */
 export function liveKitMedia(options: ResolvedOptions): MediaPlane {
   const { url, apiKey, apiSecret } = options.livekit;
-  const rooms = roomService(url.replace(/^ws/, "http"), apiKey, apiSecret);
+  const rooms = roomService(url.replace(/^ws/, "http"), apiKey, apiSecret, options.media.requestTimeoutMs);
   return {
     url,
     async createRoom(sessionId, maxDurationMs) {
-      await (await rooms()).createRoom({ name: roomOf(sessionId), emptyTimeout: Math.ceil(maxDurationMs / 1000), maxParticipants: 2 });
+      // The session, not LiveKit, decides when the room goes: neither an empty room nor one whose parties all left
+      // (a reconnect grace) closes before the session's maximum duration.
+      const lifetime = Math.ceil(maxDurationMs / 1000);
+      await (await rooms()).createRoom({ name: roomOf(sessionId), emptyTimeout: lifetime, departureTimeout: lifetime, maxParticipants: 2 });
     },
     async deleteRoom(sessionId) {
       await (await rooms()).deleteRoom(roomOf(sessionId));
+    },
+    async ping() {
+      await (await rooms()).listRooms([PING_ROOM]);
     },
     async token(role, sessionId) {
       const ttlMs = options.limits.mediaTokenTtlMs;
@@ -55,19 +63,21 @@ export function liveKitMedia(options: ResolvedOptions): MediaPlane {
 }
 
 const ROOM_SERVICE_TOKEN_TTL_S = 600;
+/** A room name no session has: listing it asks LiveKit for nothing but an answer. */
+const PING_ROOM = "ss-readiness-probe";
 
 /**
  * A room service client whose token is signed once and reused until it nears expiry: the SDK otherwise signs a
  * new JWT for every call, which was a measurable share of a lifecycle's CPU (two room calls per session).
- * Create and delete both need only `roomCreate`.
+ * Create and delete need `roomCreate`; the readiness probe and reconciliation list rooms (`roomList`).
  */
-export function roomService(host: string, apiKey: string, apiSecret: string): () => Promise<RoomServiceClient> {
+export function roomService(host: string, apiKey: string, apiSecret: string, timeoutMs: number): () => Promise<RoomServiceClient> {
   let current: { client: Promise<RoomServiceClient>; renewAt: number } | undefined;
   return () => {
     if (!current || Date.now() >= current.renewAt) {
       const token = new AccessToken(apiKey, apiSecret, { ttl: ROOM_SERVICE_TOKEN_TTL_S });
-      token.addGrant({ roomCreate: true });
-      const client = token.toJwt().then((signed) => new RoomServiceClient(host, apiKey, apiSecret, { token: signed }));
+      token.addGrant({ roomCreate: true, roomList: true });
+      const client = token.toJwt().then((signed) => new RoomServiceClient(host, apiKey, apiSecret, { token: signed, requestTimeout: timeoutMs / 1000, failover: false }));
       // A failed signing is not kept: the next call signs again.
       client.catch(() => {
         if (current?.client === client) current = undefined;

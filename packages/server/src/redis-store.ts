@@ -1,17 +1,47 @@
 import { randomUUID } from "node:crypto";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { Redis } from "ioredis";
 import { KeyedLock } from "./lock.js";
-import { type Credential, type DueTimer, nextAttemptState, type SessionRecord, type Store } from "./store.js";
+import {
+  type Credential,
+  DEFAULT_RETENTION,
+  type DueTimer,
+  indexHorizonMs,
+  nextAttemptState,
+  type Retention,
+  type SessionRecord,
+  STRIKE_MEMORY_MS,
+  type Store,
+  storedState,
+} from "./store.js";
 
 const PREFIX = "ss:";
 const TIMERS = `${PREFIX}timers`;
 const TIMER_EVENTS = `${PREFIX}timer-events`;
+const LIVE = `${PREFIX}live`;
+const COUNTS = `${PREFIX}live-counts`;
+const CREDENTIAL = `${PREFIX}cred:`;
 
-// Writes the session only if the stored version is the one the writer read.
+// Writes the session only if the stored version is the one the writer read. In the same step: the sharer
+// credential follows the record (an ended record keeps none), the live list and the live counts follow the state,
+// and an ended session starts its retention.
 const COMPARE_AND_SET = `
 local current = redis.call('HGET', KEYS[1], 'version')
 if tostring(current) ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'version', ARGV[2], 'record', ARGV[3])
+local old = redis.call('HMGET', KEYS[1], 'state', 'cred')
+local state, cred = ARGV[4], ARGV[5]
+redis.call('HSET', KEYS[1], 'version', ARGV[2], 'record', ARGV[3], 'state', state, 'cred', cred)
+if old[2] and old[2] ~= '' and old[2] ~= cred then redis.call('DEL', ARGV[9] .. old[2]) end
+if cred ~= '' and cred ~= old[2] then redis.call('SET', ARGV[9] .. cred, ARGV[6], 'PX', ARGV[7]) end
+if old[1] ~= state then
+  if old[1] and old[1] ~= 'ended' then redis.call('HINCRBY', KEYS[3], old[1], -1) end
+  if state == 'ended' then
+    redis.call('SREM', KEYS[2], ARGV[10])
+    redis.call('PEXPIRE', KEYS[1], ARGV[8])
+  else
+    redis.call('HINCRBY', KEYS[3], state, 1)
+  end
+end
 return 1`;
 
 // Removes and returns due timers; ZREM makes each claim exclusive across nodes.
@@ -27,21 +57,39 @@ for i = 1, #due, 2 do
 end
 return claimed`;
 
-const STRIKE_MEMORY_MS = 24 * 60 * 60_000;
+// An index newest first, without (and forgetting) the sessions whose retention has ended.
+const INDEXED = `
+local ids = redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[1]))
+local found = {}
+for _, id in ipairs(ids) do
+  if redis.call('EXISTS', ARGV[2] .. id) == 1 then table.insert(found, id) else redis.call('ZREM', KEYS[1], id) end
+end
+return found`;
 
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+// An in-flight idempotency record is extended, or dropped, only by the call that wrote it.
+const EXTEND = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+
+/** First byte of an idempotency record: a call still running (then its owner's token), or its result. */
+const IN_FLIGHT = 0;
+const RESULT = 1;
+/** How long a retry waits for a call with its key that is still running elsewhere before answering UNAVAILABLE. */
+const IDEMPOTENT_WAIT_MS = 30_000;
 
 /**
  * The shared store: any number of server processes on one Redis serve any RPC and any watch stream, and a restart
- * (even `kill -9`) loses no session, key or timer. Timers sit in one sorted set that every node polls.
+ * (even `kill -9`) loses no session, key or timer. Timers sit in one sorted set that every node polls. Every key
+ * that outlives its use expires (see {@link Retention}); live sessions and the keys they need do not.
  */
 export class RedisStore implements Store {
   private readonly redis: Redis;
   private readonly subscriber: Redis;
   private readonly listeners = new Map<string, Set<(message: Uint8Array) => void>>();
   private readonly localLock = new KeyedLock();
+  private readonly retention: Retention;
 
-  constructor(url: string) {
+  constructor(url: string, retention: Partial<Retention> = {}) {
+    this.retention = { ...DEFAULT_RETENTION, ...retention };
     this.redis = new Redis(url, { maxRetriesPerRequest: 3 });
     this.subscriber = new Redis(url, { maxRetriesPerRequest: 3 });
     this.subscriber.on("messageBuffer", (channel: Buffer, message: Buffer) => {
@@ -49,38 +97,86 @@ export class RedisStore implements Store {
     });
   }
 
+  /** Connection errors (Redis down or restarting): ioredis reconnects by itself, commands fail meanwhile. */
+  onError(listener: (error: Error) => void): void {
+    this.redis.on("error", listener);
+    this.subscriber.on("error", listener);
+  }
+
   async getInteraction(orgId: string, interactionId: string) {
     const value = await this.redis.getBuffer(`${PREFIX}interaction:${orgId}/${interactionId}`);
     return value ? new Uint8Array(value) : undefined;
   }
   async putInteraction(orgId: string, interactionId: string, interaction: Uint8Array) {
-    await this.redis.set(`${PREFIX}interaction:${orgId}/${interactionId}`, Buffer.from(interaction));
+    await this.redis.set(`${PREFIX}interaction:${orgId}/${interactionId}`, Buffer.from(interaction), "PX", this.retention.interactionMs);
   }
   async getSession(id: string) {
     const record = await this.redis.hget(`${PREFIX}session:${id}`, "record");
     return record ? (JSON.parse(record) as SessionRecord) : undefined;
   }
   async createSession(record: SessionRecord, viewerKey: string, interactionKey: string) {
-    await this.redis
+    const now = Date.now();
+    const horizon = indexHorizonMs(record, this.retention, now);
+    const state = storedState(record);
+    const transaction = this.redis
       .multi()
-      .hset(`${PREFIX}session:${record.id}`, "version", String(record.version), "record", JSON.stringify(record))
-      .sadd(`${PREFIX}sessions`, record.id)
-      .lpush(`${PREFIX}viewer:${viewerKey}`, record.id)
-      .lpush(`${PREFIX}isessions:${interactionKey}`, record.id)
-      .exec();
+      .hset(`${PREFIX}session:${record.id}`, "version", String(record.version), "record", JSON.stringify(record), "state", state, "cred", "")
+      .sadd(LIVE, record.id)
+      .hincrby(COUNTS, state, 1);
+    // Indexes are sorted by start; entries older than any session they could still name are pruned, and an index
+    // no session is added to expires with its newest session.
+    for (const key of [`${PREFIX}viewer-sessions:${viewerKey}`, `${PREFIX}interaction-sessions:${interactionKey}`]) {
+      transaction.zadd(key, record.machine.context.createdAt, record.id).zremrangebyscore(key, "-inf", now - horizon).pexpire(key, horizon);
+    }
+    await exec(transaction);
   }
   async updateSession(record: SessionRecord) {
-    const written = await this.redis.eval(COMPARE_AND_SET, 1, `${PREFIX}session:${record.id}`, String(record.version - 1), String(record.version), JSON.stringify(record));
+    const state = storedState(record);
+    const credential = state === "ended" ? "" : (record.sharerCredential ?? "");
+    if (state === "ended") record = { ...record, sharerCredential: undefined };
+    const { orgId, deadlines } = record.machine.context;
+    const sharer: Credential = { kind: "sharer", orgId, sessionId: record.id };
+    const written = await this.redis.eval(
+      COMPARE_AND_SET,
+      3,
+      `${PREFIX}session:${record.id}`,
+      LIVE,
+      COUNTS,
+      String(record.version - 1),
+      String(record.version),
+      JSON.stringify(record),
+      state,
+      credential,
+      JSON.stringify(sharer),
+      String(Math.max(1, deadlines.maxDuration - Date.now())),
+      String(this.retention.endedSessionMs),
+      CREDENTIAL,
+      record.id,
+    );
     return written === 1;
   }
   viewerSessions(viewerKey: string, limit?: number) {
-    return this.redis.lrange(`${PREFIX}viewer:${viewerKey}`, 0, limit === undefined ? -1 : limit - 1);
+    return this.indexed(`${PREFIX}viewer-sessions:${viewerKey}`, limit);
   }
   interactionSessions(interactionKey: string) {
-    return this.redis.lrange(`${PREFIX}isessions:${interactionKey}`, 0, -1);
+    return this.indexed(`${PREFIX}interaction-sessions:${interactionKey}`);
   }
-  allSessionIds() {
-    return this.redis.smembers(`${PREFIX}sessions`);
+  /**
+   * A viewer's or interaction's sessions end in the order they started (one live at a time), so they expire in
+   * that order too: the newest `limit` that still exist are the newest `limit` entries once expired ones are gone.
+   */
+  private async indexed(key: string, limit?: number): Promise<string[]> {
+    return (await this.redis.eval(INDEXED, 1, key, String(limit === undefined ? -1 : limit - 1), `${PREFIX}session:`)) as string[];
+  }
+  liveSessionIds() {
+    return this.redis.smembers(LIVE);
+  }
+  async liveSessionCounts() {
+    const counts = new Map<string, number>();
+    for (const [state, count] of Object.entries(await this.redis.hgetall(COUNTS))) {
+      if (Number(count) !== 0) counts.set(state, Number(count));
+    }
+    return counts;
   }
   async putKey(orgId: string, hash: string, sessionId: string) {
     const set = await this.redis.set(`${PREFIX}key:${hash}`, sessionId, "NX");
@@ -99,42 +195,55 @@ export class RedisStore implements Store {
     return this.redis.smembers(`${PREFIX}orgkeys:${orgId}`);
   }
   async putCredential(token: string, credential: Credential, ttlMs: number) {
-    await this.redis.set(`${PREFIX}cred:${token}`, JSON.stringify(credential), "PX", ttlMs);
+    await this.redis.set(`${CREDENTIAL}${token}`, JSON.stringify(credential), "PX", ttlMs);
   }
   async getCredential(token: string) {
-    const value = await this.redis.get(`${PREFIX}cred:${token}`);
+    const value = await this.redis.get(`${CREDENTIAL}${token}`);
     return value ? (JSON.parse(value) as Credential) : undefined;
   }
-  async deleteCredential(token: string) {
-    await this.redis.del(`${PREFIX}cred:${token}`);
-  }
+  /**
+   * The record of a running call holds its owner's token and lives `inFlightMs` past the owner's last heartbeat,
+   * so a node that dies mid-call blocks its key for seconds, not for the retention window.
+   */
   async idempotent(scope: string, ttlMs: number, work: () => Promise<Uint8Array>): Promise<Uint8Array> {
     const key = `${PREFIX}idem:${scope}`;
-    if ((await this.redis.set(key, "", "PX", ttlMs, "NX")) === "OK") {
-      try {
-        const result = await work();
-        await this.redis.set(key, Buffer.concat([Buffer.from([1]), Buffer.from(result)]), "PX", ttlMs);
+    const { inFlightMs } = this.retention;
+    const giveUpAt = Date.now() + IDEMPOTENT_WAIT_MS;
+    for (;;) {
+      const owner = Buffer.concat([Buffer.from([IN_FLIGHT]), Buffer.from(randomUUID())]);
+      if ((await this.redis.set(key, owner, "PX", inFlightMs, "NX")) === "OK") {
+        const heartbeat = setInterval(() => {
+          // A missed heartbeat only shortens the record's life: at worst a concurrent retry runs the call again.
+          this.redis.eval(EXTEND, 1, key, owner, String(inFlightMs)).catch(() => undefined);
+        }, inFlightMs / 3);
+        let result: Uint8Array;
+        try {
+          result = await work();
+        } catch (error) {
+          clearInterval(heartbeat);
+          // Not deleting it (Redis unreachable) only delays a retry until the in-flight record lapses.
+          await this.redis.eval(RELEASE, 1, key, owner).catch(() => undefined);
+          throw error;
+        }
+        clearInterval(heartbeat);
+        await this.redis.set(key, Buffer.concat([Buffer.from([RESULT]), Buffer.from(result)]), "PX", ttlMs);
         return result;
-      } catch (error) {
-        await this.redis.del(key);
-        throw error;
       }
-    }
-    // Another call with this key is under way or done: wait for its result.
-    for (let attempt = 0; attempt < 400; attempt++) {
+      // Another call with this key is under way or done: wait for its result, or run it here if it vanished.
       const value = await this.redis.getBuffer(key);
-      if (value === null) return this.idempotent(scope, ttlMs, work);
-      if (value.length > 0) return new Uint8Array(value.subarray(1));
+      if (value?.[0] === RESULT) return new Uint8Array(value.subarray(1));
+      if (value === null) continue;
+      if (Date.now() > giveUpAt) {
+        throw new ConnectError("an earlier call with this idempotency key is still running; retry later", Code.Unavailable);
+      }
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    throw new Error("an earlier call with this idempotency key did not finish");
   }
   async failAttempt(subject: string, limit: number, windowMs: number, now: number) {
     await this.withLock(`limit:${subject}`, async () => {
       const key = `${PREFIX}limit:${subject}`;
       const previous = await this.redis.get(key);
       const state = nextAttemptState(previous ? JSON.parse(previous) : undefined, limit, windowMs, now);
-      // Strikes are kept a day past the last block, so pausing does not reset the doubling back-off.
       await this.redis.set(key, JSON.stringify(state), "PX", Math.max(windowMs, state.blockedUntil - now) + STRIKE_MEMORY_MS);
     });
   }
@@ -145,18 +254,19 @@ export class RedisStore implements Store {
   }
   async scheduleTimer(sessionId: string, id: string, eventType: string, fireAt: number) {
     const member = `${sessionId}|${id}`;
-    await this.redis.multi().hset(TIMER_EVENTS, member, eventType).zadd(TIMERS, fireAt, member).exec();
+    await exec(this.redis.multi().hset(TIMER_EVENTS, member, eventType).zadd(TIMERS, fireAt, member));
   }
   async cancelTimer(sessionId: string, id: string) {
     const member = `${sessionId}|${id}`;
-    await this.redis.multi().zrem(TIMERS, member).hdel(TIMER_EVENTS, member).exec();
+    await exec(this.redis.multi().zrem(TIMERS, member).hdel(TIMER_EVENTS, member));
   }
   async claimDueTimers(now: number): Promise<DueTimer[]> {
     const claimed = (await this.redis.eval(CLAIM_DUE, 2, TIMERS, TIMER_EVENTS, String(now))) as string[];
     const due: DueTimer[] = [];
     for (let index = 0; index < claimed.length; index += 3) {
-      const sessionId = (claimed[index] as string).split("|")[0] as string;
-      due.push({ sessionId, fireAt: Number(claimed[index + 1]), eventType: claimed[index + 2] as string });
+      const member = claimed[index] as string;
+      const split = member.indexOf("|");
+      due.push({ sessionId: member.slice(0, split), id: member.slice(split + 1), fireAt: Number(claimed[index + 1]), eventType: claimed[index + 2] as string });
     }
     return due;
   }
@@ -193,8 +303,16 @@ export class RedisStore implements Store {
       }
     });
   }
+  async ping() {
+    await this.redis.ping();
+  }
   async close() {
     this.redis.disconnect();
     this.subscriber.disconnect();
   }
+}
+
+/** Runs a MULTI; a command that failed inside it fails the whole call (ioredis only reports it per command). */
+async function exec(transaction: ReturnType<Redis["multi"]>): Promise<void> {
+  for (const [error] of (await transaction.exec()) ?? []) if (error) throw error;
 }

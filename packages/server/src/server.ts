@@ -34,8 +34,16 @@ export async function startServer(serverOptions: ServerOptions): Promise<Running
   const log = pino({ level: options.quiet ? "silent" : "info", base: { service: "screenshare-server" } });
   const metrics = createMetrics();
   const media = liveKitMedia(options);
-  const store = options.store.kind === "redis" ? new RedisStore(options.store.url) : new MemoryStore();
-  const engine = new SessionEngine(store, options, media, metrics);
+  const store = options.store.kind === "redis" ? new RedisStore(options.store.url, options.retention) : new MemoryStore(options.retention);
+  if (store instanceof RedisStore) {
+    let lastReported = "";
+    // ioredis reconnects by itself; commands fail meanwhile and readiness says so. Each distinct error is logged once.
+    store.onError((error) => {
+      if (error.message !== lastReported) log.warn({ err: error }, "Redis connection failed; reconnecting");
+      lastReported = error.message;
+    });
+  }
+  const engine = new SessionEngine(store, options, media, metrics, log);
   await engine.run();
   const webhooks = new WebhookReceiver(options.livekit.apiKey, options.livekit.apiSecret);
 
@@ -74,6 +82,37 @@ export async function startServer(serverOptions: ServerOptions): Promise<Running
     response.writeHead(200).end();
   }
 
+  /** What keeps this node from serving sessions: an unreachable store or media plane. Empty when ready. */
+  async function readiness(): Promise<string[]> {
+    const probe = async (what: string, check: () => Promise<void>) => {
+      try {
+        await withTimeout(check(), options.media.requestTimeoutMs, `${what} did not answer within ${options.media.requestTimeoutMs} ms`);
+        return undefined;
+      } catch (error) {
+        return `${what} unreachable (${(error as Error).message})`;
+      }
+    };
+    const problems = await Promise.all([probe("store", () => engine.pingStore()), probe("LiveKit", () => media.ping())]);
+    return problems.filter((problem): problem is string => problem !== undefined);
+  }
+
+  /**
+   * The registry's text. Live sessions by state come from counts the store keeps as sessions change (one read);
+   * while the store is unreachable that gauge is left out and the rest is served.
+   */
+  async function scrape(): Promise<string> {
+    try {
+      const counts = await withTimeout(engine.liveCountsByState(), options.media.requestTimeoutMs, "the store did not answer");
+      for (const state of Object.values(SessionState).filter((value): value is SessionState => typeof value === "number" && value !== 0 && value !== SessionState.ENDED)) {
+        metrics.sessions.set({ state: SessionState[state] }, counts.get(state) ?? 0);
+      }
+    } catch (error) {
+      metrics.sessions.reset();
+      log.warn({ err: error }, "live session counts not read; metrics served without them");
+    }
+    return metrics.registry.metrics();
+  }
+
   function handle(request: IncomingMessage | Http2ServerRequest, response: ServerResponse | Http2ServerResponse) {
     const origin = String(request.headers.origin ?? "");
     if (origin && (options.corsOrigins.includes("*") || options.corsOrigins.includes(origin))) {
@@ -89,16 +128,31 @@ export async function startServer(serverOptions: ServerOptions): Promise<Running
     }
     const path = request.url?.split("?")[0];
     if (path === "/healthz") {
+      // Liveness: the process serves HTTP. Whether it can serve sessions is readiness.
       response.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
       return;
     }
+    if (path === "/readyz") {
+      void readiness().then(
+        (problems) => {
+          const body = problems.length === 0 ? "ready\n" : `not ready: ${problems.join("; ")}\n`;
+          response.writeHead(problems.length === 0 ? 200 : 503, { "content-type": "text/plain" }).end(body);
+        },
+        (error: unknown) => {
+          log.error({ err: error }, "readiness check failed");
+          if (!response.headersSent) response.writeHead(500).end("readiness check failed\n");
+        },
+      );
+      return;
+    }
     if (path === "/metrics") {
-      void engine.countByState().then(async (counts) => {
-        for (const state of Object.values(SessionState).filter((value): value is SessionState => typeof value === "number" && value !== 0)) {
-          metrics.sessions.set({ state: SessionState[state] }, counts.get(state) ?? 0);
-        }
-        response.writeHead(200, { "content-type": metrics.registry.contentType }).end(await metrics.registry.metrics());
-      });
+      void scrape().then(
+        (body) => response.writeHead(200, { "content-type": metrics.registry.contentType }).end(body),
+        (error: unknown) => {
+          log.error({ err: error }, "metrics not rendered");
+          if (!response.headersSent) response.writeHead(500).end("metrics not rendered\n");
+        },
+      );
       return;
     }
     if (path === "/livekit/webhook" && request.method === "POST") {
@@ -175,6 +229,15 @@ function replaying(socket: Socket, head: Buffer): Duplex {
   socket.on("close", () => stream.destroy());
   socket.on("error", (error) => stream.destroy(error));
   return stream;
+}
+
+/** `promise`, or a rejection with `message` after `ms`. */
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function readBody(request: IncomingMessage | Http2ServerRequest): Promise<string> {

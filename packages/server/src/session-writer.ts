@@ -3,7 +3,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { applyEvent, type Step } from "@screenshare/machine";
 import { type Actor, InvitationSchema, type SessionEvent, SessionEventSchema, SessionState } from "@screenshare/protocol";
 import type { ResolvedOptions } from "./config.js";
-import type { Credentials } from "./credentials.js";
+import type { EngineLog } from "./engine.js";
 import type { MediaPlane } from "./media.js";
 import type { Metrics } from "./metrics.js";
 import type { SecurityKeys } from "./security-keys.js";
@@ -24,7 +24,7 @@ export class SessionWriter {
     private readonly media: MediaPlane,
     private readonly metrics: Metrics,
     private readonly keys: SecurityKeys,
-    private readonly credentials: Credentials,
+    private readonly log: EngineLog,
   ) {}
 
   /** Stores a new session from the machine's first step, indexed by viewer and by interaction. */
@@ -106,14 +106,18 @@ export class SessionWriter {
           if (key) later.push(() => this.keys.release(context.orgId, key, record.id));
           break;
         }
-        case "revokeSharerCredential": {
-          const credential = record.sharerCredential;
+        case "revokeSharerCredential":
+          // The store revokes it in the same write that ends the session: no call can use it after the end.
           record.sharerCredential = undefined;
-          if (credential) later.push(() => this.credentials.revoke(credential));
           break;
-        }
         case "deleteMediaRoom":
-          later.push(() => this.media.deleteRoom(record.id).catch(() => {}));
+          later.push(() =>
+            this.media.deleteRoom(record.id).catch((error: unknown) => {
+              // The session has ended either way; media reconciliation deletes the room later.
+              this.metrics.backgroundFailures.inc({ task: "media_room_delete" });
+              this.log.warn({ err: error, sessionId: record.id }, "media room not deleted");
+            }),
+          );
           break;
         case "sendInvitation":
           later.push(async () => {

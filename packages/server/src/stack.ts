@@ -1,5 +1,5 @@
 import { freePort, type LiveKitHandle, type RedisHandle, startLiveKit, startRedis } from "@screenshare/devstack";
-import type { Fault, Limits } from "./config.js";
+import type { Fault, Limits, MediaOptions, Retention } from "./config.js";
 import type { LifecycleTimeouts } from "@screenshare/machine";
 import { type RunningServer, startServer } from "./server.js";
 
@@ -7,6 +7,8 @@ import { type RunningServer, startServer } from "./server.js";
 export interface StackOptions {
   timeouts?: Partial<LifecycleTimeouts>;
   limits?: Partial<Limits>;
+  retention?: Partial<Retention>;
+  media?: Partial<MediaOptions>;
   faults?: readonly Fault[];
   corsOrigins?: readonly string[];
   /** Start Redis and keep the server's state there instead of the embedded store. */
@@ -56,6 +58,8 @@ async function startOnce(options: StackOptions): Promise<ReferenceStack> {
     ...(redis && { store: { kind: "redis" as const, url: redis.url } }),
     ...(options.timeouts && { timeouts: options.timeouts }),
     ...(options.limits && { limits: options.limits }),
+    ...(options.retention && { retention: options.retention }),
+    ...(options.media && { media: options.media }),
     ...(options.faults && { faults: options.faults }),
     ...(options.corsOrigins && { corsOrigins: options.corsOrigins }),
   }).catch(async (error: unknown) => {
