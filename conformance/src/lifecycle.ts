@@ -7,6 +7,7 @@ import {
   pendingTimers,
   PROTO_SESSION_STATE,
   startSession,
+  timerOf,
   toProtoEndReason,
   variantInput,
 } from "@screenshare/machine";
@@ -43,7 +44,7 @@ export function coveringPaths(paths: readonly LifecyclePath[] = lifecyclePaths()
 
 /** The server timeout (seconds) a timer event of the machine waits for. */
 function timerSeconds(event: string, info: ServerInfo): number | undefined {
-  const delay = /^xstate\.after\.([^.]+)\./.exec(event)?.[1];
+  const delay = timerOf(event);
   const seconds: Record<string, number> = {
     securityKeyTtl: info.securityKeyTtlSeconds,
     acceptanceTimeout: info.acceptanceTimeoutSeconds,
@@ -96,7 +97,7 @@ export function feasible(path: LifecyclePath, timeouts: LifecycleTimeouts): bool
   let session = startSession(input).session;
   for (const step of path.steps) {
     let at = 0;
-    if (step.event.startsWith("xstate.after.")) {
+    if (timerOf(step.event)) {
       const timers = pendingTimers(session);
       const waited = timers.find((timer) => timer.eventType === step.event);
       const others = timers.filter((timer) => timer !== waited).map((timer) => timer.fireAt);
@@ -259,7 +260,7 @@ class Parties {
         return;
       }
       default:
-        if (event.startsWith("xstate.after.")) return; // a timer: the step's wait covers it
+        if (timerOf(event)) return; // a timer: the step's wait covers it
         throw new Error(`the suite does not know how to cause ${event}`);
     }
   }

@@ -1,16 +1,16 @@
 import type { AnyStateNode } from "xstate";
-import { END_REASONS, sessionMachine } from "./machine.js";
-import { listTransitions, type TransitionInfo } from "./paths.js";
+import { END_REASONS, sessionMachine, timerOf } from "./machine.js";
+import { definitionOf, listTransitions, type TransitionInfo } from "./paths.js";
 
 /** The generated documentation files, by path relative to the repository root. */
 export type LifecycleDocs = Record<string, string>;
 
 const short = (id: string) => id.split(".").at(-1) ?? id;
 
-/** `xstate.after.securityKeyTtl.session.live…` -> `after securityKeyTtl`. */
+/** `TIMEOUT:securityKeyTtl` -> `after securityKeyTtl`. */
 function eventLabel(event: string): string {
-  const timer = /^xstate\.after\.([^.]+)\./.exec(event);
-  return timer ? `after ${timer[1]}` : event;
+  const timer = timerOf(event);
+  return timer ? `after ${timer}` : event;
 }
 
 function endReasonOf(transition: TransitionInfo): string | undefined {
@@ -19,12 +19,7 @@ function endReasonOf(transition: TransitionInfo): string | undefined {
 
 /** The end reason a transition records, read from the machine definition's parameterized action. */
 function findEndReason(transition: TransitionInfo): string | undefined {
-  const source = nodeById(transition.source);
-  const candidates =
-    transition.event === "always" ? (source?.always ?? []) : (source?.transitions.get(transition.event) ?? []);
-  const index = Number(transition.id.split("|").at(-1));
-  const definition = candidates[index];
-  for (const action of definition?.actions ?? []) {
+  for (const action of definitionOf(transition)?.actions ?? []) {
     const params = (action as { params?: { reason?: string } }).params;
     if (params?.reason) return params.reason;
   }

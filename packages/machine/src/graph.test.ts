@@ -18,11 +18,13 @@ import {
   EXPLORATION_VARIANTS,
   lifecyclePaths,
   listTransitions,
+  machineEventTypes,
   variantInput,
 } from "./paths.js";
 import { fromProtoSessionState, PROTO_SESSION_STATE } from "./protocol.js";
 
 const events = allEventTypes().map((type) => ({ type, at: 1_000 }));
+const machineEvents = machineEventTypes().map((type) => ({ type, at: 1_000 }));
 // Small and all different, so that a deadline taken from the wrong timeout shows.
 const timeouts = {
   securityKeyTtlMs: 5_000,
@@ -43,7 +45,7 @@ function stateSpace() {
       `${variant.channel}/${variant.grace}|${JSON.stringify(snapshot.value)}|${snapshot.context.endReason ?? ""}`;
     const model = new TestModel(sessionMachine, {
       input: variantInput(variant, timeouts),
-      events: events as never,
+      events: machineEvents as never,
       serializeState: (snapshot) => key(snapshot as AnyMachineSnapshot),
     });
     for (const [id, entry] of Object.entries(model.getAdjacencyMap())) {
@@ -104,8 +106,7 @@ describe("the whole state space", () => {
           expect(outcome.kind, `${type} in ${JSON.stringify(session.value)}`).toBe("applied");
           expect(applyEvent(session, { type, at: timer.fireAt - 1 }).kind).toBe("ignored");
           // Its deadline is its own delay after the state was entered (at 0 on start, at 1 000 by any event).
-          const delay = /^xstate\.after\.(\w+)\./.exec(type)?.[1] as string;
-          const ms = timeouts[`${delay}Ms` as keyof typeof timeouts];
+          const ms = timeouts[`${timer.delay}Ms`];
           expect([ms, 1_000 + ms], `${type} in ${JSON.stringify(session.value)}`).toContain(timer.fireAt);
         }
         counts[outcome.kind]++;

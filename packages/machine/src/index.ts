@@ -18,6 +18,12 @@ export {
   type SessionEventType,
   type SessionInput,
   type SessionMachine,
+  TIMERS,
+  timerEventType,
+  timerOf,
+  type HostEvent,
+  type TimerEventType,
+  type TimerName,
 } from "./machine.js";
 export {
   applyEvent,

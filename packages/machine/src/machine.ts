@@ -128,6 +128,36 @@ export type SessionEvent = {
 /** The type names of all events a host may send (timer events aside). */
 export type SessionEventType = SessionEvent["type"];
 
+/**
+ * The machine's timers, by the stable names hosts store: each is the name of a delay below and is used by one
+ * state only, so it identifies a session's timer. Never XState's internal event names, which carry state ids.
+ */
+export const TIMERS = [
+  "securityKeyTtl",
+  "acceptanceTimeout",
+  "screenSelectionTimeout",
+  "viewerReconnectGrace",
+  "sharerReconnectGrace",
+  "maxSessionDuration",
+] as const;
+
+/** One timer of the machine. */
+export type TimerName = (typeof TIMERS)[number];
+
+/** The event a host sends when a timer falls due, e.g. `TIMEOUT:securityKeyTtl`; also the event's trigger in the protocol. */
+export type TimerEventType = `TIMEOUT:${TimerName}`;
+
+/** The event type of a timer. */
+export const timerEventType = (timer: TimerName): TimerEventType => `TIMEOUT:${timer}`;
+
+const TIMER_BY_EVENT: ReadonlyMap<string, TimerName> = new Map(TIMERS.map((timer) => [timerEventType(timer), timer]));
+
+/** The timer a host event type stands for, or undefined for commands and facts. */
+export const timerOf = (eventType: string): TimerName | undefined => TIMER_BY_EVENT.get(eventType);
+
+/** An event a host sends: a command, a fact, or a timer that fell due. */
+export type HostEvent = SessionEvent | { type: TimerEventType; at: number };
+
 const end = (reason: EndReason) => ({ type: "recordEnd", params: { reason } }) as const;
 const toEnded = (reason: EndReason) => ({ target: "#session.ended", actions: end(reason) }) as const;
 
@@ -153,6 +183,7 @@ export const sessionMachine = setup({
     input: {} as SessionInput,
   },
   delays: {
+    // The keys are TIMERS (a test checks it).
     securityKeyTtl: ({ context }) => context.timeouts.securityKeyTtlMs,
     acceptanceTimeout: ({ context }) => context.timeouts.acceptanceTimeoutMs,
     screenSelectionTimeout: ({ context }) => context.timeouts.screenSelectionTimeoutMs,

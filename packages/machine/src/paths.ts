@@ -9,6 +9,9 @@ import {
   type LifecycleTimeouts,
   type SessionInput,
   sessionMachine,
+  TIMERS,
+  timerEventType,
+  timerOf,
 } from "./machine.js";
 
 /** One transition of the machine definition. */
@@ -17,7 +20,7 @@ export interface TransitionInfo {
   id: string;
   /** Dotted state id of the source, e.g. `session.live.lifecycle.sharing`. */
   source: string;
-  /** Event type; `always` for eventless transitions; timer events are `xstate.after.<delay>.<state id>`. */
+  /** The host's event type; `always` for eventless transitions; timers are `TIMEOUT:<timer>`, e.g. `TIMEOUT:securityKeyTtl`. */
   event: string;
   guard?: string;
   /** Dotted state ids of the targets; empty for a targetless transition. */
@@ -31,8 +34,33 @@ function allNodes(node: AnyStateNode = sessionMachine.root): AnyStateNode[] {
   return [node, ...Object.values(node.states).flatMap((child) => allNodes(child))];
 }
 
+/** The host's name of a machine event type: a timer's XState name (which carries its state's id) becomes its own. */
+function hostEventType(node: AnyStateNode, machineEventType: string): string {
+  const delayed = node.after.find((candidate) => candidate.eventType === machineEventType);
+  return delayed ? timerEventType(delayed.delay as (typeof TIMERS)[number]) : machineEventType;
+}
+
+/** XState's name of a host event type in `nodes` (a snapshot's active states or a transition's source). */
+function machineEventType(nodes: Iterable<AnyStateNode>, hostType: string): string {
+  const timer = timerOf(hostType);
+  if (!timer) return hostType;
+  for (const node of nodes) {
+    const delayed = node.after.find((candidate) => candidate.delay === timer);
+    if (delayed) return delayed.eventType;
+  }
+  return hostType;
+}
+
+/** The machine's definition of a listed transition (for reading its actions' parameters). */
+export function definitionOf(info: TransitionInfo, machine: AnyStateMachine = sessionMachine): AnyTransitionDefinition | undefined {
+  const source = allNodes(machine.root).find((node) => node.id === info.source);
+  if (!source) return undefined;
+  const candidates = info.event === "always" ? (source.always ?? []) : (source.transitions.get(machineEventType([source], info.event)) ?? []);
+  return candidates[Number(info.id.split("|").at(-1))];
+}
+
 function describe(transition: AnyTransitionDefinition, index: number): TransitionInfo {
-  const event = transition.eventType === "" ? "always" : transition.eventType;
+  const event = transition.eventType === "" ? "always" : hostEventType(transition.source, transition.eventType);
   const guard = transition.guard;
   const info: TransitionInfo = {
     id: `${transition.source.id}|${event}|${index}`,
@@ -66,10 +94,17 @@ function transitionId(transition: AnyTransitionDefinition): string {
   return describe(transition, candidates.indexOf(transition)).id;
 }
 
-/** Every event type a host or a timer can send: commands, facts and the machine's `after` events. */
+/** Every event type a host can send: commands, facts and timers. */
 export function allEventTypes(): string[] {
-  const timers = allNodes().flatMap((node) => node.after.map((delayed) => delayed.eventType));
-  return [...COMMAND_EVENTS, ...FACT_EVENTS, ...timers];
+  return [...COMMAND_EVENTS, ...FACT_EVENTS, ...TIMERS.map(timerEventType)];
+}
+
+/**
+ * Every event type XState itself knows, timers by their internal names: for exploring the machine with XState's
+ * graph tools, which send events to it directly. Hosts use {@link allEventTypes}.
+ */
+export function machineEventTypes(): string[] {
+  return [...COMMAND_EVENTS, ...FACT_EVENTS, ...allNodes().flatMap((node) => node.after.map((delayed) => delayed.eventType))];
 }
 
 /** One configuration to explore: a channel and whether reconnect grace windows are 0 (the legacy behaviour). */
@@ -127,7 +162,9 @@ export interface LifecyclePath {
  * a node of its own and shortest paths cover edges, `after` edges included (`createTestModel` refuses `after`).
  */
 export function lifecyclePaths(variants: readonly ExplorationVariant[] = EXPLORATION_VARIANTS): LifecyclePath[] {
-  const events = allEventTypes().map((type) => ({ type, at: 0 }));
+  // The graph is explored in XState's own event names; paths are named in the host's.
+  const hostTypes = new Map(allNodes().flatMap((node) => node.after.map((delayed) => [delayed.eventType, hostEventType(node, delayed.eventType)] as const)));
+  const events = machineEventTypes().map((type) => ({ type, at: 0 }));
   const paths: LifecyclePath[] = [];
   for (const variant of variants) {
     const model = new TestModel(sessionMachine, {
@@ -138,7 +175,10 @@ export function lifecyclePaths(variants: readonly ExplorationVariant[] = EXPLORA
         [previous?.value, event?.type, snapshot.value, snapshot.context.endReason].map((part) => JSON.stringify(part)).join("|"),
     });
     for (const path of model.getShortestPaths()) {
-      const eventTypes = path.steps.map((step) => step.event.type as string).filter((type) => type !== "xstate.init");
+      const eventTypes = path.steps
+        .map((step) => step.event.type as string)
+        .filter((type) => type !== "xstate.init")
+        .map((type) => hostTypes.get(type) ?? type);
       paths.push(replay(variant, eventTypes));
     }
   }
@@ -170,7 +210,7 @@ function pathsForTargetless(paths: readonly LifecyclePath[]): LifecyclePath[] {
   return extra;
 }
 
-/** Runs `eventTypes` through a real actor and records states and the transitions taken at each step. */
+/** Runs `eventTypes` (host event types) through a real actor and records states and the transitions taken at each step. */
 export function replay(variant: ExplorationVariant, eventTypes: readonly string[]): LifecyclePath {
   let taken: string[] = [];
   const actor = createActor(sessionMachine, {
@@ -192,7 +232,7 @@ export function replay(variant: ExplorationVariant, eventTypes: readonly string[
   };
   for (const type of eventTypes) {
     taken = [];
-    actor.send({ type, at: 0 } as never);
+    actor.send({ type: machineEventType(actor.getSnapshot()._nodes, type), at: 0 } as never);
     const step: PathStep = { event: type, expectedState: stateNow(), transitions: taken };
     const reason = actor.getSnapshot().context.endReason;
     if (reason !== undefined) step.expectedEndReason = reason;

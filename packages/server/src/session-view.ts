@@ -68,7 +68,8 @@ export function eventOf(record: Pick<SessionRecord, "id" | "machine">, [type, ac
     sequence: BigInt(sequence),
     occurredAt: timestampFromMs(at),
     actor,
-    trigger: timerName(type) ?? type,
+    // The machine's event types are stable names, timers included (`TIMEOUT:securityKeyTtl`).
+    trigger: type,
     previousState: previous,
     session: sessionToProto({ ...record, lastSequence: String(sequence) }, { withKey: false }),
   });
@@ -105,9 +106,4 @@ export function invitationOf(record: SessionRecord): Invitation | undefined {
 /** "482913" -> "482 913"; longer keys in groups of three. */
 export function groupDigits(key: string): string {
   return key.replace(/\B(?=(\d{3})+(?!\d))/g, " ");
-}
-
-function timerName(eventType: string): string | undefined {
-  const match = /^xstate\.after\.([^.]+)\./.exec(eventType);
-  return match ? `TIMEOUT:${match[1]}` : undefined;
 }
