@@ -9,7 +9,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Room } from "@livekit/rtc-node";
-import { type PublishedScreen, publishScreen } from "@screenshare/devstack";
+import { freePort, type PublishedScreen, publishScreen } from "@screenshare/devstack";
 import { type ReferenceStack, startReferenceStack } from "@screenshare/server/stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -41,9 +41,18 @@ afterAll(async () => {
  * Runs an example with `--screen external`: for each "publish-screen" line it prints, a headless peer joins the
  * room with the customer's token and publishes a synthetic screen. Resolves with the exit code and the output.
  */
-async function runExample(command: string, args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string; screens: number }> {
-  const env = { ...process.env, INTEGRATION_API_KEY: stack.integrationApiKey, VIEWER_TOKEN_SECRET: stack.viewerTokenSecret };
-  const child: ChildProcess = spawn(command, [...args, "--url", stack.server.url, "--screen", "external"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+async function runExample(
+  command: string,
+  args: string[],
+  cwd: string,
+  server: Record<string, string> = {
+    SCREENSHARE_URL: stack.server.url,
+    INTEGRATION_API_KEY: stack.integrationApiKey,
+    VIEWER_TOKEN_SECRET: stack.viewerTokenSecret,
+  },
+): Promise<{ code: number | null; stdout: string; stderr: string; screens: number }> {
+  const env = { ...process.env, ...server };
+  const child: ChildProcess = spawn(command, [...args, "--screen", "external"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   const peers: { room: Room; screen: PublishedScreen }[] = [];
   const publishing: Promise<void>[] = [];
   let stdout = "";
@@ -93,5 +102,45 @@ describe("the Python example (grpcio)", () => {
     expect(run.stdout).toContain("voice over grpc: ok, SESSION_STATE_ENDED with END_REASON_VIEWER_LEFT");
     expect(run.stdout).toContain("chat over grpc: ok, SESSION_STATE_ENDED with END_REASON_SHARER_STOPPED");
     expect(run.screens).toBe(2);
+  });
+});
+
+describe("pnpm dev:server (screenshare-devstack server)", () => {
+  it("starts screenshare-server from its command line, wired to LiveKit's webhooks: a session reaches SHARING", async () => {
+    const port = await freePort();
+    // Started the way a developer starts it; the shim is on PATH in node_modules/.bin of the repository root.
+    // In its own process group, so that Ctrl-C can be sent to it and the server it starts, as a terminal does.
+    const devServer = spawn("screenshare-devstack", ["server", "--port", String(port)], { stdio: ["ignore", "pipe", "inherit"], detached: true });
+    const exited = new Promise((resolve) => devServer.once("exit", resolve));
+    try {
+      const exports: Record<string, string> = {};
+      let viewerToken = "";
+      // Read to the end of what it prints when ready, and keep draining its output (the server logs there) after.
+      await new Promise<void>((resolve, reject) => {
+        devServer.once("close", (code) => reject(new Error(`screenshare-devstack server exited with ${code}`)));
+        createInterface({ input: devServer.stdout }).on("line", (line) => {
+          const match = /^ {2}export (\w+)=(\S+)$/.exec(line);
+          if (match?.[1] && match[2]) exports[match[1]] = match[2];
+          viewerToken = /^ {2}(eyJ\S+)$/.exec(line)?.[1] ?? viewerToken;
+          if (line.startsWith("Ctrl-C stops")) resolve();
+        });
+      });
+      expect(Object.keys(exports).sort()).toEqual(["INTEGRATION_API_KEY", "SCREENSHARE_URL", "VIEWER_TOKEN_SECRET"]);
+      expect(exports.SCREENSHARE_URL).toBe(`http://127.0.0.1:${port}`);
+      // The printed viewer token works as is (Connect protocol with JSON: what curl would send).
+      const listed = await fetch(`${exports.SCREENSHARE_URL}/screenshare.v1.ViewerService/ListSessions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${viewerToken}` },
+        body: "{}",
+      });
+      expect(listed.status).toBe(200);
+      const run = await runExample(goExample, ["--protocol", "grpc", "--flow", "voice"], join(here, "go"), exports);
+      expect(run.stderr).toBe("");
+      expect(run.stdout).toContain("the agent sees the customer's screen: SESSION_STATE_SHARING");
+      expect(run.stdout).toContain("voice over grpc: ok, SESSION_STATE_ENDED with END_REASON_VIEWER_LEFT");
+    } finally {
+      process.kill(-(devServer.pid as number), "SIGINT");
+      await exited;
+    }
   });
 });

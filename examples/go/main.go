@@ -46,7 +46,7 @@ func (c config) options(token string) []connect.ClientOption {
 
 func main() {
 	cfg := config{}
-	flag.StringVar(&cfg.url, "url", "http://127.0.0.1:8080", "the server's base URL")
+	flag.StringVar(&cfg.url, "url", envOr("SCREENSHARE_URL", "http://127.0.0.1:8080"), "the server's base URL (env SCREENSHARE_URL)")
 	flag.StringVar(&cfg.protocol, "protocol", "connect", "connect, grpc or grpcweb")
 	flag.StringVar(&cfg.org, "org", "example-org", "the org to act in")
 	flag.StringVar(&cfg.integrationKey, "integration-api-key", os.Getenv("INTEGRATION_API_KEY"), "the server's integration API key (env INTEGRATION_API_KEY)")
@@ -87,6 +87,13 @@ func main() {
 		}
 		fmt.Printf("%s over %s: ok, %s with %s after %d events\n", name, cfg.protocol, ended.GetState(), ended.GetEndReason(), ended.GetLastSequence())
 	}
+}
+
+func envOr(name, fallback string) string {
+	if value := os.Getenv(name); value != "" {
+		return value
+	}
+	return fallback
 }
 
 func fail(message string) {

@@ -21,7 +21,11 @@ from .flows import chat_flow, voice_flow
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m screenshare_example", description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default="http://127.0.0.1:8080", help="the server's base URL (gRPC over cleartext HTTP/2)")
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("SCREENSHARE_URL", "http://127.0.0.1:8080"),
+        help="the server's base URL, gRPC over cleartext HTTP/2 (env SCREENSHARE_URL)",
+    )
     parser.add_argument("--org", default="example-org", help="the org to act in")
     parser.add_argument("--integration-api-key", default=os.environ.get("INTEGRATION_API_KEY"), help="env INTEGRATION_API_KEY")
     parser.add_argument("--viewer-token-secret", default=os.environ.get("VIEWER_TOKEN_SECRET"), help="env VIEWER_TOKEN_SECRET")
