@@ -105,29 +105,70 @@ describe("the Python example (grpcio)", () => {
   });
 });
 
+/** Starts `command` in its own process group, so that Ctrl-C can reach it and its children as a terminal's would. */
+function startGroup(command: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"], detached: true, env });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const lines: string[] = [];
+  const reader = createInterface({ input: child.stdout });
+  reader.on("line", (line) => lines.push(line));
+  return {
+    /** Resolves with every line printed so far once one matches `pattern`. */
+    until: (pattern: RegExp) =>
+      new Promise<string[]>((resolve, reject) => {
+        child.once("exit", (code) => reject(new Error(`${command} exited with ${code}:\n${lines.join("\n")}`)));
+        const check = () => lines.some((line) => pattern.test(line)) && resolve(lines);
+        check();
+        reader.on("line", check);
+      }),
+    async interrupt() {
+      process.kill(-(child.pid as number), "SIGINT");
+      await exited;
+    },
+  };
+}
+
+describe("pnpm devstack (screenshare-devstack up)", () => {
+  it("points LiveKit's webhooks at a server started by hand with the flags it prints: a session reaches SHARING", async () => {
+    const [port, livekitPort] = [await freePort(), await freePort()];
+    const devstack = startGroup("screenshare-devstack", ["up", "--webhook-url", `http://127.0.0.1:${port}/livekit/webhook`, "--livekit-port", String(livekitPort)]);
+    let server: ReturnType<typeof startGroup> | undefined;
+    try {
+      const printed = await devstack.until(/^ {2}screenshare-server /);
+      const flags = printed.find((line) => line.startsWith("  screenshare-server "))?.trim().split(" ").slice(1) ?? [];
+      const secrets = { VIEWER_TOKEN_SECRET: "hand-started-viewer-token-secret-0123456789", INTEGRATION_API_KEY: "hand-started-integration-api-key-0123456789" };
+      server = startGroup("screenshare-server", [...flags, "--port", String(port)], { ...process.env, ...secrets });
+      await server.until(/listening/);
+      const run = await runExample(goExample, ["--protocol", "connect", "--flow", "chat"], join(here, "go"), {
+        SCREENSHARE_URL: `http://127.0.0.1:${port}`,
+        ...secrets,
+      });
+      expect(run.stderr).toBe("");
+      expect(run.stdout).toContain("the agent sees the customer's screen: SESSION_STATE_SHARING");
+      expect(run.stdout).toContain("chat over connect: ok, SESSION_STATE_ENDED with END_REASON_SHARER_STOPPED");
+    } finally {
+      await server?.interrupt();
+      await devstack.interrupt();
+    }
+  });
+});
+
 describe("pnpm dev:server (screenshare-devstack server)", () => {
   it("starts screenshare-server from its command line, wired to LiveKit's webhooks: a session reaches SHARING", async () => {
     const port = await freePort();
-    // Started the way a developer starts it; the shim is on PATH in node_modules/.bin of the repository root.
-    // In its own process group, so that Ctrl-C can be sent to it and the server it starts, as a terminal does.
-    const devServer = spawn("screenshare-devstack", ["server", "--port", String(port)], { stdio: ["ignore", "pipe", "inherit"], detached: true });
-    const exited = new Promise((resolve) => devServer.once("exit", resolve));
+    const devServer = startGroup("screenshare-devstack", ["server", "--port", String(port)]);
     try {
-      const exports: Record<string, string> = {};
-      let viewerToken = "";
-      // Read to the end of what it prints when ready, and keep draining its output (the server logs there) after.
-      await new Promise<void>((resolve, reject) => {
-        devServer.once("close", (code) => reject(new Error(`screenshare-devstack server exited with ${code}`)));
-        createInterface({ input: devServer.stdout }).on("line", (line) => {
-          const match = /^ {2}export (\w+)=(\S+)$/.exec(line);
-          if (match?.[1] && match[2]) exports[match[1]] = match[2];
-          viewerToken = /^ {2}(eyJ\S+)$/.exec(line)?.[1] ?? viewerToken;
-          if (line.startsWith("Ctrl-C stops")) resolve();
-        });
-      });
+      const printed = await devServer.until(/^Ctrl-C stops/);
+      const exports: Record<string, string> = Object.fromEntries(
+        printed.flatMap((line) => {
+          const [, name, value] = /^ {2}export (\w+)=(\S+)$/.exec(line) ?? [];
+          return name && value ? [[name, value]] : [];
+        }),
+      );
       expect(Object.keys(exports).sort()).toEqual(["INTEGRATION_API_KEY", "SCREENSHARE_URL", "VIEWER_TOKEN_SECRET"]);
       expect(exports.SCREENSHARE_URL).toBe(`http://127.0.0.1:${port}`);
       // The printed viewer token works as is (Connect protocol with JSON: what curl would send).
+      const viewerToken = printed.map((line) => /^ {2}(eyJ\S+)$/.exec(line)?.[1]).find(Boolean);
       const listed = await fetch(`${exports.SCREENSHARE_URL}/screenshare.v1.ViewerService/ListSessions`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${viewerToken}` },
@@ -139,8 +180,7 @@ describe("pnpm dev:server (screenshare-devstack server)", () => {
       expect(run.stdout).toContain("the agent sees the customer's screen: SESSION_STATE_SHARING");
       expect(run.stdout).toContain("voice over grpc: ok, SESSION_STATE_ENDED with END_REASON_VIEWER_LEFT");
     } finally {
-      process.kill(-(devServer.pid as number), "SIGINT");
-      await exited;
+      await devServer.interrupt();
     }
   });
 });

@@ -59,9 +59,8 @@ if (command === "up") {
   console.log(`LiveKit ${livekit.url}, webhooks to ${webhookUrl}, log ${livekit.logFile}
 Redis   ${redis.url}
 
-Start the server with:
-  screenshare-server --livekit-url ${livekit.url} --livekit-api-key ${livekit.apiKey} --livekit-api-secret ${livekit.apiSecret} \\
-    --redis-url ${redis.url} --viewer-token-secret S --integration-api-key K`);
+Start the server with these flags, and its secrets as flags or environment variables (screenshare-server --help):
+  screenshare-server --livekit-url ${livekit.url} --livekit-api-key ${livekit.apiKey} --livekit-api-secret ${livekit.apiSecret} --redis-url ${redis.url}`);
 } else {
   const serverPort = values.port === undefined ? 8080 : port("port", values.port);
   const url = `http://127.0.0.1:${serverPort}`;
