@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { TrackSource } from "@livekit/rtc-node";
-import { Channel, EndReason, InteractionStatus, LiveSessionConflictSchema, RetryDelaySchema, SessionState } from "@screenshare/protocol";
+import { Channel, EndReason, InteractionStatus, LiveSessionConflictSchema, RetryDelaySchema, ScreenSelectionProblem, SessionState } from "@screenshare/protocol";
 import type { Case } from "./case.js";
 import { type Agent, type CaseContext, sleep } from "./context.js";
 import { check, equal, rejects, Skip } from "./expect.js";
@@ -19,6 +19,14 @@ async function redeemedSession(context: CaseContext) {
   const started = await voiceSession(context);
   const redeemed = await context.clients().sharer.redeemSecurityKey({ orgId: started.agent.org, securityKey: started.key });
   return { ...started, sharer: context.clients(redeemed.sharerCredential) };
+}
+
+/** A chat session awaiting acceptance, with the chat customer's clients. */
+async function chatSession(context: CaseContext) {
+  const agent = await context.agent(Channel.CHAT);
+  const { customerCredential } = await context.platform.issueCustomerCredential({ orgId: agent.org, interactionId: agent.interactionId });
+  const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
+  return { agent, sessionId: session?.sessionId ?? "", customer: context.clients(customerCredential) };
 }
 
 const wrongKey = (key: string) => String((Number(key) + 1) % 10 ** key.length).padStart(key.length, "0");
@@ -202,6 +210,58 @@ export const ruleCases: Case[] = [
     await agent.clients.viewer.cancelScreenShare({ sessionId });
     await watching;
     equal(tail.map(String).join(","), "2,3,4", "sequences after 1");
+  }),
+
+  define("invitations/withdrawn-when-cancelled", async (context) => {
+    const { agent, sessionId, customer } = await chatSession(context);
+    const seen: string[] = [];
+    const watching = (async () => {
+      for await (const change of customer.sharer.watchInvitations({}, { signal: AbortSignal.timeout(5_000) })) {
+        seen.push(change.invitation ? `invitation ${change.invitation.sessionId}` : `withdrawn ${change.withdrawnSessionId}`);
+        if (change.withdrawnSessionId) return;
+      }
+    })().catch((error) => seen.push(`stream failed: ${ConnectError.from(error).code}`));
+    await sleep(300);
+    await agent.clients.viewer.cancelScreenShare({ sessionId });
+    await watching;
+    equal(seen.join("; "), `invitation ${sessionId}; withdrawn ${sessionId}`, "invitation stream");
+  }),
+  define("screen-selection/unsupported-browser-declines-invitation", async (context) => {
+    const { agent, sessionId, customer } = await chatSession(context);
+    const { session } = await customer.sharer.reportScreenSelectionProblem({ sessionId, problem: ScreenSelectionProblem.BROWSER_UNSUPPORTED });
+    equal(EndReason[session?.endReason ?? 0], "SHARER_UNSUPPORTED", "end_reason in the response");
+    const seen = await context.until(agent, sessionId, SessionState.ENDED, 3_000);
+    equal(EndReason[seen.endReason], "SHARER_UNSUPPORTED", "end_reason the viewer sees");
+    await rejects(customer.sharer.reportScreenSelectionProblem({ sessionId, problem: ScreenSelectionProblem.BROWSER_UNSUPPORTED }), Code.FailedPrecondition, "a report on an ended invitation");
+  }),
+  define("screen-selection/picker-closed-keeps-choosing", async (context) => {
+    const { agent, sessionId, sharer } = await redeemedSession(context);
+    const { session } = await sharer.sharer.reportScreenSelectionProblem({ sessionId, problem: ScreenSelectionProblem.PICKER_CLOSED });
+    equal(SessionState[session?.state ?? 0], "SELECTING_SCREEN", "state after PICKER_CLOSED");
+    let trigger = "";
+    for await (const { event } of agent.clients.watch.watchSession({ sessionId, afterSequence: (session?.lastSequence ?? 1n) - 1n }, { signal: AbortSignal.timeout(3_000) })) {
+      trigger = event?.trigger ?? "";
+      break;
+    }
+    equal(trigger, "SCREEN_PICKER_CLOSED", "trigger of the event the viewer sees");
+  }),
+  define("screen-selection/bad-requests", async (context) => {
+    const { sessionId, sharer } = await redeemedSession(context);
+    await rejects(sharer.sharer.reportScreenSelectionProblem({ sessionId }), Code.InvalidArgument, "a report without a problem");
+    await rejects(context.clients().sharer.reportScreenSelectionProblem({ sessionId, problem: ScreenSelectionProblem.PICKER_CLOSED }), Code.Unauthenticated, "a report without a credential");
+    const chat = await chatSession(context);
+    await rejects(
+      chat.customer.sharer.reportScreenSelectionProblem({ sessionId: chat.sessionId, problem: ScreenSelectionProblem.PICKER_CLOSED }),
+      Code.Unauthenticated,
+      "PICKER_CLOSED with a customer credential (it needs the sharer credential)",
+    );
+    await rejects(
+      chat.customer.sharer.reportScreenSelectionProblem({ sessionId, problem: ScreenSelectionProblem.BROWSER_UNSUPPORTED }),
+      Code.NotFound,
+      "a report on another interaction's session",
+    );
+    await sharer.sharer.stopSharing({ sessionId });
+    await rejects(sharer.sharer.reportScreenSelectionProblem({ sessionId, problem: ScreenSelectionProblem.PICKER_CLOSED }), Code.Unauthenticated, "a report after the session ended");
   }),
 
   define("media/viewer-receives-sharer-frames", async (context) => {

@@ -11,7 +11,7 @@ import {
   toProtoEndReason,
   variantInput,
 } from "@screenshare/machine";
-import { Channel, InteractionStatus, type ServerInfo, SessionState } from "@screenshare/protocol";
+import { Channel, InteractionStatus, ScreenSelectionProblem, type ServerInfo, SessionState } from "@screenshare/protocol";
 import { RoomServiceClient } from "livekit-server-sdk";
 import type { Case } from "./case.js";
 import type { Agent, CaseContext, MediaPeer } from "./context.js";
@@ -225,6 +225,13 @@ class Parties {
         return;
       case "SHARER_RESUMED":
         await this.sharer.resumeSharing(id);
+        return;
+      case "SCREEN_PICKER_CLOSED":
+        await this.sharer.reportScreenSelectionProblem({ ...id, problem: ScreenSelectionProblem.PICKER_CLOSED });
+        return;
+      case "SHARER_UNSUPPORTED":
+        // Before accepting, a chat customer reports it on the invitation with the customer credential.
+        await (this.sharerCredential ? this.sharer : this.customer?.sharer)?.reportScreenSelectionProblem({ ...id, problem: ScreenSelectionProblem.BROWSER_UNSUPPORTED });
         return;
       case "VIEWER_JOINED":
         await this.joinViewer();

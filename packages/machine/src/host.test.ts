@@ -147,6 +147,17 @@ describe("chat flow", () => {
     expect(lifecycleStateOf(send(accepted.session, "SCREEN_TRACK_PUBLISHED").session)).toBe("sharing");
   });
 
+  it("a closed screen picker keeps the session choosing under the same deadline, and is an event the viewer sees", () => {
+    const choosing = run("chat", ["INVITATION_ACCEPTED"]);
+    const closed = send(choosing, "SCREEN_PICKER_CLOSED", T0 + 20_000);
+    expect(lifecycleStateOf(closed.session)).toBe("selectingScreen");
+    expect(closed.changed).toBe(true);
+    expect(stateDeadlineOf(closed.session)).toBe(stateDeadlineOf(choosing));
+    expect(closed).toMatchObject({ effects: [], schedule: [], cancel: [] });
+    expect(applyEvent(run("chat", []), { type: "SCREEN_PICKER_CLOSED", at: T0 }).kind).toBe("rejected");
+    expect(applyEvent(run("chat", ["INVITATION_ACCEPTED", "SCREEN_TRACK_PUBLISHED"]), { type: "SCREEN_PICKER_CLOSED", at: T0 }).kind).toBe("rejected");
+  });
+
   it("lets the sharer switch screens: an unpublished track goes back to choosing under a fresh selection timeout", () => {
     const sharing = run("chat", ["INVITATION_ACCEPTED", "SCREEN_TRACK_PUBLISHED"]);
     const switching = send(sharing, "SCREEN_TRACK_UNPUBLISHED", T0 + 50_000);
@@ -207,6 +218,7 @@ for (const from of ["awaitingKeyRedemption", "awaitingAcceptance", "selectingScr
 for (const from of ["sharing", "sharerReconnecting"] as const) endsWith("VIEWER_LEFT", from, "VIEWER_LEFT");
 for (const from of ["selectingScreen", "sharing", "sharerReconnecting"] as const) endsWith("SHARER_STOPPED", from, "SHARER_STOPPED");
 endsWith("SHARER_DECLINED", "awaitingAcceptance", "INVITATION_DECLINED");
+for (const from of ["awaitingAcceptance", "selectingScreen"] as const) endsWith("SHARER_UNSUPPORTED", from, "SHARER_UNSUPPORTED");
 endsWith("KEY_EXPIRED", "awaitingKeyRedemption", "after securityKeyTtl");
 endsWith("KEY_EXPIRED", "viewerReconnecting", "after securityKeyTtl", true, [["voice", ["VIEWER_DISCONNECTED"]]]);
 endsWith("ACCEPTANCE_TIMED_OUT", "awaitingAcceptance", "after acceptanceTimeout");

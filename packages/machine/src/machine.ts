@@ -18,6 +18,7 @@ export const END_REASONS = [
   "MAX_DURATION_REACHED",
   "ADMINISTRATOR_TERMINATED",
   "MEDIA_FAILURE",
+  "SHARER_UNSUPPORTED",
 ] as const;
 
 /** Why a session ended. */
@@ -98,6 +99,8 @@ export const COMMAND_EVENTS = [
   "INVITATION_DECLINED",
   "SHARER_STOPPED",
   "SHARER_RESUMED",
+  "SCREEN_PICKER_CLOSED",
+  "SHARER_UNSUPPORTED",
   "VIEWER_CANCELLED",
   "VIEWER_LEFT",
   "VIEWER_RESUMED",
@@ -288,6 +291,8 @@ export const sessionMachine = setup({
               on: {
                 INVITATION_ACCEPTED: { target: "selectingScreen", actions: "touch" },
                 INVITATION_DECLINED: toEnded("SHARER_DECLINED"),
+                // A chat customer whose browser cannot share is told so on the invitation; the agent learns why.
+                SHARER_UNSUPPORTED: toEnded("SHARER_UNSUPPORTED"),
                 VIEWER_CANCELLED: toEnded("VIEWER_CANCELLED"),
               },
             },
@@ -298,6 +303,9 @@ export const sessionMachine = setup({
                 SCREEN_TRACK_PUBLISHED: { target: "sharing", actions: "touch" },
                 // A sharer's reload while choosing: already where it must be.
                 SHARER_RESUMED: { actions: "acknowledge" },
+                // The customer closed the screen picker: still choosing, but the agent is told at once.
+                SCREEN_PICKER_CLOSED: { actions: "touch" },
+                SHARER_UNSUPPORTED: toEnded("SHARER_UNSUPPORTED"),
                 SHARER_DISCONNECTED: sharerDropped,
                 SHARER_STOPPED: toEnded("SHARER_STOPPED"),
                 VIEWER_CANCELLED: toEnded("VIEWER_CANCELLED"),

@@ -8,8 +8,8 @@ import {
   Channel as ProtoChannel,
   type Interaction,
   InteractionStatus,
-  type Invitation,
-  InvitationSchema,
+  type WatchInvitationsResponse,
+  WatchInvitationsResponseSchema,
   LiveSessionConflictSchema,
   type MediaJoinInfo,
   MediaJoinInfoSchema,
@@ -304,9 +304,9 @@ export class SessionEngine {
     return this.store.subscribe(`session:${sessionId}`, (bytes) => listener(fromBinary(SessionEventSchema, bytes)));
   }
 
-  /** Calls `listener` with each new invitation on a chat until the returned function is called. */
-  subscribeInvitations(orgId: string, interactionId: string, listener: (invitation: Invitation) => void): Promise<() => Promise<void>> {
-    return this.store.subscribe(`invitations:${orgId}/${interactionId}`, (bytes) => listener(fromBinary(InvitationSchema, bytes)));
+  /** Calls `listener` with each new or withdrawn invitation on a chat until the returned function is called. */
+  subscribeInvitations(orgId: string, interactionId: string, listener: (change: WatchInvitationsResponse) => void): Promise<() => Promise<void>> {
+    return this.store.subscribe(`invitations:${orgId}/${interactionId}`, (bytes) => listener(fromBinary(WatchInvitationsResponseSchema, bytes)));
   }
 
   /** Live sessions by protocol state, for metrics: counters the store keeps as sessions change, never a scan. */

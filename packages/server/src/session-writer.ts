@@ -1,7 +1,7 @@
-import { toBinary } from "@bufbuild/protobuf";
+import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { applyEvent, type Step } from "@screenshare/machine";
-import { type Actor, InvitationSchema, type SessionEvent, SessionEventSchema, SessionState } from "@screenshare/protocol";
+import { type Actor, type SessionEvent, SessionEventSchema, SessionState, WatchInvitationsResponseSchema } from "@screenshare/protocol";
 import type { ResolvedOptions } from "./config.js";
 import type { EngineLog } from "./engine.js";
 import type { MediaPlane } from "./media.js";
@@ -122,11 +122,14 @@ export class SessionWriter {
         case "sendInvitation":
           later.push(async () => {
             const invitation = invitationOf(record);
-            if (invitation) await this.store.publish(`invitations:${context.orgId}/${context.interactionId}`, toBinary(InvitationSchema, invitation));
+            if (invitation) await this.publishInvitations(context.orgId, context.interactionId, { invitation });
           });
           break;
+        case "withdrawInvitation":
+          // The chat shows the invitation until told otherwise, so every way out of waiting for it is announced.
+          later.push(() => this.publishInvitations(context.orgId, context.interactionId, { withdrawnSessionId: record.id }));
+          break;
         case "createMediaRoom": // done before the session is stored, so a failure leaves nothing behind
-        case "withdrawInvitation": // invitations are derived from state
           break;
       }
     }
@@ -136,6 +139,11 @@ export class SessionWriter {
       for (const work of later) await work();
     };
   }
+  /** Publishes a new or withdrawn invitation to the chat's WatchInvitations streams, on every node. */
+  private publishInvitations(orgId: string, interactionId: string, change: MessageInitShape<typeof WatchInvitationsResponseSchema>): Promise<void> {
+    return this.store.publish(`invitations:${orgId}/${interactionId}`, toBinary(WatchInvitationsResponseSchema, create(WatchInvitationsResponseSchema, change)));
+  }
+
 
   /** A lost write issued a key that no stored record holds: free it. */
   private async undoPrepare(stored: SessionRecord | undefined, discarded: SessionRecord): Promise<void> {

@@ -1,6 +1,14 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import { AcceptInvitationResponseSchema, Actor, type Invitation, type SharerService, StopSharingResponseSchema } from "@screenshare/protocol";
+import {
+  AcceptInvitationResponseSchema,
+  Actor,
+  ReportScreenSelectionProblemResponseSchema,
+  ScreenSelectionProblem,
+  type SharerService,
+  StopSharingResponseSchema,
+  type WatchInvitationsResponse,
+} from "@screenshare/protocol";
 import { bearer } from "../auth.js";
 import { invitationOf, sessionToProto } from "../session-view.js";
 import { validate } from "../validation.js";
@@ -11,17 +19,20 @@ const CREDENTIAL_RECHECK_MS = 5_000;
 
 /** SharerService: the customer's side, by security key (voice) or customer credential (chat), then sharer credential. */
 export function sharerService({ engine, access }: ServiceContext): ServiceImpl<typeof SharerService> {
+  /** A session on the chat customer's own interaction. */
+  const customerSession = async (context: HandlerContext, sessionId: string) => {
+    const credential = await engine.credentials.authenticate(bearer(context.requestHeader), "customer");
+    const record = await engine.sessionInOrg(sessionId, credential.orgId);
+    if (record.machine.context.interactionId !== credential.interactionId) throw new ConnectError(`session ${sessionId} not found`, Code.NotFound);
+    return record;
+  };
   const invitationAnswer = async (
     request: { sessionId: string; idempotencyKey: string },
     context: HandlerContext,
     type: "INVITATION_ACCEPTED" | "INVITATION_DECLINED",
   ) => {
     validate(request, MUTATION);
-    const credential = await engine.credentials.authenticate(bearer(context.requestHeader), "customer");
-    const record = await engine.sessionInOrg(request.sessionId, credential.orgId);
-    if (record.machine.context.interactionId !== credential.interactionId) {
-      throw new ConnectError(`session ${request.sessionId} not found`, Code.NotFound);
-    }
+    const record = await customerSession(context, request.sessionId);
     const scope = `customer/${record.id}/${type}/${request.idempotencyKey}`;
     return engine.idempotent(scope, request.idempotencyKey, AcceptInvitationResponseSchema, async () => {
       const answered = await engine.command(record.id, type, Actor.SHARER, "the invitation is no longer pending");
@@ -40,10 +51,10 @@ export function sharerService({ engine, access }: ServiceContext): ServiceImpl<t
     async *watchInvitations(_request, context) {
       const token = bearer(context.requestHeader);
       const credential = await engine.credentials.authenticate(token, "customer");
-      const queue: Invitation[] = [];
+      const queue: WatchInvitationsResponse[] = [];
       let wake: (() => void) | undefined;
-      const unsubscribe = await engine.subscribeInvitations(credential.orgId, credential.interactionId, (invitation) => {
-        queue.push(invitation);
+      const unsubscribe = await engine.subscribeInvitations(credential.orgId, credential.interactionId, (change) => {
+        queue.push(change);
         wake?.();
       });
       try {
@@ -54,7 +65,7 @@ export function sharerService({ engine, access }: ServiceContext): ServiceImpl<t
         while (!context.signal.aborted && (await engine.credentials.lookup(token))) {
           const next = queue.shift();
           if (next) {
-            yield { invitation: next };
+            yield next;
             continue;
           }
           await new Promise<void>((resolve) => {
@@ -79,6 +90,25 @@ export function sharerService({ engine, access }: ServiceContext): ServiceImpl<t
       return engine.idempotent(`sharer/${record.id}/stop/${request.idempotencyKey}`, request.idempotencyKey, StopSharingResponseSchema, async () => {
         const stopped = await engine.command(record.id, "SHARER_STOPPED", Actor.SHARER, "the session has ended");
         return create(StopSharingResponseSchema, { session: sessionToProto(stopped, { withKey: false }) });
+      });
+    },
+    async reportScreenSelectionProblem(request, context) {
+      validate(request, { ...MUTATION, problem: "knownEnum" });
+      const type =
+        request.problem === ScreenSelectionProblem.PICKER_CLOSED
+          ? "SCREEN_PICKER_CLOSED"
+          : request.problem === ScreenSelectionProblem.BROWSER_UNSUPPORTED
+            ? "SHARER_UNSUPPORTED"
+            : undefined;
+      if (!type) throw new ConnectError(`problem ${request.problem} is not a ScreenSelectionProblem this server knows`, Code.InvalidArgument);
+      // A chat customer on a browser that cannot share says so on the invitation itself, before any sharer credential.
+      const asCustomer = type === "SHARER_UNSUPPORTED" && (await engine.credentials.lookup(bearer(context.requestHeader)))?.kind === "customer";
+      const record = asCustomer ? await customerSession(context, request.sessionId) : await access.sharerSession(context, request.sessionId);
+      const hint = type === "SCREEN_PICKER_CLOSED" ? "only a sharer choosing a screen can close the picker" : "the session is neither inviting nor choosing a screen";
+      const scope = `sharer/${record.id}/${type}/${request.idempotencyKey}`;
+      return engine.idempotent(scope, request.idempotencyKey, ReportScreenSelectionProblemResponseSchema, async () => {
+        const next = await engine.command(record.id, type, Actor.SHARER, hint);
+        return create(ReportScreenSelectionProblemResponseSchema, { session: sessionToProto(next, { withKey: false }) });
       });
     },
     async resumeSharing(request, context) {

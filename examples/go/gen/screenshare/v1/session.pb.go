@@ -191,6 +191,9 @@ const (
 	EndReason_END_REASON_ADMINISTRATOR_TERMINATED EndReason = 12
 	// The media plane failed (for example the media room disappeared) and the session cannot continue.
 	EndReason_END_REASON_MEDIA_FAILURE EndReason = 13
+	// The sharer's browser or device cannot share a screen (for example a phone browser), as its page reported with
+	// SharerService.ReportScreenSelectionProblem and SCREEN_SELECTION_PROBLEM_BROWSER_UNSUPPORTED.
+	EndReason_END_REASON_SHARER_UNSUPPORTED EndReason = 14
 )
 
 // Enum value maps for EndReason.
@@ -210,6 +213,7 @@ var (
 		11: "END_REASON_MAX_DURATION_REACHED",
 		12: "END_REASON_ADMINISTRATOR_TERMINATED",
 		13: "END_REASON_MEDIA_FAILURE",
+		14: "END_REASON_SHARER_UNSUPPORTED",
 	}
 	EndReason_value = map[string]int32{
 		"END_REASON_UNSPECIFIED":                0,
@@ -226,6 +230,7 @@ var (
 		"END_REASON_MAX_DURATION_REACHED":       11,
 		"END_REASON_ADMINISTRATOR_TERMINATED":   12,
 		"END_REASON_MEDIA_FAILURE":              13,
+		"END_REASON_SHARER_UNSUPPORTED":         14,
 	}
 )
 
@@ -873,7 +878,7 @@ const file_screenshare_v1_session_proto_rawDesc = "" +
 	"\x15SESSION_STATE_SHARING\x10\x04\x12%\n" +
 	"!SESSION_STATE_RECONNECTING_VIEWER\x10\x05\x12%\n" +
 	"!SESSION_STATE_RECONNECTING_SHARER\x10\x06\x12\x17\n" +
-	"\x13SESSION_STATE_ENDED\x10\a*\xdc\x03\n" +
+	"\x13SESSION_STATE_ENDED\x10\a*\xff\x03\n" +
 	"\tEndReason\x12\x1a\n" +
 	"\x16END_REASON_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bEND_REASON_VIEWER_CANCELLED\x10\x01\x12\x1a\n" +
@@ -889,7 +894,8 @@ const file_screenshare_v1_session_proto_rawDesc = "" +
 	"\x12#\n" +
 	"\x1fEND_REASON_MAX_DURATION_REACHED\x10\v\x12'\n" +
 	"#END_REASON_ADMINISTRATOR_TERMINATED\x10\f\x12\x1c\n" +
-	"\x18END_REASON_MEDIA_FAILURE\x10\r*\x91\x01\n" +
+	"\x18END_REASON_MEDIA_FAILURE\x10\r\x12!\n" +
+	"\x1dEND_REASON_SHARER_UNSUPPORTED\x10\x0e*\x91\x01\n" +
 	"\x05Actor\x12\x15\n" +
 	"\x11ACTOR_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fACTOR_VIEWER\x10\x01\x12\x10\n" +

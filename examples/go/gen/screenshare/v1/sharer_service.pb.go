@@ -22,6 +22,59 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// ScreenSelectionProblem is why a sharer's page has no screen to publish.
+type ScreenSelectionProblem int32
+
+const (
+	// Never valid in a request; answered with INVALID_ARGUMENT.
+	ScreenSelectionProblem_SCREEN_SELECTION_PROBLEM_UNSPECIFIED ScreenSelectionProblem = 0
+	// The customer closed the browser's screen picker without choosing a screen, or did not allow sharing.
+	ScreenSelectionProblem_SCREEN_SELECTION_PROBLEM_PICKER_CLOSED ScreenSelectionProblem = 1
+	// The browser or device cannot share a screen at all (for example a phone browser).
+	ScreenSelectionProblem_SCREEN_SELECTION_PROBLEM_BROWSER_UNSUPPORTED ScreenSelectionProblem = 2
+)
+
+// Enum value maps for ScreenSelectionProblem.
+var (
+	ScreenSelectionProblem_name = map[int32]string{
+		0: "SCREEN_SELECTION_PROBLEM_UNSPECIFIED",
+		1: "SCREEN_SELECTION_PROBLEM_PICKER_CLOSED",
+		2: "SCREEN_SELECTION_PROBLEM_BROWSER_UNSUPPORTED",
+	}
+	ScreenSelectionProblem_value = map[string]int32{
+		"SCREEN_SELECTION_PROBLEM_UNSPECIFIED":         0,
+		"SCREEN_SELECTION_PROBLEM_PICKER_CLOSED":       1,
+		"SCREEN_SELECTION_PROBLEM_BROWSER_UNSUPPORTED": 2,
+	}
+)
+
+func (x ScreenSelectionProblem) Enum() *ScreenSelectionProblem {
+	p := new(ScreenSelectionProblem)
+	*p = x
+	return p
+}
+
+func (x ScreenSelectionProblem) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ScreenSelectionProblem) Descriptor() protoreflect.EnumDescriptor {
+	return file_screenshare_v1_sharer_service_proto_enumTypes[0].Descriptor()
+}
+
+func (ScreenSelectionProblem) Type() protoreflect.EnumType {
+	return &file_screenshare_v1_sharer_service_proto_enumTypes[0]
+}
+
+func (x ScreenSelectionProblem) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ScreenSelectionProblem.Descriptor instead.
+func (ScreenSelectionProblem) EnumDescriptor() ([]byte, []int) {
+	return file_screenshare_v1_sharer_service_proto_rawDescGZIP(), []int{0}
+}
+
 // RedeemSecurityKeyRequest carries the key the customer typed.
 type RedeemSecurityKeyRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -243,13 +296,16 @@ func (*WatchInvitationsRequest) Descriptor() ([]byte, []int) {
 	return file_screenshare_v1_sharer_service_proto_rawDescGZIP(), []int{3}
 }
 
-// WatchInvitationsResponse carries one invitation.
+// WatchInvitationsResponse carries one invitation, or the withdrawal of one.
 type WatchInvitationsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// A pending invitation.
-	Invitation    *Invitation `protobuf:"bytes,1,opt,name=invitation,proto3" json:"invitation,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// A pending invitation; unset when withdrawn_session_id is set.
+	Invitation *Invitation `protobuf:"bytes,1,opt,name=invitation,proto3" json:"invitation,omitempty"`
+	// The session of an invitation sent earlier on this stream that is no longer pending (accepted, declined,
+	// cancelled by the viewer, timed out, or its chat disconnected): remove it from the chat at once. Empty otherwise.
+	WithdrawnSessionId string `protobuf:"bytes,2,opt,name=withdrawn_session_id,json=withdrawnSessionId,proto3" json:"withdrawn_session_id,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *WatchInvitationsResponse) Reset() {
@@ -287,6 +343,13 @@ func (x *WatchInvitationsResponse) GetInvitation() *Invitation {
 		return x.Invitation
 	}
 	return nil
+}
+
+func (x *WatchInvitationsResponse) GetWithdrawnSessionId() string {
+	if x != nil {
+		return x.WithdrawnSessionId
+	}
+	return ""
 }
 
 // AcceptInvitationRequest names the invitation to accept.
@@ -785,6 +848,117 @@ func (x *ResumeSharingResponse) GetSession() *Session {
 	return nil
 }
 
+// ReportScreenSelectionProblemRequest names the session and the problem.
+type ReportScreenSelectionProblemRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session of the sharer credential, or the pending invitation's session (Invitation.session_id).
+	SessionId string `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	// What went wrong; never SCREEN_SELECTION_PROBLEM_UNSPECIFIED.
+	Problem ScreenSelectionProblem `protobuf:"varint,2,opt,name=problem,proto3,enum=screenshare.v1.ScreenSelectionProblem" json:"problem,omitempty"`
+	// See StartScreenShareRequest.idempotency_key.
+	IdempotencyKey string `protobuf:"bytes,3,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ReportScreenSelectionProblemRequest) Reset() {
+	*x = ReportScreenSelectionProblemRequest{}
+	mi := &file_screenshare_v1_sharer_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportScreenSelectionProblemRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportScreenSelectionProblemRequest) ProtoMessage() {}
+
+func (x *ReportScreenSelectionProblemRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_screenshare_v1_sharer_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportScreenSelectionProblemRequest.ProtoReflect.Descriptor instead.
+func (*ReportScreenSelectionProblemRequest) Descriptor() ([]byte, []int) {
+	return file_screenshare_v1_sharer_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ReportScreenSelectionProblemRequest) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+func (x *ReportScreenSelectionProblemRequest) GetProblem() ScreenSelectionProblem {
+	if x != nil {
+		return x.Problem
+	}
+	return ScreenSelectionProblem_SCREEN_SELECTION_PROBLEM_UNSPECIFIED
+}
+
+func (x *ReportScreenSelectionProblemRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
+}
+
+// ReportScreenSelectionProblemResponse is the session after the report.
+type ReportScreenSelectionProblemResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session: still in SESSION_STATE_SELECTING_SCREEN after PICKER_CLOSED, ended with
+	// END_REASON_SHARER_UNSUPPORTED after BROWSER_UNSUPPORTED.
+	Session       *Session `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportScreenSelectionProblemResponse) Reset() {
+	*x = ReportScreenSelectionProblemResponse{}
+	mi := &file_screenshare_v1_sharer_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportScreenSelectionProblemResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportScreenSelectionProblemResponse) ProtoMessage() {}
+
+func (x *ReportScreenSelectionProblemResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_screenshare_v1_sharer_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportScreenSelectionProblemResponse.ProtoReflect.Descriptor instead.
+func (*ReportScreenSelectionProblemResponse) Descriptor() ([]byte, []int) {
+	return file_screenshare_v1_sharer_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ReportScreenSelectionProblemResponse) GetSession() *Session {
+	if x != nil {
+		return x.Session
+	}
+	return nil
+}
+
 var File_screenshare_v1_sharer_service_proto protoreflect.FileDescriptor
 
 const file_screenshare_v1_sharer_service_proto_rawDesc = "" +
@@ -804,11 +978,12 @@ const file_screenshare_v1_sharer_service_proto_rawDesc = "" +
 	"\x0einteraction_id\x18\x02 \x01(\tR\rinteractionId\x129\n" +
 	"\n" +
 	"expires_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"\x19\n" +
-	"\x17WatchInvitationsRequest\"V\n" +
+	"\x17WatchInvitationsRequest\"\x88\x01\n" +
 	"\x18WatchInvitationsResponse\x12:\n" +
 	"\n" +
 	"invitation\x18\x01 \x01(\v2\x1a.screenshare.v1.InvitationR\n" +
-	"invitation\"a\n" +
+	"invitation\x120\n" +
+	"\x14withdrawn_session_id\x18\x02 \x01(\tR\x12withdrawnSessionId\"a\n" +
 	"\x17AcceptInvitationRequest\x12\x1d\n" +
 	"\n" +
 	"session_id\x18\x01 \x01(\tR\tsessionId\x12'\n" +
@@ -837,7 +1012,18 @@ const file_screenshare_v1_sharer_service_proto_rawDesc = "" +
 	"\n" +
 	"session_id\x18\x01 \x01(\tR\tsessionId\"J\n" +
 	"\x15ResumeSharingResponse\x121\n" +
-	"\asession\x18\x01 \x01(\v2\x17.screenshare.v1.SessionR\asession2\xe2\x05\n" +
+	"\asession\x18\x01 \x01(\v2\x17.screenshare.v1.SessionR\asession\"\xaf\x01\n" +
+	"#ReportScreenSelectionProblemRequest\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\x12@\n" +
+	"\aproblem\x18\x02 \x01(\x0e2&.screenshare.v1.ScreenSelectionProblemR\aproblem\x12'\n" +
+	"\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\"Y\n" +
+	"$ReportScreenSelectionProblemResponse\x121\n" +
+	"\asession\x18\x01 \x01(\v2\x17.screenshare.v1.SessionR\asession*\xa0\x01\n" +
+	"\x16ScreenSelectionProblem\x12(\n" +
+	"$SCREEN_SELECTION_PROBLEM_UNSPECIFIED\x10\x00\x12*\n" +
+	"&SCREEN_SELECTION_PROBLEM_PICKER_CLOSED\x10\x01\x120\n" +
+	",SCREEN_SELECTION_PROBLEM_BROWSER_UNSUPPORTED\x10\x022\xee\x06\n" +
 	"\rSharerService\x12h\n" +
 	"\x11RedeemSecurityKey\x12(.screenshare.v1.RedeemSecurityKeyRequest\x1a).screenshare.v1.RedeemSecurityKeyResponse\x12g\n" +
 	"\x10WatchInvitations\x12'.screenshare.v1.WatchInvitationsRequest\x1a(.screenshare.v1.WatchInvitationsResponse0\x01\x12e\n" +
@@ -845,7 +1031,8 @@ const file_screenshare_v1_sharer_service_proto_rawDesc = "" +
 	"\x11DeclineInvitation\x12(.screenshare.v1.DeclineInvitationRequest\x1a).screenshare.v1.DeclineInvitationResponse\x12w\n" +
 	"\x16GetSharerMediaJoinInfo\x12-.screenshare.v1.GetSharerMediaJoinInfoRequest\x1a..screenshare.v1.GetSharerMediaJoinInfoResponse\x12V\n" +
 	"\vStopSharing\x12\".screenshare.v1.StopSharingRequest\x1a#.screenshare.v1.StopSharingResponse\x12\\\n" +
-	"\rResumeSharing\x12$.screenshare.v1.ResumeSharingRequest\x1a%.screenshare.v1.ResumeSharingResponseB\xdb\x01\n" +
+	"\rResumeSharing\x12$.screenshare.v1.ResumeSharingRequest\x1a%.screenshare.v1.ResumeSharingResponse\x12\x89\x01\n" +
+	"\x1cReportScreenSelectionProblem\x123.screenshare.v1.ReportScreenSelectionProblemRequest\x1a4.screenshare.v1.ReportScreenSelectionProblemResponseB\xdb\x01\n" +
 	"\x12com.screenshare.v1B\x12SharerServiceProtoP\x01ZXgithub.com/screenshare-protocol/screenshare/examples/go/gen/screenshare/v1;screensharev1\xa2\x02\x03SXX\xaa\x02\x0eScreenshare.V1\xca\x02\x0eScreenshare\\V1\xe2\x02\x1aScreenshare\\V1\\GPBMetadata\xea\x02\x0fScreenshare::V1b\x06proto3"
 
 var (
@@ -860,55 +1047,63 @@ func file_screenshare_v1_sharer_service_proto_rawDescGZIP() []byte {
 	return file_screenshare_v1_sharer_service_proto_rawDescData
 }
 
-var file_screenshare_v1_sharer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_screenshare_v1_sharer_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_screenshare_v1_sharer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_screenshare_v1_sharer_service_proto_goTypes = []any{
-	(*RedeemSecurityKeyRequest)(nil),       // 0: screenshare.v1.RedeemSecurityKeyRequest
-	(*RedeemSecurityKeyResponse)(nil),      // 1: screenshare.v1.RedeemSecurityKeyResponse
-	(*Invitation)(nil),                     // 2: screenshare.v1.Invitation
-	(*WatchInvitationsRequest)(nil),        // 3: screenshare.v1.WatchInvitationsRequest
-	(*WatchInvitationsResponse)(nil),       // 4: screenshare.v1.WatchInvitationsResponse
-	(*AcceptInvitationRequest)(nil),        // 5: screenshare.v1.AcceptInvitationRequest
-	(*AcceptInvitationResponse)(nil),       // 6: screenshare.v1.AcceptInvitationResponse
-	(*DeclineInvitationRequest)(nil),       // 7: screenshare.v1.DeclineInvitationRequest
-	(*DeclineInvitationResponse)(nil),      // 8: screenshare.v1.DeclineInvitationResponse
-	(*GetSharerMediaJoinInfoRequest)(nil),  // 9: screenshare.v1.GetSharerMediaJoinInfoRequest
-	(*GetSharerMediaJoinInfoResponse)(nil), // 10: screenshare.v1.GetSharerMediaJoinInfoResponse
-	(*StopSharingRequest)(nil),             // 11: screenshare.v1.StopSharingRequest
-	(*StopSharingResponse)(nil),            // 12: screenshare.v1.StopSharingResponse
-	(*ResumeSharingRequest)(nil),           // 13: screenshare.v1.ResumeSharingRequest
-	(*ResumeSharingResponse)(nil),          // 14: screenshare.v1.ResumeSharingResponse
-	(*Session)(nil),                        // 15: screenshare.v1.Session
-	(*timestamppb.Timestamp)(nil),          // 16: google.protobuf.Timestamp
-	(*MediaJoinInfo)(nil),                  // 17: screenshare.v1.MediaJoinInfo
+	(ScreenSelectionProblem)(0),                  // 0: screenshare.v1.ScreenSelectionProblem
+	(*RedeemSecurityKeyRequest)(nil),             // 1: screenshare.v1.RedeemSecurityKeyRequest
+	(*RedeemSecurityKeyResponse)(nil),            // 2: screenshare.v1.RedeemSecurityKeyResponse
+	(*Invitation)(nil),                           // 3: screenshare.v1.Invitation
+	(*WatchInvitationsRequest)(nil),              // 4: screenshare.v1.WatchInvitationsRequest
+	(*WatchInvitationsResponse)(nil),             // 5: screenshare.v1.WatchInvitationsResponse
+	(*AcceptInvitationRequest)(nil),              // 6: screenshare.v1.AcceptInvitationRequest
+	(*AcceptInvitationResponse)(nil),             // 7: screenshare.v1.AcceptInvitationResponse
+	(*DeclineInvitationRequest)(nil),             // 8: screenshare.v1.DeclineInvitationRequest
+	(*DeclineInvitationResponse)(nil),            // 9: screenshare.v1.DeclineInvitationResponse
+	(*GetSharerMediaJoinInfoRequest)(nil),        // 10: screenshare.v1.GetSharerMediaJoinInfoRequest
+	(*GetSharerMediaJoinInfoResponse)(nil),       // 11: screenshare.v1.GetSharerMediaJoinInfoResponse
+	(*StopSharingRequest)(nil),                   // 12: screenshare.v1.StopSharingRequest
+	(*StopSharingResponse)(nil),                  // 13: screenshare.v1.StopSharingResponse
+	(*ResumeSharingRequest)(nil),                 // 14: screenshare.v1.ResumeSharingRequest
+	(*ResumeSharingResponse)(nil),                // 15: screenshare.v1.ResumeSharingResponse
+	(*ReportScreenSelectionProblemRequest)(nil),  // 16: screenshare.v1.ReportScreenSelectionProblemRequest
+	(*ReportScreenSelectionProblemResponse)(nil), // 17: screenshare.v1.ReportScreenSelectionProblemResponse
+	(*Session)(nil),                              // 18: screenshare.v1.Session
+	(*timestamppb.Timestamp)(nil),                // 19: google.protobuf.Timestamp
+	(*MediaJoinInfo)(nil),                        // 20: screenshare.v1.MediaJoinInfo
 }
 var file_screenshare_v1_sharer_service_proto_depIdxs = []int32{
-	15, // 0: screenshare.v1.RedeemSecurityKeyResponse.session:type_name -> screenshare.v1.Session
-	16, // 1: screenshare.v1.Invitation.expires_at:type_name -> google.protobuf.Timestamp
-	2,  // 2: screenshare.v1.WatchInvitationsResponse.invitation:type_name -> screenshare.v1.Invitation
-	15, // 3: screenshare.v1.AcceptInvitationResponse.session:type_name -> screenshare.v1.Session
-	15, // 4: screenshare.v1.DeclineInvitationResponse.session:type_name -> screenshare.v1.Session
-	17, // 5: screenshare.v1.GetSharerMediaJoinInfoResponse.media:type_name -> screenshare.v1.MediaJoinInfo
-	15, // 6: screenshare.v1.StopSharingResponse.session:type_name -> screenshare.v1.Session
-	15, // 7: screenshare.v1.ResumeSharingResponse.session:type_name -> screenshare.v1.Session
-	0,  // 8: screenshare.v1.SharerService.RedeemSecurityKey:input_type -> screenshare.v1.RedeemSecurityKeyRequest
-	3,  // 9: screenshare.v1.SharerService.WatchInvitations:input_type -> screenshare.v1.WatchInvitationsRequest
-	5,  // 10: screenshare.v1.SharerService.AcceptInvitation:input_type -> screenshare.v1.AcceptInvitationRequest
-	7,  // 11: screenshare.v1.SharerService.DeclineInvitation:input_type -> screenshare.v1.DeclineInvitationRequest
-	9,  // 12: screenshare.v1.SharerService.GetSharerMediaJoinInfo:input_type -> screenshare.v1.GetSharerMediaJoinInfoRequest
-	11, // 13: screenshare.v1.SharerService.StopSharing:input_type -> screenshare.v1.StopSharingRequest
-	13, // 14: screenshare.v1.SharerService.ResumeSharing:input_type -> screenshare.v1.ResumeSharingRequest
-	1,  // 15: screenshare.v1.SharerService.RedeemSecurityKey:output_type -> screenshare.v1.RedeemSecurityKeyResponse
-	4,  // 16: screenshare.v1.SharerService.WatchInvitations:output_type -> screenshare.v1.WatchInvitationsResponse
-	6,  // 17: screenshare.v1.SharerService.AcceptInvitation:output_type -> screenshare.v1.AcceptInvitationResponse
-	8,  // 18: screenshare.v1.SharerService.DeclineInvitation:output_type -> screenshare.v1.DeclineInvitationResponse
-	10, // 19: screenshare.v1.SharerService.GetSharerMediaJoinInfo:output_type -> screenshare.v1.GetSharerMediaJoinInfoResponse
-	12, // 20: screenshare.v1.SharerService.StopSharing:output_type -> screenshare.v1.StopSharingResponse
-	14, // 21: screenshare.v1.SharerService.ResumeSharing:output_type -> screenshare.v1.ResumeSharingResponse
-	15, // [15:22] is the sub-list for method output_type
-	8,  // [8:15] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	18, // 0: screenshare.v1.RedeemSecurityKeyResponse.session:type_name -> screenshare.v1.Session
+	19, // 1: screenshare.v1.Invitation.expires_at:type_name -> google.protobuf.Timestamp
+	3,  // 2: screenshare.v1.WatchInvitationsResponse.invitation:type_name -> screenshare.v1.Invitation
+	18, // 3: screenshare.v1.AcceptInvitationResponse.session:type_name -> screenshare.v1.Session
+	18, // 4: screenshare.v1.DeclineInvitationResponse.session:type_name -> screenshare.v1.Session
+	20, // 5: screenshare.v1.GetSharerMediaJoinInfoResponse.media:type_name -> screenshare.v1.MediaJoinInfo
+	18, // 6: screenshare.v1.StopSharingResponse.session:type_name -> screenshare.v1.Session
+	18, // 7: screenshare.v1.ResumeSharingResponse.session:type_name -> screenshare.v1.Session
+	0,  // 8: screenshare.v1.ReportScreenSelectionProblemRequest.problem:type_name -> screenshare.v1.ScreenSelectionProblem
+	18, // 9: screenshare.v1.ReportScreenSelectionProblemResponse.session:type_name -> screenshare.v1.Session
+	1,  // 10: screenshare.v1.SharerService.RedeemSecurityKey:input_type -> screenshare.v1.RedeemSecurityKeyRequest
+	4,  // 11: screenshare.v1.SharerService.WatchInvitations:input_type -> screenshare.v1.WatchInvitationsRequest
+	6,  // 12: screenshare.v1.SharerService.AcceptInvitation:input_type -> screenshare.v1.AcceptInvitationRequest
+	8,  // 13: screenshare.v1.SharerService.DeclineInvitation:input_type -> screenshare.v1.DeclineInvitationRequest
+	10, // 14: screenshare.v1.SharerService.GetSharerMediaJoinInfo:input_type -> screenshare.v1.GetSharerMediaJoinInfoRequest
+	12, // 15: screenshare.v1.SharerService.StopSharing:input_type -> screenshare.v1.StopSharingRequest
+	14, // 16: screenshare.v1.SharerService.ResumeSharing:input_type -> screenshare.v1.ResumeSharingRequest
+	16, // 17: screenshare.v1.SharerService.ReportScreenSelectionProblem:input_type -> screenshare.v1.ReportScreenSelectionProblemRequest
+	2,  // 18: screenshare.v1.SharerService.RedeemSecurityKey:output_type -> screenshare.v1.RedeemSecurityKeyResponse
+	5,  // 19: screenshare.v1.SharerService.WatchInvitations:output_type -> screenshare.v1.WatchInvitationsResponse
+	7,  // 20: screenshare.v1.SharerService.AcceptInvitation:output_type -> screenshare.v1.AcceptInvitationResponse
+	9,  // 21: screenshare.v1.SharerService.DeclineInvitation:output_type -> screenshare.v1.DeclineInvitationResponse
+	11, // 22: screenshare.v1.SharerService.GetSharerMediaJoinInfo:output_type -> screenshare.v1.GetSharerMediaJoinInfoResponse
+	13, // 23: screenshare.v1.SharerService.StopSharing:output_type -> screenshare.v1.StopSharingResponse
+	15, // 24: screenshare.v1.SharerService.ResumeSharing:output_type -> screenshare.v1.ResumeSharingResponse
+	17, // 25: screenshare.v1.SharerService.ReportScreenSelectionProblem:output_type -> screenshare.v1.ReportScreenSelectionProblemResponse
+	18, // [18:26] is the sub-list for method output_type
+	10, // [10:18] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_screenshare_v1_sharer_service_proto_init() }
@@ -922,13 +1117,14 @@ func file_screenshare_v1_sharer_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_screenshare_v1_sharer_service_proto_rawDesc), len(file_screenshare_v1_sharer_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   15,
+			NumEnums:      1,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_screenshare_v1_sharer_service_proto_goTypes,
 		DependencyIndexes: file_screenshare_v1_sharer_service_proto_depIdxs,
+		EnumInfos:         file_screenshare_v1_sharer_service_proto_enumTypes,
 		MessageInfos:      file_screenshare_v1_sharer_service_proto_msgTypes,
 	}.Build()
 	File_screenshare_v1_sharer_service_proto = out.File

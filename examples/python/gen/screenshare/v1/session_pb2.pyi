@@ -42,6 +42,7 @@ class EndReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     END_REASON_MAX_DURATION_REACHED: _ClassVar[EndReason]
     END_REASON_ADMINISTRATOR_TERMINATED: _ClassVar[EndReason]
     END_REASON_MEDIA_FAILURE: _ClassVar[EndReason]
+    END_REASON_SHARER_UNSUPPORTED: _ClassVar[EndReason]
 
 class Actor(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -77,6 +78,7 @@ END_REASON_SHARER_LOST: EndReason
 END_REASON_MAX_DURATION_REACHED: EndReason
 END_REASON_ADMINISTRATOR_TERMINATED: EndReason
 END_REASON_MEDIA_FAILURE: EndReason
+END_REASON_SHARER_UNSUPPORTED: EndReason
 ACTOR_UNSPECIFIED: Actor
 ACTOR_VIEWER: Actor
 ACTOR_SHARER: Actor

@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from screenshare.v1 import session_pb2 as screenshare_dot_v1_dot_session__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#screenshare/v1/sharer_service.proto\x12\x0escreenshare.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cscreenshare/v1/session.proto\"}\n\x18RedeemSecurityKeyRequest\x12\x15\n\x06org_id\x18\x01 \x01(\tR\x05orgId\x12!\n\x0csecurity_key\x18\x02 \x01(\tR\x0bsecurityKey\x12\'\n\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\"{\n\x19RedeemSecurityKeyResponse\x12\x31\n\x07session\x18\x01 \x01(\x0b\x32\x17.screenshare.v1.SessionR\x07session\x12+\n\x11sharer_credential\x18\x02 \x01(\tR\x10sharerCredential\"\x8d\x01\n\nInvitation\x12\x1d\n\nsession_id\x18\x01 \x01(\tR\tsessionId\x12%\n\x0einteraction_id\x18\x02 \x01(\tR\rinteractionId\x12\x39\n\nexpires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\texpiresAt\"\x19\n\x17WatchInvitationsRequest\"V\n\x18WatchInvitationsResponse\x12:\n\ninvitation\x18\x01 \x01(\x0b\x32\x1a.screenshare.v1.InvitationR\ninvitation\"a\n\x17\x41\x63\x63\x65ptInvitationRequest\x12\x1d\n\nsession_id\x18\x01 \x01(\tR\tsessionId\x12\'\n\x0fidempotency_key\x18\x02 \x01(\tR\x0eidempotencyKey\"z\n\x18\x41\x63\x63\x65ptInvitationResponse\x12\x31\n\x07session\x18\x01 \x01(\x0b\x32\x17.screenshare.v1.SessionR\x07session\x12+\n\x11sharer_credential\x18\x02 \x01(\tR\x10sharerCredential\"b\n\x18\x44\x65\x63lineInvitationRequest\x12\x1d\n\nsession_id\x18\x01 \x01(\tR\tsessionId\x12\'\n\x0fidempotency_key\x18\x02 \x01(\tR\x0eidempotencyKey\"N\n\x19\x44\x65\x63lineInvitationResponse\x12\x31\n\x07session\x18\x01 \x01(\x0b\x32\x17.screenshare.v1.SessionR\x07session\">\n\x1dGetSharerMediaJoinInfoRequest\x12\x1d\n\nsession_id\x18\x01 \x01(\tR\tsessionId\"U\n\x1eGetSharerMediaJoinInfoResponse\x12\x33\n\x05media\x18\x01 \x01(\x0b\x32\x1d.screenshare.v1.MediaJoinInfoR\x05media\"\\\n\x12StopSharingRequest\x12\x1d\n\nsession_id\x18\x01 \x01(\tR\tsessionId\x12\'\n\x0fidempotency_key\x18\x02 \x01(\tR\x0eidempotencyKey\"H\n\x13StopSharingResponse\x12\x31\n\x07session\x18\x01 \x01(\x0b\x32\x17.screenshare.v1.SessionR\x07session\"5\n\x14ResumeSharingRequest\x12\x1d\n\nsession_id\x18\x01 \x01(\tR\tsessionId\"J\n\x15ResumeSharingResponse\x12\x31\n\x07session\x18\x01 \x01(\x0b\x32\x17.screenshare.v1.SessionR\x07session2\xe2\x05\n\rSharerService\x12h\n\x11RedeemSecurityKey\x12(.screenshare.v1.RedeemSecurityKeyRequest\x1a).screenshare.v1.RedeemSecurityKeyResponse\x12g\n\x10WatchInvitations\x12\'.screenshare.v1.WatchInvitationsRequest\x1a(.screenshare.v1.WatchInvitationsResponse0\x01\x12\x65\n\x10\x41\x63\x63\x65ptInvitation\x12\'.screenshare.v1.AcceptInvitationRequest\x1a(.screenshare.v1.AcceptInvitationResponse\x12h\n\x11\x44\x65\x63lineInvitation\x12(.screenshare.v1.DeclineInvitationRequest\x1a).screenshare.v1.DeclineInvitationResponse\x12w\n\x16GetSharerMediaJoinInfo\x12-.screenshare.v1.GetSharerMediaJoinInfoRequest\x1a..screenshare.v1.GetSharerMediaJoinInfoResponse\x12V\n\x0bStopSharing\x12\".screenshare.v1.StopSharingRequest\x1a#.screenshare.v1.StopSharingResponse\x12\\\n\rResumeSharing\x12$.screenshare.v1.ResumeSharingRequest\x1a%.screenshare.v1.ResumeSharingResponseB\xdb\x01\n\x12\x63om.screenshare.v1B\x12SharerServiceProtoP\x01ZXgithub.com/screenshare-protocol/screenshare/examples/go/gen/screenshare/v1;screensharev1\xa2\x02\x03SXX\xaa\x02\x0eScreenshare.V1\xca\x02\x0eScreenshare\\V1\xe2\x02\x1aScreenshare\\V1\\GPBMetadata\xea\x02\x0fScreenshare::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#screenshare/v1/sharer_service.proto\x12\x0escreenshare.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cscreenshare/v1/session.proto\"}\n\x18RedeemSecurityKeyRequest\x12\x15\n\x06org_id\x18\x01 \x01(\tR\x05orgId\x12!\n\x0csecurity_key\x18\x02 \x01(\tR\x0bsecurityKey\x12\'\n\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\"{\n\x19RedeemSecurityKeyResponse\x12\x31\n\x07session\x18\x01 \x01(\x0b\x32\x17.screenshare.v1.SessionR\x07session\x12+\n\x11sharer_credential\x18\x02 \x01(\tR\x10sharerCredential\"\x8d\x01\n\nInvitation\x12\x1d\n\nsession_id\x18\x01 \x01(\tR\tsessionId\x12%\n\x0einteraction_id\x18\x02 \x01(\tR\rinteractionId\x12\x39\n\nexpires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\texpiresAt\"\x19\n\x17WatchInvitationsRequest\"\x88\x01\n\x18WatchInvitationsResponse\x12:\n\ninvitation\x18\x01 \x01(\x0b\x32\x1a.screenshare.v1.InvitationR\ninvitation\x12\x30\n\x14withdrawn_session_id\x18\x02 \x01(\tR\x12withdrawnSessionId\"a\n\x17\x41\x63\x63\x65ptInvitationRequest\x12\x1d\n\nsession_id\x18\x01 \x01(\tR\tsessionId\x12\'\n\x0fidempotency_key\x18\x02 \x01(\tR\x0eidempotencyKey\"z\n\x18\x41\x63\x63\x65ptInvitationResponse\x12\x31\n\x07session\x18\x01 \x01(\x0b\x32\x17.screenshare.v1.SessionR\x07session\x12+\n\x11sharer_credential\x18\x02 \x01(\tR\x10sharerCredential\"b\n\x18\x44\x65\x63lineInvitationRequest\x12\x1d\n\nsession_id\x18\x01 \x01(\tR\tsessionId\x12\'\n\x0fidempotency_key\x18\x02 \x01(\tR\x0eidempotencyKey\"N\n\x19\x44\x65\x63lineInvitationResponse\x12\x31\n\x07session\x18\x01 \x01(\x0b\x32\x17.screenshare.v1.SessionR\x07session\">\n\x1dGetSharerMediaJoinInfoRequest\x12\x1d\n\nsession_id\x18\x01 \x01(\tR\tsessionId\"U\n\x1eGetSharerMediaJoinInfoResponse\x12\x33\n\x05media\x18\x01 \x01(\x0b\x32\x1d.screenshare.v1.MediaJoinInfoR\x05media\"\\\n\x12StopSharingRequest\x12\x1d\n\nsession_id\x18\x01 \x01(\tR\tsessionId\x12\'\n\x0fidempotency_key\x18\x02 \x01(\tR\x0eidempotencyKey\"H\n\x13StopSharingResponse\x12\x31\n\x07session\x18\x01 \x01(\x0b\x32\x17.screenshare.v1.SessionR\x07session\"5\n\x14ResumeSharingRequest\x12\x1d\n\nsession_id\x18\x01 \x01(\tR\tsessionId\"J\n\x15ResumeSharingResponse\x12\x31\n\x07session\x18\x01 \x01(\x0b\x32\x17.screenshare.v1.SessionR\x07session\"\xaf\x01\n#ReportScreenSelectionProblemRequest\x12\x1d\n\nsession_id\x18\x01 \x01(\tR\tsessionId\x12@\n\x07problem\x18\x02 \x01(\x0e\x32&.screenshare.v1.ScreenSelectionProblemR\x07problem\x12\'\n\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\"Y\n$ReportScreenSelectionProblemResponse\x12\x31\n\x07session\x18\x01 \x01(\x0b\x32\x17.screenshare.v1.SessionR\x07session*\xa0\x01\n\x16ScreenSelectionProblem\x12(\n$SCREEN_SELECTION_PROBLEM_UNSPECIFIED\x10\x00\x12*\n&SCREEN_SELECTION_PROBLEM_PICKER_CLOSED\x10\x01\x12\x30\n,SCREEN_SELECTION_PROBLEM_BROWSER_UNSUPPORTED\x10\x02\x32\xee\x06\n\rSharerService\x12h\n\x11RedeemSecurityKey\x12(.screenshare.v1.RedeemSecurityKeyRequest\x1a).screenshare.v1.RedeemSecurityKeyResponse\x12g\n\x10WatchInvitations\x12\'.screenshare.v1.WatchInvitationsRequest\x1a(.screenshare.v1.WatchInvitationsResponse0\x01\x12\x65\n\x10\x41\x63\x63\x65ptInvitation\x12\'.screenshare.v1.AcceptInvitationRequest\x1a(.screenshare.v1.AcceptInvitationResponse\x12h\n\x11\x44\x65\x63lineInvitation\x12(.screenshare.v1.DeclineInvitationRequest\x1a).screenshare.v1.DeclineInvitationResponse\x12w\n\x16GetSharerMediaJoinInfo\x12-.screenshare.v1.GetSharerMediaJoinInfoRequest\x1a..screenshare.v1.GetSharerMediaJoinInfoResponse\x12V\n\x0bStopSharing\x12\".screenshare.v1.StopSharingRequest\x1a#.screenshare.v1.StopSharingResponse\x12\\\n\rResumeSharing\x12$.screenshare.v1.ResumeSharingRequest\x1a%.screenshare.v1.ResumeSharingResponse\x12\x89\x01\n\x1cReportScreenSelectionProblem\x12\x33.screenshare.v1.ReportScreenSelectionProblemRequest\x1a\x34.screenshare.v1.ReportScreenSelectionProblemResponseB\xdb\x01\n\x12\x63om.screenshare.v1B\x12SharerServiceProtoP\x01ZXgithub.com/screenshare-protocol/screenshare/examples/go/gen/screenshare/v1;screensharev1\xa2\x02\x03SXX\xaa\x02\x0eScreenshare.V1\xca\x02\x0eScreenshare\\V1\xe2\x02\x1aScreenshare\\V1\\GPBMetadata\xea\x02\x0fScreenshare::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,6 +34,8 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'screenshare.v1.sharer_servi
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\022com.screenshare.v1B\022SharerServiceProtoP\001ZXgithub.com/screenshare-protocol/screenshare/examples/go/gen/screenshare/v1;screensharev1\242\002\003SXX\252\002\016Screenshare.V1\312\002\016Screenshare\\V1\342\002\032Screenshare\\V1\\GPBMetadata\352\002\017Screenshare::V1'
+  _globals['_SCREENSELECTIONPROBLEM']._serialized_start=1803
+  _globals['_SCREENSELECTIONPROBLEM']._serialized_end=1963
   _globals['_REDEEMSECURITYKEYREQUEST']._serialized_start=118
   _globals['_REDEEMSECURITYKEYREQUEST']._serialized_end=243
   _globals['_REDEEMSECURITYKEYRESPONSE']._serialized_start=245
@@ -42,28 +44,32 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_INVITATION']._serialized_end=512
   _globals['_WATCHINVITATIONSREQUEST']._serialized_start=514
   _globals['_WATCHINVITATIONSREQUEST']._serialized_end=539
-  _globals['_WATCHINVITATIONSRESPONSE']._serialized_start=541
-  _globals['_WATCHINVITATIONSRESPONSE']._serialized_end=627
-  _globals['_ACCEPTINVITATIONREQUEST']._serialized_start=629
-  _globals['_ACCEPTINVITATIONREQUEST']._serialized_end=726
-  _globals['_ACCEPTINVITATIONRESPONSE']._serialized_start=728
-  _globals['_ACCEPTINVITATIONRESPONSE']._serialized_end=850
-  _globals['_DECLINEINVITATIONREQUEST']._serialized_start=852
-  _globals['_DECLINEINVITATIONREQUEST']._serialized_end=950
-  _globals['_DECLINEINVITATIONRESPONSE']._serialized_start=952
-  _globals['_DECLINEINVITATIONRESPONSE']._serialized_end=1030
-  _globals['_GETSHARERMEDIAJOININFOREQUEST']._serialized_start=1032
-  _globals['_GETSHARERMEDIAJOININFOREQUEST']._serialized_end=1094
-  _globals['_GETSHARERMEDIAJOININFORESPONSE']._serialized_start=1096
-  _globals['_GETSHARERMEDIAJOININFORESPONSE']._serialized_end=1181
-  _globals['_STOPSHARINGREQUEST']._serialized_start=1183
-  _globals['_STOPSHARINGREQUEST']._serialized_end=1275
-  _globals['_STOPSHARINGRESPONSE']._serialized_start=1277
-  _globals['_STOPSHARINGRESPONSE']._serialized_end=1349
-  _globals['_RESUMESHARINGREQUEST']._serialized_start=1351
-  _globals['_RESUMESHARINGREQUEST']._serialized_end=1404
-  _globals['_RESUMESHARINGRESPONSE']._serialized_start=1406
-  _globals['_RESUMESHARINGRESPONSE']._serialized_end=1480
-  _globals['_SHARERSERVICE']._serialized_start=1483
-  _globals['_SHARERSERVICE']._serialized_end=2221
+  _globals['_WATCHINVITATIONSRESPONSE']._serialized_start=542
+  _globals['_WATCHINVITATIONSRESPONSE']._serialized_end=678
+  _globals['_ACCEPTINVITATIONREQUEST']._serialized_start=680
+  _globals['_ACCEPTINVITATIONREQUEST']._serialized_end=777
+  _globals['_ACCEPTINVITATIONRESPONSE']._serialized_start=779
+  _globals['_ACCEPTINVITATIONRESPONSE']._serialized_end=901
+  _globals['_DECLINEINVITATIONREQUEST']._serialized_start=903
+  _globals['_DECLINEINVITATIONREQUEST']._serialized_end=1001
+  _globals['_DECLINEINVITATIONRESPONSE']._serialized_start=1003
+  _globals['_DECLINEINVITATIONRESPONSE']._serialized_end=1081
+  _globals['_GETSHARERMEDIAJOININFOREQUEST']._serialized_start=1083
+  _globals['_GETSHARERMEDIAJOININFOREQUEST']._serialized_end=1145
+  _globals['_GETSHARERMEDIAJOININFORESPONSE']._serialized_start=1147
+  _globals['_GETSHARERMEDIAJOININFORESPONSE']._serialized_end=1232
+  _globals['_STOPSHARINGREQUEST']._serialized_start=1234
+  _globals['_STOPSHARINGREQUEST']._serialized_end=1326
+  _globals['_STOPSHARINGRESPONSE']._serialized_start=1328
+  _globals['_STOPSHARINGRESPONSE']._serialized_end=1400
+  _globals['_RESUMESHARINGREQUEST']._serialized_start=1402
+  _globals['_RESUMESHARINGREQUEST']._serialized_end=1455
+  _globals['_RESUMESHARINGRESPONSE']._serialized_start=1457
+  _globals['_RESUMESHARINGRESPONSE']._serialized_end=1531
+  _globals['_REPORTSCREENSELECTIONPROBLEMREQUEST']._serialized_start=1534
+  _globals['_REPORTSCREENSELECTIONPROBLEMREQUEST']._serialized_end=1709
+  _globals['_REPORTSCREENSELECTIONPROBLEMRESPONSE']._serialized_start=1711
+  _globals['_REPORTSCREENSELECTIONPROBLEMRESPONSE']._serialized_end=1800
+  _globals['_SHARERSERVICE']._serialized_start=1966
+  _globals['_SHARERSERVICE']._serialized_end=2844
 # @@protoc_insertion_point(module_scope)

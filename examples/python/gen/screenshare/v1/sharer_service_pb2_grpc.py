@@ -77,6 +77,11 @@ class SharerServiceStub:
                 request_serializer=screenshare_dot_v1_dot_sharer__service__pb2.ResumeSharingRequest.SerializeToString,
                 response_deserializer=screenshare_dot_v1_dot_sharer__service__pb2.ResumeSharingResponse.FromString,
                 _registered_method=True)
+        self.ReportScreenSelectionProblem = channel.unary_unary(
+                '/screenshare.v1.SharerService/ReportScreenSelectionProblem',
+                request_serializer=screenshare_dot_v1_dot_sharer__service__pb2.ReportScreenSelectionProblemRequest.SerializeToString,
+                response_deserializer=screenshare_dot_v1_dot_sharer__service__pb2.ReportScreenSelectionProblemResponse.FromString,
+                _registered_method=True)
 
 
 class SharerServiceServicer:
@@ -160,6 +165,25 @@ class SharerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReportScreenSelectionProblem(self, request, context):
+        """ReportScreenSelectionProblem tells the viewer at once why the sharer's page has no screen to publish, instead of
+        leaving the agent waiting for a timeout.
+
+        SCREEN_SELECTION_PROBLEM_PICKER_CLOSED (the customer closed the browser's screen picker or did not allow sharing)
+        needs the sharer credential and SESSION_STATE_SELECTING_SCREEN; the session stays there, and the event it causes
+        has the trigger "SCREEN_PICKER_CLOSED".
+
+        SCREEN_SELECTION_PROBLEM_BROWSER_UNSUPPORTED (the browser or device cannot share a screen) is accepted with the
+        sharer credential in SESSION_STATE_SELECTING_SCREEN, or with the chat customer's credential for a pending
+        invitation (SESSION_STATE_AWAITING_ACCEPTANCE); the session ends with END_REASON_SHARER_UNSUPPORTED.
+
+        Errors: INVALID_ARGUMENT (problem unspecified, or a malformed field), UNAUTHENTICATED, NOT_FOUND,
+        FAILED_PRECONDITION (the session is in no state where the problem applies).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SharerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -197,6 +221,11 @@ def add_SharerServiceServicer_to_server(servicer, server):
                     servicer.ResumeSharing,
                     request_deserializer=screenshare_dot_v1_dot_sharer__service__pb2.ResumeSharingRequest.FromString,
                     response_serializer=screenshare_dot_v1_dot_sharer__service__pb2.ResumeSharingResponse.SerializeToString,
+            ),
+            'ReportScreenSelectionProblem': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportScreenSelectionProblem,
+                    request_deserializer=screenshare_dot_v1_dot_sharer__service__pb2.ReportScreenSelectionProblemRequest.FromString,
+                    response_serializer=screenshare_dot_v1_dot_sharer__service__pb2.ReportScreenSelectionProblemResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -396,6 +425,33 @@ class SharerService:
             '/screenshare.v1.SharerService/ResumeSharing',
             screenshare_dot_v1_dot_sharer__service__pb2.ResumeSharingRequest.SerializeToString,
             screenshare_dot_v1_dot_sharer__service__pb2.ResumeSharingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportScreenSelectionProblem(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/screenshare.v1.SharerService/ReportScreenSelectionProblem',
+            screenshare_dot_v1_dot_sharer__service__pb2.ReportScreenSelectionProblemRequest.SerializeToString,
+            screenshare_dot_v1_dot_sharer__service__pb2.ReportScreenSelectionProblemResponse.FromString,
             options,
             channel_credentials,
             insecure,

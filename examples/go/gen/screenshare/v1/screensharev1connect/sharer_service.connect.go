@@ -54,6 +54,9 @@ const (
 	// SharerServiceResumeSharingProcedure is the fully-qualified name of the SharerService's
 	// ResumeSharing RPC.
 	SharerServiceResumeSharingProcedure = "/screenshare.v1.SharerService/ResumeSharing"
+	// SharerServiceReportScreenSelectionProblemProcedure is the fully-qualified name of the
+	// SharerService's ReportScreenSelectionProblem RPC.
+	SharerServiceReportScreenSelectionProblemProcedure = "/screenshare.v1.SharerService/ReportScreenSelectionProblem"
 )
 
 // SharerServiceClient is a client for the screenshare.v1.SharerService service.
@@ -93,6 +96,20 @@ type SharerServiceClient interface {
 	//
 	// Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended: start over), NOT_FOUND.
 	ResumeSharing(context.Context, *connect.Request[v1.ResumeSharingRequest]) (*connect.Response[v1.ResumeSharingResponse], error)
+	// ReportScreenSelectionProblem tells the viewer at once why the sharer's page has no screen to publish, instead of
+	// leaving the agent waiting for a timeout.
+	//
+	// SCREEN_SELECTION_PROBLEM_PICKER_CLOSED (the customer closed the browser's screen picker or did not allow sharing)
+	// needs the sharer credential and SESSION_STATE_SELECTING_SCREEN; the session stays there, and the event it causes
+	// has the trigger "SCREEN_PICKER_CLOSED".
+	//
+	// SCREEN_SELECTION_PROBLEM_BROWSER_UNSUPPORTED (the browser or device cannot share a screen) is accepted with the
+	// sharer credential in SESSION_STATE_SELECTING_SCREEN, or with the chat customer's credential for a pending
+	// invitation (SESSION_STATE_AWAITING_ACCEPTANCE); the session ends with END_REASON_SHARER_UNSUPPORTED.
+	//
+	// Errors: INVALID_ARGUMENT (problem unspecified, or a malformed field), UNAUTHENTICATED, NOT_FOUND,
+	// FAILED_PRECONDITION (the session is in no state where the problem applies).
+	ReportScreenSelectionProblem(context.Context, *connect.Request[v1.ReportScreenSelectionProblemRequest]) (*connect.Response[v1.ReportScreenSelectionProblemResponse], error)
 }
 
 // NewSharerServiceClient constructs a client for the screenshare.v1.SharerService service. By
@@ -148,18 +165,25 @@ func NewSharerServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 			connect.WithSchema(sharerServiceMethods.ByName("ResumeSharing")),
 			connect.WithClientOptions(opts...),
 		),
+		reportScreenSelectionProblem: connect.NewClient[v1.ReportScreenSelectionProblemRequest, v1.ReportScreenSelectionProblemResponse](
+			httpClient,
+			baseURL+SharerServiceReportScreenSelectionProblemProcedure,
+			connect.WithSchema(sharerServiceMethods.ByName("ReportScreenSelectionProblem")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // sharerServiceClient implements SharerServiceClient.
 type sharerServiceClient struct {
-	redeemSecurityKey      *connect.Client[v1.RedeemSecurityKeyRequest, v1.RedeemSecurityKeyResponse]
-	watchInvitations       *connect.Client[v1.WatchInvitationsRequest, v1.WatchInvitationsResponse]
-	acceptInvitation       *connect.Client[v1.AcceptInvitationRequest, v1.AcceptInvitationResponse]
-	declineInvitation      *connect.Client[v1.DeclineInvitationRequest, v1.DeclineInvitationResponse]
-	getSharerMediaJoinInfo *connect.Client[v1.GetSharerMediaJoinInfoRequest, v1.GetSharerMediaJoinInfoResponse]
-	stopSharing            *connect.Client[v1.StopSharingRequest, v1.StopSharingResponse]
-	resumeSharing          *connect.Client[v1.ResumeSharingRequest, v1.ResumeSharingResponse]
+	redeemSecurityKey            *connect.Client[v1.RedeemSecurityKeyRequest, v1.RedeemSecurityKeyResponse]
+	watchInvitations             *connect.Client[v1.WatchInvitationsRequest, v1.WatchInvitationsResponse]
+	acceptInvitation             *connect.Client[v1.AcceptInvitationRequest, v1.AcceptInvitationResponse]
+	declineInvitation            *connect.Client[v1.DeclineInvitationRequest, v1.DeclineInvitationResponse]
+	getSharerMediaJoinInfo       *connect.Client[v1.GetSharerMediaJoinInfoRequest, v1.GetSharerMediaJoinInfoResponse]
+	stopSharing                  *connect.Client[v1.StopSharingRequest, v1.StopSharingResponse]
+	resumeSharing                *connect.Client[v1.ResumeSharingRequest, v1.ResumeSharingResponse]
+	reportScreenSelectionProblem *connect.Client[v1.ReportScreenSelectionProblemRequest, v1.ReportScreenSelectionProblemResponse]
 }
 
 // RedeemSecurityKey calls screenshare.v1.SharerService.RedeemSecurityKey.
@@ -195,6 +219,11 @@ func (c *sharerServiceClient) StopSharing(ctx context.Context, req *connect.Requ
 // ResumeSharing calls screenshare.v1.SharerService.ResumeSharing.
 func (c *sharerServiceClient) ResumeSharing(ctx context.Context, req *connect.Request[v1.ResumeSharingRequest]) (*connect.Response[v1.ResumeSharingResponse], error) {
 	return c.resumeSharing.CallUnary(ctx, req)
+}
+
+// ReportScreenSelectionProblem calls screenshare.v1.SharerService.ReportScreenSelectionProblem.
+func (c *sharerServiceClient) ReportScreenSelectionProblem(ctx context.Context, req *connect.Request[v1.ReportScreenSelectionProblemRequest]) (*connect.Response[v1.ReportScreenSelectionProblemResponse], error) {
+	return c.reportScreenSelectionProblem.CallUnary(ctx, req)
 }
 
 // SharerServiceHandler is an implementation of the screenshare.v1.SharerService service.
@@ -234,6 +263,20 @@ type SharerServiceHandler interface {
 	//
 	// Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended: start over), NOT_FOUND.
 	ResumeSharing(context.Context, *connect.Request[v1.ResumeSharingRequest]) (*connect.Response[v1.ResumeSharingResponse], error)
+	// ReportScreenSelectionProblem tells the viewer at once why the sharer's page has no screen to publish, instead of
+	// leaving the agent waiting for a timeout.
+	//
+	// SCREEN_SELECTION_PROBLEM_PICKER_CLOSED (the customer closed the browser's screen picker or did not allow sharing)
+	// needs the sharer credential and SESSION_STATE_SELECTING_SCREEN; the session stays there, and the event it causes
+	// has the trigger "SCREEN_PICKER_CLOSED".
+	//
+	// SCREEN_SELECTION_PROBLEM_BROWSER_UNSUPPORTED (the browser or device cannot share a screen) is accepted with the
+	// sharer credential in SESSION_STATE_SELECTING_SCREEN, or with the chat customer's credential for a pending
+	// invitation (SESSION_STATE_AWAITING_ACCEPTANCE); the session ends with END_REASON_SHARER_UNSUPPORTED.
+	//
+	// Errors: INVALID_ARGUMENT (problem unspecified, or a malformed field), UNAUTHENTICATED, NOT_FOUND,
+	// FAILED_PRECONDITION (the session is in no state where the problem applies).
+	ReportScreenSelectionProblem(context.Context, *connect.Request[v1.ReportScreenSelectionProblemRequest]) (*connect.Response[v1.ReportScreenSelectionProblemResponse], error)
 }
 
 // NewSharerServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -285,6 +328,12 @@ func NewSharerServiceHandler(svc SharerServiceHandler, opts ...connect.HandlerOp
 		connect.WithSchema(sharerServiceMethods.ByName("ResumeSharing")),
 		connect.WithHandlerOptions(opts...),
 	)
+	sharerServiceReportScreenSelectionProblemHandler := connect.NewUnaryHandler(
+		SharerServiceReportScreenSelectionProblemProcedure,
+		svc.ReportScreenSelectionProblem,
+		connect.WithSchema(sharerServiceMethods.ByName("ReportScreenSelectionProblem")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/screenshare.v1.SharerService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case SharerServiceRedeemSecurityKeyProcedure:
@@ -301,6 +350,8 @@ func NewSharerServiceHandler(svc SharerServiceHandler, opts ...connect.HandlerOp
 			sharerServiceStopSharingHandler.ServeHTTP(w, r)
 		case SharerServiceResumeSharingProcedure:
 			sharerServiceResumeSharingHandler.ServeHTTP(w, r)
+		case SharerServiceReportScreenSelectionProblemProcedure:
+			sharerServiceReportScreenSelectionProblemHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -336,4 +387,8 @@ func (UnimplementedSharerServiceHandler) StopSharing(context.Context, *connect.R
 
 func (UnimplementedSharerServiceHandler) ResumeSharing(context.Context, *connect.Request[v1.ResumeSharingRequest]) (*connect.Response[v1.ResumeSharingResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("screenshare.v1.SharerService.ResumeSharing is not implemented"))
+}
+
+func (UnimplementedSharerServiceHandler) ReportScreenSelectionProblem(context.Context, *connect.Request[v1.ReportScreenSelectionProblemRequest]) (*connect.Response[v1.ReportScreenSelectionProblemResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("screenshare.v1.SharerService.ReportScreenSelectionProblem is not implemented"))
 }

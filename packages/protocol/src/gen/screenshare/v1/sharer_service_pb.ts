@@ -2,8 +2,8 @@
 // @generated from file screenshare/v1/sharer_service.proto (package screenshare.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { MediaJoinInfo, Session } from "./session_pb.js";
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file screenshare/v1/sharer_service.proto.
  */
 export const file_screenshare_v1_sharer_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNzY3JlZW5zaGFyZS92MS9zaGFyZXJfc2VydmljZS5wcm90bxIOc2NyZWVuc2hhcmUudjEiWQoYUmVkZWVtU2VjdXJpdHlLZXlSZXF1ZXN0Eg4KBm9yZ19pZBgBIAEoCRIUCgxzZWN1cml0eV9rZXkYAiABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAMgASgJImAKGVJlZGVlbVNlY3VyaXR5S2V5UmVzcG9uc2USKAoHc2Vzc2lvbhgBIAEoCzIXLnNjcmVlbnNoYXJlLnYxLlNlc3Npb24SGQoRc2hhcmVyX2NyZWRlbnRpYWwYAiABKAkiaAoKSW52aXRhdGlvbhISCgpzZXNzaW9uX2lkGAEgASgJEhYKDmludGVyYWN0aW9uX2lkGAIgASgJEi4KCmV4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhkKF1dhdGNoSW52aXRhdGlvbnNSZXF1ZXN0IkoKGFdhdGNoSW52aXRhdGlvbnNSZXNwb25zZRIuCgppbnZpdGF0aW9uGAEgASgLMhouc2NyZWVuc2hhcmUudjEuSW52aXRhdGlvbiJGChdBY2NlcHRJbnZpdGF0aW9uUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCSJfChhBY2NlcHRJbnZpdGF0aW9uUmVzcG9uc2USKAoHc2Vzc2lvbhgBIAEoCzIXLnNjcmVlbnNoYXJlLnYxLlNlc3Npb24SGQoRc2hhcmVyX2NyZWRlbnRpYWwYAiABKAkiRwoYRGVjbGluZUludml0YXRpb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAIgASgJIkUKGURlY2xpbmVJbnZpdGF0aW9uUmVzcG9uc2USKAoHc2Vzc2lvbhgBIAEoCzIXLnNjcmVlbnNoYXJlLnYxLlNlc3Npb24iMwodR2V0U2hhcmVyTWVkaWFKb2luSW5mb1JlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCSJOCh5HZXRTaGFyZXJNZWRpYUpvaW5JbmZvUmVzcG9uc2USLAoFbWVkaWEYASABKAsyHS5zY3JlZW5zaGFyZS52MS5NZWRpYUpvaW5JbmZvIkEKElN0b3BTaGFyaW5nUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCSI/ChNTdG9wU2hhcmluZ1Jlc3BvbnNlEigKB3Nlc3Npb24YASABKAsyFy5zY3JlZW5zaGFyZS52MS5TZXNzaW9uIioKFFJlc3VtZVNoYXJpbmdSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiQQoVUmVzdW1lU2hhcmluZ1Jlc3BvbnNlEigKB3Nlc3Npb24YASABKAsyFy5zY3JlZW5zaGFyZS52MS5TZXNzaW9uMuIFCg1TaGFyZXJTZXJ2aWNlEmgKEVJlZGVlbVNlY3VyaXR5S2V5Eiguc2NyZWVuc2hhcmUudjEuUmVkZWVtU2VjdXJpdHlLZXlSZXF1ZXN0Gikuc2NyZWVuc2hhcmUudjEuUmVkZWVtU2VjdXJpdHlLZXlSZXNwb25zZRJnChBXYXRjaEludml0YXRpb25zEicuc2NyZWVuc2hhcmUudjEuV2F0Y2hJbnZpdGF0aW9uc1JlcXVlc3QaKC5zY3JlZW5zaGFyZS52MS5XYXRjaEludml0YXRpb25zUmVzcG9uc2UwARJlChBBY2NlcHRJbnZpdGF0aW9uEicuc2NyZWVuc2hhcmUudjEuQWNjZXB0SW52aXRhdGlvblJlcXVlc3QaKC5zY3JlZW5zaGFyZS52MS5BY2NlcHRJbnZpdGF0aW9uUmVzcG9uc2USaAoRRGVjbGluZUludml0YXRpb24SKC5zY3JlZW5zaGFyZS52MS5EZWNsaW5lSW52aXRhdGlvblJlcXVlc3QaKS5zY3JlZW5zaGFyZS52MS5EZWNsaW5lSW52aXRhdGlvblJlc3BvbnNlEncKFkdldFNoYXJlck1lZGlhSm9pbkluZm8SLS5zY3JlZW5zaGFyZS52MS5HZXRTaGFyZXJNZWRpYUpvaW5JbmZvUmVxdWVzdBouLnNjcmVlbnNoYXJlLnYxLkdldFNoYXJlck1lZGlhSm9pbkluZm9SZXNwb25zZRJWCgtTdG9wU2hhcmluZxIiLnNjcmVlbnNoYXJlLnYxLlN0b3BTaGFyaW5nUmVxdWVzdBojLnNjcmVlbnNoYXJlLnYxLlN0b3BTaGFyaW5nUmVzcG9uc2USXAoNUmVzdW1lU2hhcmluZxIkLnNjcmVlbnNoYXJlLnYxLlJlc3VtZVNoYXJpbmdSZXF1ZXN0GiUuc2NyZWVuc2hhcmUudjEuUmVzdW1lU2hhcmluZ1Jlc3BvbnNlQtsBChJjb20uc2NyZWVuc2hhcmUudjFCElNoYXJlclNlcnZpY2VQcm90b1ABWlhnaXRodWIuY29tL3NjcmVlbnNoYXJlLXByb3RvY29sL3NjcmVlbnNoYXJlL2V4YW1wbGVzL2dvL2dlbi9zY3JlZW5zaGFyZS92MTtzY3JlZW5zaGFyZXYxogIDU1hYqgIOU2NyZWVuc2hhcmUuVjHKAg5TY3JlZW5zaGFyZVxWMeICGlNjcmVlbnNoYXJlXFYxXEdQQk1ldGFkYXRh6gIPU2NyZWVuc2hhcmU6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_screenshare_v1_session]);
+  fileDesc("CiNzY3JlZW5zaGFyZS92MS9zaGFyZXJfc2VydmljZS5wcm90bxIOc2NyZWVuc2hhcmUudjEiWQoYUmVkZWVtU2VjdXJpdHlLZXlSZXF1ZXN0Eg4KBm9yZ19pZBgBIAEoCRIUCgxzZWN1cml0eV9rZXkYAiABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAMgASgJImAKGVJlZGVlbVNlY3VyaXR5S2V5UmVzcG9uc2USKAoHc2Vzc2lvbhgBIAEoCzIXLnNjcmVlbnNoYXJlLnYxLlNlc3Npb24SGQoRc2hhcmVyX2NyZWRlbnRpYWwYAiABKAkiaAoKSW52aXRhdGlvbhISCgpzZXNzaW9uX2lkGAEgASgJEhYKDmludGVyYWN0aW9uX2lkGAIgASgJEi4KCmV4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhkKF1dhdGNoSW52aXRhdGlvbnNSZXF1ZXN0ImgKGFdhdGNoSW52aXRhdGlvbnNSZXNwb25zZRIuCgppbnZpdGF0aW9uGAEgASgLMhouc2NyZWVuc2hhcmUudjEuSW52aXRhdGlvbhIcChR3aXRoZHJhd25fc2Vzc2lvbl9pZBgCIAEoCSJGChdBY2NlcHRJbnZpdGF0aW9uUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCSJfChhBY2NlcHRJbnZpdGF0aW9uUmVzcG9uc2USKAoHc2Vzc2lvbhgBIAEoCzIXLnNjcmVlbnNoYXJlLnYxLlNlc3Npb24SGQoRc2hhcmVyX2NyZWRlbnRpYWwYAiABKAkiRwoYRGVjbGluZUludml0YXRpb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAIgASgJIkUKGURlY2xpbmVJbnZpdGF0aW9uUmVzcG9uc2USKAoHc2Vzc2lvbhgBIAEoCzIXLnNjcmVlbnNoYXJlLnYxLlNlc3Npb24iMwodR2V0U2hhcmVyTWVkaWFKb2luSW5mb1JlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCSJOCh5HZXRTaGFyZXJNZWRpYUpvaW5JbmZvUmVzcG9uc2USLAoFbWVkaWEYASABKAsyHS5zY3JlZW5zaGFyZS52MS5NZWRpYUpvaW5JbmZvIkEKElN0b3BTaGFyaW5nUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCSI/ChNTdG9wU2hhcmluZ1Jlc3BvbnNlEigKB3Nlc3Npb24YASABKAsyFy5zY3JlZW5zaGFyZS52MS5TZXNzaW9uIioKFFJlc3VtZVNoYXJpbmdSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiQQoVUmVzdW1lU2hhcmluZ1Jlc3BvbnNlEigKB3Nlc3Npb24YASABKAsyFy5zY3JlZW5zaGFyZS52MS5TZXNzaW9uIosBCiNSZXBvcnRTY3JlZW5TZWxlY3Rpb25Qcm9ibGVtUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEjcKB3Byb2JsZW0YAiABKA4yJi5zY3JlZW5zaGFyZS52MS5TY3JlZW5TZWxlY3Rpb25Qcm9ibGVtEhcKD2lkZW1wb3RlbmN5X2tleRgDIAEoCSJQCiRSZXBvcnRTY3JlZW5TZWxlY3Rpb25Qcm9ibGVtUmVzcG9uc2USKAoHc2Vzc2lvbhgBIAEoCzIXLnNjcmVlbnNoYXJlLnYxLlNlc3Npb24qoAEKFlNjcmVlblNlbGVjdGlvblByb2JsZW0SKAokU0NSRUVOX1NFTEVDVElPTl9QUk9CTEVNX1VOU1BFQ0lGSUVEEAASKgomU0NSRUVOX1NFTEVDVElPTl9QUk9CTEVNX1BJQ0tFUl9DTE9TRUQQARIwCixTQ1JFRU5fU0VMRUNUSU9OX1BST0JMRU1fQlJPV1NFUl9VTlNVUFBPUlRFRBACMu4GCg1TaGFyZXJTZXJ2aWNlEmgKEVJlZGVlbVNlY3VyaXR5S2V5Eiguc2NyZWVuc2hhcmUudjEuUmVkZWVtU2VjdXJpdHlLZXlSZXF1ZXN0Gikuc2NyZWVuc2hhcmUudjEuUmVkZWVtU2VjdXJpdHlLZXlSZXNwb25zZRJnChBXYXRjaEludml0YXRpb25zEicuc2NyZWVuc2hhcmUudjEuV2F0Y2hJbnZpdGF0aW9uc1JlcXVlc3QaKC5zY3JlZW5zaGFyZS52MS5XYXRjaEludml0YXRpb25zUmVzcG9uc2UwARJlChBBY2NlcHRJbnZpdGF0aW9uEicuc2NyZWVuc2hhcmUudjEuQWNjZXB0SW52aXRhdGlvblJlcXVlc3QaKC5zY3JlZW5zaGFyZS52MS5BY2NlcHRJbnZpdGF0aW9uUmVzcG9uc2USaAoRRGVjbGluZUludml0YXRpb24SKC5zY3JlZW5zaGFyZS52MS5EZWNsaW5lSW52aXRhdGlvblJlcXVlc3QaKS5zY3JlZW5zaGFyZS52MS5EZWNsaW5lSW52aXRhdGlvblJlc3BvbnNlEncKFkdldFNoYXJlck1lZGlhSm9pbkluZm8SLS5zY3JlZW5zaGFyZS52MS5HZXRTaGFyZXJNZWRpYUpvaW5JbmZvUmVxdWVzdBouLnNjcmVlbnNoYXJlLnYxLkdldFNoYXJlck1lZGlhSm9pbkluZm9SZXNwb25zZRJWCgtTdG9wU2hhcmluZxIiLnNjcmVlbnNoYXJlLnYxLlN0b3BTaGFyaW5nUmVxdWVzdBojLnNjcmVlbnNoYXJlLnYxLlN0b3BTaGFyaW5nUmVzcG9uc2USXAoNUmVzdW1lU2hhcmluZxIkLnNjcmVlbnNoYXJlLnYxLlJlc3VtZVNoYXJpbmdSZXF1ZXN0GiUuc2NyZWVuc2hhcmUudjEuUmVzdW1lU2hhcmluZ1Jlc3BvbnNlEokBChxSZXBvcnRTY3JlZW5TZWxlY3Rpb25Qcm9ibGVtEjMuc2NyZWVuc2hhcmUudjEuUmVwb3J0U2NyZWVuU2VsZWN0aW9uUHJvYmxlbVJlcXVlc3QaNC5zY3JlZW5zaGFyZS52MS5SZXBvcnRTY3JlZW5TZWxlY3Rpb25Qcm9ibGVtUmVzcG9uc2VC2wEKEmNvbS5zY3JlZW5zaGFyZS52MUISU2hhcmVyU2VydmljZVByb3RvUAFaWGdpdGh1Yi5jb20vc2NyZWVuc2hhcmUtcHJvdG9jb2wvc2NyZWVuc2hhcmUvZXhhbXBsZXMvZ28vZ2VuL3NjcmVlbnNoYXJlL3YxO3NjcmVlbnNoYXJldjGiAgNTWFiqAg5TY3JlZW5zaGFyZS5WMcoCDlNjcmVlbnNoYXJlXFYx4gIaU2NyZWVuc2hhcmVcVjFcR1BCTWV0YWRhdGHqAg9TY3JlZW5zaGFyZTo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp, file_screenshare_v1_session]);
 
 /**
  * RedeemSecurityKeyRequest carries the key the customer typed.
@@ -131,17 +131,25 @@ export const WatchInvitationsRequestSchema: GenMessage<WatchInvitationsRequest> 
   messageDesc(file_screenshare_v1_sharer_service, 3);
 
 /**
- * WatchInvitationsResponse carries one invitation.
+ * WatchInvitationsResponse carries one invitation, or the withdrawal of one.
  *
  * @generated from message screenshare.v1.WatchInvitationsResponse
  */
 export type WatchInvitationsResponse = Message<"screenshare.v1.WatchInvitationsResponse"> & {
   /**
-   * A pending invitation.
+   * A pending invitation; unset when withdrawn_session_id is set.
    *
    * @generated from field: screenshare.v1.Invitation invitation = 1;
    */
   invitation?: Invitation | undefined;
+
+  /**
+   * The session of an invitation sent earlier on this stream that is no longer pending (accepted, declined,
+   * cancelled by the viewer, timed out, or its chat disconnected): remove it from the chat at once. Empty otherwise.
+   *
+   * @generated from field: string withdrawn_session_id = 2;
+   */
+  withdrawnSessionId: string;
 };
 
 /**
@@ -390,6 +398,97 @@ export const ResumeSharingResponseSchema: GenMessage<ResumeSharingResponse> = /*
   messageDesc(file_screenshare_v1_sharer_service, 14);
 
 /**
+ * ReportScreenSelectionProblemRequest names the session and the problem.
+ *
+ * @generated from message screenshare.v1.ReportScreenSelectionProblemRequest
+ */
+export type ReportScreenSelectionProblemRequest = Message<"screenshare.v1.ReportScreenSelectionProblemRequest"> & {
+  /**
+   * The session of the sharer credential, or the pending invitation's session (Invitation.session_id).
+   *
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * What went wrong; never SCREEN_SELECTION_PROBLEM_UNSPECIFIED.
+   *
+   * @generated from field: screenshare.v1.ScreenSelectionProblem problem = 2;
+   */
+  problem: ScreenSelectionProblem;
+
+  /**
+   * See StartScreenShareRequest.idempotency_key.
+   *
+   * @generated from field: string idempotency_key = 3;
+   */
+  idempotencyKey: string;
+};
+
+/**
+ * Describes the message screenshare.v1.ReportScreenSelectionProblemRequest.
+ * Use `create(ReportScreenSelectionProblemRequestSchema)` to create a new message.
+ */
+export const ReportScreenSelectionProblemRequestSchema: GenMessage<ReportScreenSelectionProblemRequest> = /*@__PURE__*/
+  messageDesc(file_screenshare_v1_sharer_service, 15);
+
+/**
+ * ReportScreenSelectionProblemResponse is the session after the report.
+ *
+ * @generated from message screenshare.v1.ReportScreenSelectionProblemResponse
+ */
+export type ReportScreenSelectionProblemResponse = Message<"screenshare.v1.ReportScreenSelectionProblemResponse"> & {
+  /**
+   * The session: still in SESSION_STATE_SELECTING_SCREEN after PICKER_CLOSED, ended with
+   * END_REASON_SHARER_UNSUPPORTED after BROWSER_UNSUPPORTED.
+   *
+   * @generated from field: screenshare.v1.Session session = 1;
+   */
+  session?: Session | undefined;
+};
+
+/**
+ * Describes the message screenshare.v1.ReportScreenSelectionProblemResponse.
+ * Use `create(ReportScreenSelectionProblemResponseSchema)` to create a new message.
+ */
+export const ReportScreenSelectionProblemResponseSchema: GenMessage<ReportScreenSelectionProblemResponse> = /*@__PURE__*/
+  messageDesc(file_screenshare_v1_sharer_service, 16);
+
+/**
+ * ScreenSelectionProblem is why a sharer's page has no screen to publish.
+ *
+ * @generated from enum screenshare.v1.ScreenSelectionProblem
+ */
+export enum ScreenSelectionProblem {
+  /**
+   * Never valid in a request; answered with INVALID_ARGUMENT.
+   *
+   * @generated from enum value: SCREEN_SELECTION_PROBLEM_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The customer closed the browser's screen picker without choosing a screen, or did not allow sharing.
+   *
+   * @generated from enum value: SCREEN_SELECTION_PROBLEM_PICKER_CLOSED = 1;
+   */
+  PICKER_CLOSED = 1,
+
+  /**
+   * The browser or device cannot share a screen at all (for example a phone browser).
+   *
+   * @generated from enum value: SCREEN_SELECTION_PROBLEM_BROWSER_UNSUPPORTED = 2;
+   */
+  BROWSER_UNSUPPORTED = 2,
+}
+
+/**
+ * Describes the enum screenshare.v1.ScreenSelectionProblem.
+ */
+export const ScreenSelectionProblemSchema: GenEnum<ScreenSelectionProblem> = /*@__PURE__*/
+  enumDesc(file_screenshare_v1_sharer_service, 0);
+
+/**
  * SharerService is used by the customer who shares a screen.
  *
  * A voice customer calls RedeemSecurityKey without credentials and receives a sharer credential. A chat
@@ -492,6 +591,28 @@ export const SharerService: GenService<{
     methodKind: "unary";
     input: typeof ResumeSharingRequestSchema;
     output: typeof ResumeSharingResponseSchema;
+  },
+  /**
+   * ReportScreenSelectionProblem tells the viewer at once why the sharer's page has no screen to publish, instead of
+   * leaving the agent waiting for a timeout.
+   *
+   * SCREEN_SELECTION_PROBLEM_PICKER_CLOSED (the customer closed the browser's screen picker or did not allow sharing)
+   * needs the sharer credential and SESSION_STATE_SELECTING_SCREEN; the session stays there, and the event it causes
+   * has the trigger "SCREEN_PICKER_CLOSED".
+   *
+   * SCREEN_SELECTION_PROBLEM_BROWSER_UNSUPPORTED (the browser or device cannot share a screen) is accepted with the
+   * sharer credential in SESSION_STATE_SELECTING_SCREEN, or with the chat customer's credential for a pending
+   * invitation (SESSION_STATE_AWAITING_ACCEPTANCE); the session ends with END_REASON_SHARER_UNSUPPORTED.
+   *
+   * Errors: INVALID_ARGUMENT (problem unspecified, or a malformed field), UNAUTHENTICATED, NOT_FOUND,
+   * FAILED_PRECONDITION (the session is in no state where the problem applies).
+   *
+   * @generated from rpc screenshare.v1.SharerService.ReportScreenSelectionProblem
+   */
+  reportScreenSelectionProblem: {
+    methodKind: "unary";
+    input: typeof ReportScreenSelectionProblemRequestSchema;
+    output: typeof ReportScreenSelectionProblemResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_screenshare_v1_sharer_service, 0);
