@@ -1,20 +1,22 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { resolve } from "node:path";
-import { type ReferenceStack, startReferenceStack } from "@screenshare/server/stack";
-import { type Browser, chromium, type Page } from "playwright-core";
-import { build } from "vite";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { SessionState, ViewerService } from "@screenshare/protocol";
 import { mintViewerToken, VIEW_PERMISSION } from "@screenshare/server";
-import type { BrowserContext } from "playwright-core";
+import { type ReferenceStack, startReferenceStack } from "@screenshare/server/stack";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { build } from "vite";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Platform, startPlatform } from "../platform/platform.js";
 
 // The README's screenshots are refreshed with UPDATE_SCREENSHOTS=1; other runs take them too, into a temp folder.
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === "1" ? resolve(import.meta.dirname, "../../../docs/screenshots") : resolve(tmpdir(), "screenshare-screenshots");
 const GRACE_MS = 5_000;
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const PHONE = { width: 390, height: 844 };
 
 let stack: ReferenceStack;
 let platform: Platform;
@@ -55,7 +57,10 @@ afterEach(async () => {
   );
   for (const session of (await viewer.listSessions({ liveOnly: true })).sessions) {
     const sharing = session.state === SessionState.SHARING || session.state === SessionState.RECONNECTING_SHARER;
-    await (sharing ? viewer.leaveSession({ sessionId: session.sessionId }) : viewer.cancelScreenShare({ sessionId: session.sessionId })).catch(() => {});
+    // It may have ended on its own meanwhile; anything else would show in the next test.
+    await (sharing ? viewer.leaveSession({ sessionId: session.sessionId }) : viewer.cancelScreenShare({ sessionId: session.sessionId })).catch((error) =>
+      console.warn("clean-up of a live session failed", error),
+    );
   }
 });
 
@@ -65,27 +70,66 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+interface OpenOptions {
+  viewport?: { width: number; height: number };
+  /** A browser without getDisplayMedia, like a phone's. */
+  noScreenSharing?: boolean;
+  /** The first screen picker is closed without a choice. */
+  closeFirstPicker?: boolean;
+}
+
 /** A fresh browser context (its own sessionStorage), with the captured screen kept where a test can end it. */
-async function open(path: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+async function open(path: string, options: OpenOptions = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 860 }, ...(options.viewport === PHONE && { isMobile: true, hasTouch: true }) });
   contexts.push(context);
-  await context.addInitScript(() => {
-    const original = navigator.mediaDevices.getDisplayMedia.bind(navigator.mediaDevices);
-    navigator.mediaDevices.getDisplayMedia = async (constraints) => {
-      const stream = await original(constraints);
-      (window as unknown as { captured: MediaStream }).captured = stream;
-      return stream;
-    };
-  });
+  await context.addInitScript(
+    ({ noScreenSharing, closeFirstPicker }) => {
+      if (noScreenSharing) {
+        delete (MediaDevices.prototype as Partial<MediaDevices>).getDisplayMedia;
+        return;
+      }
+      const original = navigator.mediaDevices.getDisplayMedia.bind(navigator.mediaDevices);
+      let closeNext = closeFirstPicker;
+      navigator.mediaDevices.getDisplayMedia = async (constraints) => {
+        if (closeNext) {
+          closeNext = false;
+          throw new DOMException("Permission denied", "NotAllowedError");
+        }
+        const stream = await original(constraints);
+        (window as unknown as { captured: MediaStream }).captured = stream;
+        return stream;
+      };
+    },
+    { noScreenSharing: !!options.noScreenSharing, closeFirstPicker: !!options.closeFirstPicker },
+  );
   const page = await context.newPage();
   await page.goto(`${platform.url}${path}`);
   return page;
 }
 
-const state = (page: Page) => page.getByTestId("state");
+const status = (page: Page) => page.getByTestId("status");
 
-async function expectState(page: Page, expected: string, timeout = 15_000): Promise<void> {
-  await expect.poll(() => state(page).textContent(), { timeout }).toBe(expected);
+async function expectStatus(page: Page, expected: string | RegExp, timeout = 15_000): Promise<void> {
+  await expect.poll(() => status(page).textContent(), { timeout }).toMatch(expected);
+}
+
+/**
+ * What every page state must satisfy: words, not codes (no enum name, no raw Connect error on the page), the status in
+ * a live region, and no axe-core violation. With `name`, a screenshot for docs/screenshots.
+ */
+async function checkPage(page: Page, name?: string): Promise<void> {
+  const text = await page.locator("body").innerText();
+  expect(text).not.toMatch(/\b[A-Z]{2,}(?:_[A-Z]+)+\b/);
+  expect(text).not.toMatch(/\[[a-z_]+\]|ConnectError|is not a function|State: /);
+  expect(await page.locator('[role="status"][aria-live="polite"] [data-testid="status"]').count()).toBe(1);
+  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ content: AXE });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (context: Document) => Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
+    const { violations } = await axe.run(document);
+    return violations.map((violation) => `${violation.impact} ${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`);
+  });
+  expect(violations).toEqual([]);
+  if (name) await page.screenshot({ path: `${SCREENSHOTS}/${name}.png` });
 }
 
 /** The agent's video element is playing the sharer's screen: decoded frames keep increasing, at the captured size. */
@@ -105,71 +149,245 @@ async function expectPlaying(agent: Page, customer: Page): Promise<void> {
     .toEqual(captured);
 }
 
-async function startOn(agent: Page, interactionId: string): Promise<void> {
-  await agent.reload();
-  await agent.locator(`li[data-interaction="${interactionId}"] button`).click();
+const customerName = (agent: Page, interactionId: string) => agent.locator(`li[data-interaction="${interactionId}"] .name`).textContent();
+
+async function startOn(agent: Page, interactionId: string): Promise<string> {
+  const start = agent.locator(`li[data-interaction="${interactionId}"]`).getByRole("button", { name: /Start Screen Share/ });
+  await start.click();
+  return (await customerName(agent, interactionId)) ?? "";
 }
 
 /** Voice flow up to the agent watching the customer's screen. */
-async function voiceSharing(screenshots = false) {
+async function voiceSharing() {
   const interactionId = await platform.addInteraction("voice");
   const agent = await open("/agent.html");
-  await startOn(agent, interactionId);
+  const name = await startOn(agent, interactionId);
   await expect.poll(() => agent.getByTestId("key").textContent()).toMatch(/^\d{3} \d{3}$/);
-  if (screenshots) await agent.screenshot({ path: `${SCREENSHOTS}/agent-key.png` });
   const key = (await agent.getByTestId("key").textContent()) ?? "";
   const customer = await open(`/customer.html?interaction=${interactionId}`);
   await customer.getByTestId("security-key").fill(key);
-  if (screenshots) await customer.screenshot({ path: `${SCREENSHOTS}/customer-voice-key.png` });
   await customer.getByRole("button", { name: "Share your screen" }).click();
-  await expectState(agent, "SHARING");
+  await expectStatus(agent, `You are seeing ${name}'s screen.`);
   await expectPlaying(agent, customer);
-  return { agent, customer, interactionId };
+  return { agent, customer, interactionId, name };
 }
 
-/** Chat flow up to the agent watching the customer's screen. */
+/** Chat flow up to the agent watching the customer's screen: Accept opens the picker at once. */
 async function chatSharing(screenshots = false) {
   const interactionId = await platform.addInteraction("chat");
   const agent = await open("/agent.html");
   const customer = await open(`/customer.html?interaction=${interactionId}`);
-  await startOn(agent, interactionId);
+  const name = await startOn(agent, interactionId);
   await customer.getByRole("button", { name: "Accept" }).waitFor();
-  if (screenshots) await customer.screenshot({ path: `${SCREENSHOTS}/customer-chat-invitation.png` });
+  await expectStatus(agent, `Waiting for ${name} to accept in the chat.`);
+  if (screenshots) {
+    await checkPage(customer, "customer-chat-invitation");
+    await checkPage(agent, "agent-chat-waiting");
+  }
   await customer.getByRole("button", { name: "Accept" }).click();
-  await customer.getByRole("button", { name: "Share", exact: true }).click();
-  await expectState(agent, "SHARING");
+  await expectStatus(agent, `You are seeing ${name}'s screen.`);
   await expectPlaying(agent, customer);
-  return { agent, customer, interactionId };
+  return { agent, customer, interactionId, name };
 }
 
 /** After every ending the agent can start a new share at once. */
 async function expectAgentFree(agent: Page): Promise<void> {
   const interactionId = await platform.addInteraction("voice");
-  await startOn(agent, interactionId);
-  await expectState(agent, "AWAITING_KEY_REDEMPTION");
+  await agent.locator(`li[data-interaction="${interactionId}"]`).waitFor();
+  const name = await startOn(agent, interactionId);
+  await expectStatus(agent, `Waiting for ${name} to enter the security key.`);
   await agent.getByRole("button", { name: "End screen share" }).click();
-  await expectState(agent, "ENDED");
+  await expectStatus(agent, "You ended the screen share before it started.");
 }
 
 describe("voice and chat flows in a real browser", () => {
-  it("voice: key, Share your screen, the agent sees the screen; Leave session ends it", async () => {
-    const { agent, customer } = await voiceSharing(true);
-    await agent.screenshot({ path: `${SCREENSHOTS}/agent-sharing.png` });
-    await customer.screenshot({ path: `${SCREENSHOTS}/customer-sharing.png` });
+  it("voice: the key with its countdown and attempts, a wrong key said in words, Enter shares, the screen zooms and pops out, Leave session ends it", async () => {
+    const interactionId = await platform.addInteraction("voice");
+    const agent = await open("/agent.html");
+    await checkPage(agent, "agent-console");
+    const name = await startOn(agent, interactionId);
+    await expect.poll(() => agent.getByTestId("key").textContent()).toMatch(/^\d{3} \d{3}$/);
+    await expectStatus(agent, `Waiting for ${name} to enter the security key.`);
+    expect(await agent.getByTestId("key-expiry").textContent()).toMatch(/^Expires in [45]:\d\d$/);
+    expect(await agent.getByTestId("attempts").textContent()).toBe("10 wrong tries left");
+    // No Start button that could only fail while a share runs.
+    expect(await agent.getByRole("button", { name: /Start Screen Share/ }).count()).toBe(0);
+    await checkPage(agent, "agent-key");
+    const key = (await agent.getByTestId("key").textContent()) ?? "";
+
+    const customer = await open(`/customer.html?interaction=${interactionId}`);
+    await checkPage(customer, "customer-voice-key");
+    expect(await customer.getByRole("button", { name: "Stop sharing" }).isVisible()).toBe(false);
+    const wrong = key.replace(/\d$/, (digit) => String((Number(digit) + 1) % 10));
+    await customer.getByTestId("security-key").fill(wrong);
+    await customer.getByTestId("security-key").press("Enter");
+    await expect.poll(() => customer.getByRole("alert").innerText()).toMatch(/^That key did not work\. Check the digits with the agent, or ask them for a new key\./);
+    await checkPage(customer, "customer-voice-wrong-key");
+    await expect.poll(() => agent.getByTestId("attempts").textContent(), { timeout: 6_000 }).toBe("9 wrong tries left");
+
+    // One field that takes the key with a dash; Enter submits.
+    await customer.getByTestId("security-key").fill(key.replace(" ", "-"));
+    await customer.getByTestId("security-key").press("Enter");
+    await expectStatus(agent, `You are seeing ${name}'s screen.`);
+    await expectPlaying(agent, customer);
+    await expectStatus(customer, "You are sharing your screen with Alex.");
+    expect(await customer.getByRole("region", { name: "Screen sharing" }).innerText()).toContain("You are sharing your screen with Alex.");
+    expect(await customer.getByTestId("security-key").isVisible()).toBe(false);
+    expect(await customer.getByRole("button", { name: "Share your screen" }).count()).toBe(0);
+    await expect.poll(() => agent.getByTestId("timer").textContent()).toMatch(/^Sharing for 0:0\d$/);
+    expect(await agent.getByTestId("screen").getAttribute("aria-label")).toBe(`${name}'s shared screen`);
+    await checkPage(agent, "agent-sharing");
+    await checkPage(customer, "customer-sharing");
+
+    // Fit, 100 %, zoom and full screen on the agent's side.
+    const video = agent.getByTestId("screen");
+    const [width, height] = await video.evaluate((element: HTMLVideoElement) => [element.videoWidth, element.videoHeight]);
+    const shown = () => video.evaluate((element) => [Math.round(element.getBoundingClientRect().width), Math.round(element.getBoundingClientRect().height)]);
+    const fitted = await shown();
+    expect(fitted[0]).toBeLessThan(width ?? 0);
+    await agent.getByRole("button", { name: "100%" }).click();
+    expect(await shown()).toEqual([width, height]);
+    await agent.getByRole("button", { name: "Zoom in" }).click();
+    expect(await agent.getByTestId("zoom-level").textContent()).toBe("125%");
+    expect(await shown()).toEqual([Math.round((width ?? 0) * 1.25), Math.round((height ?? 0) * 1.25)]);
+    // Panning: the stage scrolls when dragged.
+    const box = await agent.locator("#stage").boundingBox();
+    await agent.mouse.move((box?.x ?? 0) + 300, (box?.y ?? 0) + 200);
+    await agent.mouse.down();
+    await agent.mouse.move((box?.x ?? 0) + 100, (box?.y ?? 0) + 100, { steps: 4 });
+    await agent.mouse.up();
+    expect(await agent.locator("#stage").evaluate((stage) => [stage.scrollLeft, stage.scrollTop])).toEqual([200, 100]);
+    await agent.getByRole("button", { name: "Fit" }).click();
+    expect(await shown()).toEqual(fitted);
+    await agent.getByRole("button", { name: "Full screen" }).click();
+    await expect.poll(() => agent.evaluate(() => document.fullscreenElement?.id)).toBe("viewer");
+    await agent.getByRole("button", { name: "Exit full screen" }).click();
+    await expect.poll(() => agent.evaluate(() => document.fullscreenElement?.id ?? "none")).toBe("none");
+
+    // Pop out: the screen plays in its own window.
+    const [popup] = await Promise.all([agent.waitForEvent("popup"), agent.getByRole("button", { name: "Pop out" }).click()]);
+    const popupFrames = () => popup.locator("video").evaluate((element: HTMLVideoElement) => element.getVideoPlaybackQuality().totalVideoFrames);
+    await expect.poll(popupFrames, { timeout: 10_000 }).toBeGreaterThan(3);
+    expect(await popup.title()).toBe(`${name}'s shared screen`);
+    expect(await agent.locator("#stage-note").textContent()).toBe("The screen is open in a separate window.");
+
     await agent.getByRole("button", { name: "Leave session" }).click();
-    await expectState(agent, "ENDED");
-    await expectState(customer, "ENDED");
-    await expect.poll(() => customer.locator("#reason").textContent()).toBe("(VIEWER_LEFT)");
+    await expectStatus(agent, `You left the session. ${name}'s screen is no longer shared.`);
+    await expect.poll(() => popup.isClosed()).toBe(true);
+    await expectStatus(customer, "Alex ended the screen share. Your screen is no longer shared.");
+    // The key box is back, empty, for the next time; nothing of the old share is clickable.
+    expect(await customer.getByTestId("security-key").inputValue()).toBe("");
+    expect(await customer.getByRole("button", { name: "Stop sharing" }).isVisible()).toBe(false);
+    await checkPage(customer, "customer-ended");
+    await checkPage(agent, "agent-ended");
     await expectAgentFree(agent);
   }, 90_000);
 
-  it("chat: Accept, Share, the agent sees the screen; the chat's End screen share ends it", async () => {
-    const { agent, customer } = await chatSharing(true);
-    await customer.getByRole("button", { name: "■ End screen share" }).click();
-    await expectState(agent, "ENDED");
-    await expect.poll(() => agent.locator("#reason").textContent()).toBe("(SHARER_STOPPED)");
+  it("chat: Accept opens the screen picker at once, the chat shows the sharing bar, and its End screen share ends it", async () => {
+    const { agent, customer, name } = await chatSharing(true);
+    await expectStatus(customer, "You are sharing your screen with Alex.");
+    const bar = customer.locator("#chat").getByRole("region", { name: "Screen sharing" });
+    expect(await bar.innerText()).toContain("You are sharing your screen with Alex.");
+    expect(await customer.getByRole("button", { name: "Accept" }).count()).toBe(0);
+    await checkPage(customer, "customer-chat-sharing");
+    await bar.getByRole("button", { name: "End screen share" }).click();
+    await expectStatus(agent, `${name} stopped sharing their screen.`);
+    await expectStatus(customer, "You stopped sharing your screen.");
+    await checkPage(customer);
     await expectAgentFree(agent);
   }, 90_000);
+});
+
+describe("the agent is never stuck", () => {
+  it("a refresh while the key awaits redemption keeps the key and New key; the list follows the platform", async () => {
+    const interactionId = await platform.addInteraction("voice");
+    const agent = await open("/agent.html");
+    const name = await startOn(agent, interactionId);
+    await expect.poll(() => agent.getByTestId("key").textContent()).toMatch(/^\d{3} \d{3}$/);
+    const key = await agent.getByTestId("key").textContent();
+    await agent.reload();
+    await expectStatus(agent, `Waiting for ${name} to enter the security key.`);
+    await expect.poll(() => agent.getByTestId("key").textContent()).toBe(key);
+    await agent.getByRole("button", { name: "New key" }).click();
+    await expect.poll(() => agent.getByTestId("key").textContent()).not.toBe(key);
+    await checkPage(agent);
+
+    // New, transferred and disconnected calls and chats show up and leave without a reload, with the customer's name.
+    const chat = await platform.addInteraction("chat", "Priya Natarajan");
+    await expect.poll(() => customerName(agent, chat)).toBe("Priya Natarajan");
+    platform.transfer(chat);
+    await expect.poll(() => agent.locator(`li[data-interaction="${chat}"]`).count()).toBe(0);
+    await platform.disconnect(interactionId);
+    await expect.poll(() => agent.locator(`li[data-interaction="${interactionId}"]`).count()).toBe(0);
+    await expectStatus(agent, "The call or chat ended, so the screen share ended too.");
+  }, 60_000);
+
+  it("a console closed and opened again within the grace window shows the live session with its controls", async () => {
+    const { agent, customer, name } = await voiceSharing();
+    await agent.context().close();
+    const reopened = await open("/agent.html");
+    await expectStatus(reopened, `You are seeing ${name}'s screen.`);
+    await expectPlaying(reopened, customer);
+    expect(await reopened.getByRole("button", { name: /Start Screen Share/ }).count()).toBe(0);
+    await checkPage(reopened);
+    await reopened.getByRole("button", { name: "Leave session" }).click();
+    await expectStatus(reopened, `You left the session. ${name}'s screen is no longer shared.`);
+  }, 90_000);
+
+  it("a cancelled invitation leaves the customer's chat at once", async () => {
+    const interactionId = await platform.addInteraction("chat");
+    const agent = await open("/agent.html");
+    const customer = await open(`/customer.html?interaction=${interactionId}`);
+    await startOn(agent, interactionId);
+    await customer.getByRole("button", { name: "Accept" }).waitFor();
+    await agent.getByRole("button", { name: "End screen share" }).click();
+    await expect.poll(() => customer.getByRole("button", { name: "Accept" }).count(), { timeout: 3_000 }).toBe(0);
+    await checkPage(customer);
+  }, 60_000);
+
+  it("a phone that cannot share is told what to do, and the agent learns why at once (chat and voice)", async () => {
+    const chat = await platform.addInteraction("chat");
+    const agent = await open("/agent.html");
+    const phone = await open(`/customer.html?interaction=${chat}`, { viewport: PHONE, noScreenSharing: true });
+    const name = await startOn(agent, chat);
+    await expectStatus(agent, `${name}'s browser cannot share a screen (phones and some browsers cannot).`, 5_000);
+    await expect.poll(() => phone.locator("#messages").innerText()).toContain("Alex asked to see your screen, but this browser cannot share a screen. We have told them.");
+    expect(await phone.getByRole("button", { name: "Accept" }).count()).toBe(0);
+    await checkPage(phone, "customer-phone-chat");
+    await checkPage(agent, "agent-customer-cannot-share");
+
+    const call = await platform.addInteraction("voice");
+    await agent.locator(`li[data-interaction="${call}"]`).waitFor();
+    const caller = await startOn(agent, call);
+    await expect.poll(() => agent.getByTestId("key").textContent()).toMatch(/^\d{3} \d{3}$/);
+    const voicePhone = await open(`/customer.html?interaction=${call}`, { viewport: PHONE, noScreenSharing: true });
+    await expectStatus(voicePhone, "This browser cannot share a screen.");
+    // 16px or more, so the phone does not zoom into the field on focus.
+    expect(await voicePhone.getByTestId("security-key").evaluate((input) => Number.parseFloat(getComputedStyle(input).fontSize))).toBeGreaterThanOrEqual(16);
+    await checkPage(voicePhone, "customer-phone-voice");
+    await voicePhone.getByTestId("security-key").fill((await agent.getByTestId("key").textContent()) ?? "");
+    await voicePhone.getByRole("button", { name: "Tell the agent" }).click();
+    await expectStatus(agent, `${caller}'s browser cannot share a screen (phones and some browsers cannot).`, 5_000);
+    await expectStatus(voicePhone, "This browser cannot share a screen, and the agent has been told.");
+  }, 60_000);
+
+  it("a closed screen picker is told to both, and the customer can choose again", async () => {
+    const interactionId = await platform.addInteraction("voice");
+    const agent = await open("/agent.html");
+    const name = await startOn(agent, interactionId);
+    await expect.poll(() => agent.getByTestId("key").textContent()).toMatch(/^\d{3} \d{3}$/);
+    const customer = await open(`/customer.html?interaction=${interactionId}`, { closeFirstPicker: true });
+    await customer.getByTestId("security-key").fill((await agent.getByTestId("key").textContent()) ?? "");
+    await customer.getByRole("button", { name: "Share your screen" }).click();
+    await expectStatus(customer, "You closed the screen picker without choosing a screen.");
+    await expectStatus(agent, `${name} closed the screen picker without choosing a screen.`, 5_000);
+    expect(await customer.getByRole("button", { name: "Stop sharing" }).isVisible()).toBe(false);
+    await checkPage(customer, "customer-picker-closed");
+    await checkPage(agent, "agent-picker-closed");
+    await customer.getByRole("button", { name: "Share your screen" }).click();
+    await expectStatus(agent, `You are seeing ${name}'s screen.`);
+    await expectPlaying(agent, customer);
+  }, 60_000);
 });
 
 describe("endings", () => {
@@ -178,25 +396,25 @@ describe("endings", () => {
     const agent = await open("/agent.html");
     await startOn(agent, interactionId);
     await agent.getByRole("button", { name: "End screen share" }).click();
-    await expect.poll(() => agent.locator("#reason").textContent()).toBe("(VIEWER_CANCELLED)");
+    await expectStatus(agent, "You ended the screen share before it started.");
     await expectAgentFree(agent);
   }, 60_000);
 
   it("the customer clicks Stop sharing (voice)", async () => {
-    const { agent, customer } = await voiceSharing();
+    const { agent, customer, name } = await voiceSharing();
     await customer.getByRole("button", { name: "Stop sharing" }).click();
-    await expect.poll(() => agent.locator("#reason").textContent()).toBe("(SHARER_STOPPED)");
+    await expectStatus(agent, `${name} stopped sharing their screen.`);
     await expectAgentFree(agent);
   }, 90_000);
 
   it("the browser's own Stop sharing control ends the session", async () => {
-    const { agent, customer } = await chatSharing();
+    const { agent, customer, name } = await chatSharing();
     await customer.evaluate(() => {
       const track = (window as unknown as { captured: MediaStream }).captured.getVideoTracks()[0];
       track?.stop();
       track?.dispatchEvent(new Event("ended"));
     });
-    await expect.poll(() => agent.locator("#reason").textContent()).toBe("(SHARER_STOPPED)");
+    await expectStatus(agent, `${name} stopped sharing their screen.`);
     await expectAgentFree(agent);
   }, 90_000);
 
@@ -204,60 +422,70 @@ describe("endings", () => {
     const interactionId = await platform.addInteraction("chat");
     const agent = await open("/agent.html");
     const customer = await open(`/customer.html?interaction=${interactionId}`);
-    await startOn(agent, interactionId);
+    const name = await startOn(agent, interactionId);
     await customer.getByRole("button", { name: "Decline" }).click();
-    await expect.poll(() => agent.locator("#reason").textContent()).toBe("(SHARER_DECLINED)");
+    await expectStatus(agent, `${name} declined the screen share.`);
+    await expectStatus(customer, "You declined the screen share. Nothing was shared.");
     await expectAgentFree(agent);
   }, 60_000);
 
-  it("nobody answers the invitation", async () => {
+  it("nobody answers the invitation: the countdown runs out", async () => {
     const interactionId = await platform.addInteraction("chat");
     const agent = await open("/agent.html");
-    await startOn(agent, interactionId);
-    await expect.poll(() => agent.locator("#reason").textContent(), { timeout: 15_000 }).toBe("(ACCEPTANCE_TIMED_OUT)");
+    const name = await startOn(agent, interactionId);
+    await expect.poll(() => agent.locator("#deadline").textContent()).toMatch(/^The invitation expires in 0:0[1-4]\.$/);
+    await expectStatus(agent, `${name} did not accept the invitation in time.`);
+    await checkPage(agent);
     await expectAgentFree(agent);
   }, 60_000);
 
   it("the interaction disconnects while sharing", async () => {
     const { agent, customer, interactionId } = await voiceSharing();
     await platform.disconnect(interactionId);
-    await expect.poll(() => agent.locator("#reason").textContent()).toBe("(INTERACTION_DISCONNECTED)");
-    await expectState(customer, "ENDED");
+    await expectStatus(agent, "The call or chat ended, so the screen share ended too.");
+    await expectStatus(customer, "The call or chat ended, so the screen share ended too.");
     await expectAgentFree(agent);
   }, 90_000);
 });
 
 describe("refresh and close", () => {
   it("the agent refreshes during sharing and sees the screen again", async () => {
-    const { agent, customer } = await voiceSharing();
+    const { agent, customer, name } = await voiceSharing();
     await agent.reload();
-    await expectState(agent, "SHARING");
+    await expectStatus(agent, `You are seeing ${name}'s screen.`);
     await expectPlaying(agent, customer);
     await customer.getByRole("button", { name: "Stop sharing" }).click();
     await expectAgentFree(agent);
   }, 90_000);
 
-  it("the customer refreshes during sharing, chooses the screen again and shares again", async () => {
+  it("the customer refreshes during sharing: only Share your screen and Don't share are offered, and sharing resumes", async () => {
     const { agent, customer } = await chatSharing();
     await customer.reload();
-    await customer.getByRole("button", { name: "Share", exact: true }).click();
-    await expectState(agent, "SHARING");
+    await expectStatus(customer, "Your page was reloaded, so your screen is not shared right now.");
+    const visible = await customer.getByRole("button").evaluateAll((buttons) => buttons.filter((button) => (button as HTMLElement).offsetParent !== null).map((button) => button.textContent?.trim()));
+    expect(visible).toEqual(["Share your screen", "Don't share"]);
+    await checkPage(customer, "customer-reloaded");
+    await customer.getByRole("button", { name: "Share your screen" }).click();
+    await expectStatus(customer, "You are sharing your screen with Alex.");
     await expectPlaying(agent, customer);
     await agent.getByRole("button", { name: "Leave session" }).click();
     await expectAgentFree(agent);
   }, 90_000);
 
   it("a customer who closes the page is lost after the grace window, and the agent is free", async () => {
-    const { agent, customer } = await voiceSharing();
+    const { agent, customer, name } = await voiceSharing();
     await customer.context().close();
-    await expect.poll(() => agent.locator("#reason").textContent(), { timeout: GRACE_MS + 15_000 }).toBe("(SHARER_LOST)");
+    await expectStatus(agent, `${name}'s connection dropped. Waiting for them to come back.`);
+    await expect.poll(() => agent.locator("#deadline").textContent()).toMatch(/^Waiting 0:0\d more for them to come back\.$/);
+    await checkPage(agent, "agent-customer-reconnecting");
+    await expectStatus(agent, `${name}'s connection was lost and they did not come back in time.`, GRACE_MS + 15_000);
     await expectAgentFree(agent);
   }, 90_000);
 
   it("an agent who closes the console is lost after the grace window, and can start again", async () => {
     const { agent, customer } = await voiceSharing();
     await agent.context().close();
-    await expect.poll(() => customer.locator("#reason").textContent(), { timeout: GRACE_MS + 15_000 }).toBe("(VIEWER_LOST)");
+    await expectStatus(customer, "Alex's connection was lost, so the screen share ended.", GRACE_MS + 15_000);
     await expectAgentFree(await open("/agent.html"));
   }, 90_000);
 });

@@ -2,7 +2,7 @@
 // one agent, mints that agent's viewer token and issues chat customers' credentials, using InteractionService with
 // the integration API key. Real deployments do this in their own platform; it is never part of the SDK.
 import { readFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import { extname, join, normalize, resolve } from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
@@ -10,18 +10,24 @@ import { Channel, InteractionService, InteractionStatus } from "@screenshare/pro
 import { mintViewerToken, VIEW_PERMISSION } from "@screenshare/server";
 import type { ReferenceStack } from "@screenshare/server/stack";
 
-const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml" };
+const TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".png": "image/png", ".svg": "image/svg+xml" };
 
 /** A running platform simulator. */
 export interface Platform {
   url: string;
   orgId: string;
   agentId: string;
-  /** Registers a new connected interaction for the agent. */
-  addInteraction(channel: "voice" | "chat"): Promise<string>;
+  /** Registers a new connected interaction for the agent; the customer gets the next demo name unless given one. */
+  addInteraction(channel: "voice" | "chat", customerName?: string): Promise<string>;
+  /** The call or chat ends: the server ends its screen share, and it leaves the agent's list. */
   disconnect(interactionId: string): Promise<void>;
+  /** The call or chat moves to another agent: it leaves this agent's list. */
+  transfer(interactionId: string): void;
   stop(): Promise<void>;
 }
+
+const CUSTOMER_NAMES = ["Maria Garcia", "Sam Okafor", "Lena Schmidt", "Kenji Watanabe", "Aisha Khan", "Tom Brennan"];
+const AGENT_NAME = "Alex";
 
 export async function startPlatform(stack: ReferenceStack, options: { port?: number; staticDir?: string } = {}): Promise<Platform> {
   const staticDir = options.staticDir ?? resolve(import.meta.dirname, "../dist");
@@ -35,14 +41,26 @@ export async function startPlatform(stack: ReferenceStack, options: { port?: num
       interceptors: [(next) => (request) => (request.header.set("authorization", `Bearer ${stack.integrationApiKey}`), next(request))],
     }),
   );
-  const interactions: Array<{ interactionId: string; channel: "voice" | "chat" }> = [];
+  const interactions: Array<{ interactionId: string; channel: "voice" | "chat"; customerName: string }> = [];
   let counter = 0;
-  const addInteraction = async (channel: "voice" | "chat") => {
+  // The agent console listens here and reloads its list when the platform's interactions change.
+  const listeners = new Set<ServerResponse>();
+  const changed = () => {
+    for (const listener of listeners) listener.write("data: interactions\n\n");
+  };
+  const addInteraction = async (channel: "voice" | "chat", customerName = CUSTOMER_NAMES[counter % CUSTOMER_NAMES.length] ?? "Customer") => {
     const interactionId = `${channel === "voice" ? "call" : "chat"}-${++counter}`;
-    await platform.registerInteraction({ orgId, interactionId, channel: channel === "voice" ? Channel.VOICE : Channel.CHAT, agentUserId: agentId, customerDisplayName: "Demo customer" });
-    interactions.push({ interactionId, channel });
+    await platform.registerInteraction({ orgId, interactionId, channel: channel === "voice" ? Channel.VOICE : Channel.CHAT, agentUserId: agentId, customerDisplayName: customerName });
+    interactions.push({ interactionId, channel, customerName });
+    changed();
     return interactionId;
   };
+  const remove = (interactionId: string) => {
+    const index = interactions.findIndex((interaction) => interaction.interactionId === interactionId);
+    if (index >= 0) interactions.splice(index, 1);
+    changed();
+  };
+  const listed = () => interactions.map((interaction) => ({ ...interaction, customerUrl: `${url}/customer.html?interaction=${interaction.interactionId}` }));
   let url = "";
   const json = (body: unknown) => ({ status: 200, type: "application/json", body: JSON.stringify(body) });
   const routes: Record<string, (query: URLSearchParams) => Promise<{ status: number; type: string; body: string | Buffer }>> = {
@@ -50,19 +68,27 @@ export async function startPlatform(stack: ReferenceStack, options: { port?: num
       json({
         serverUrl: stack.server.url,
         agentId,
+        agentName: AGENT_NAME,
         token: await mintViewerToken({ secret: stack.viewerTokenSecret, org: orgId, sub: agentId, permissions: [VIEW_PERMISSION], ttlSeconds: 8 * 3600 }),
-        interactions: interactions.map((interaction) => ({ ...interaction, customerUrl: `${url}/customer.html?interaction=${interaction.interactionId}` })),
+        interactions: listed(),
       }),
+    "/platform/interactions": async () => json(listed()),
     "/platform/customer": async (query) => {
       const interaction = interactions.find((candidate) => candidate.interactionId === query.get("interaction"));
       if (!interaction) return { status: 404, type: "text/plain", body: "no such interaction" };
       const credential =
         interaction.channel === "chat" ? (await platform.issueCustomerCredential({ orgId, interactionId: interaction.interactionId })).customerCredential : undefined;
-      return json({ serverUrl: stack.server.url, orgId, channel: interaction.channel, ...(credential && { customerCredential: credential }) });
+      return json({ serverUrl: stack.server.url, orgId, channel: interaction.channel, agentName: AGENT_NAME, ...(credential && { customerCredential: credential }) });
     },
   };
   const server: Server = createServer(async (request, response) => {
     const target = new URL(request.url ?? "/", "http://localhost");
+    if (target.pathname === "/platform/events") {
+      response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store" }).write(": listening\n\n");
+      listeners.add(response);
+      request.on("close", () => listeners.delete(response));
+      return;
+    }
     try {
       const route = routes[target.pathname];
       const reply = route
@@ -86,10 +112,12 @@ export async function startPlatform(stack: ReferenceStack, options: { port?: num
     addInteraction,
     disconnect: async (interactionId) => {
       await platform.setInteractionStatus({ orgId, interactionId, status: InteractionStatus.DISCONNECTED });
-      interactions.splice(interactions.findIndex((interaction) => interaction.interactionId === interactionId), 1);
+      remove(interactionId);
     },
+    transfer: remove,
     stop: () =>
       new Promise((done) => {
+        for (const listener of listeners) listener.end();
         server.closeAllConnections();
         server.close(() => done());
       }),

@@ -1,17 +1,18 @@
-import { ScreenShareSharer, SessionState } from "@screenshare/client/sharer";
+import { canShareScreen, ScreenShareError, ScreenShareSharer, type Session, SessionState } from "@screenshare/client/sharer";
 import { eventsHandledIn } from "@screenshare/machine";
-import { EndReason } from "@screenshare/protocol";
+import { customerFailure, customerText, endedStatus, liveStatus, type Status } from "./customer-messages.js";
+import { clearFailure, failureOf, showFailure } from "./errors.js";
 
 interface CustomerConfig {
   serverUrl: string;
   orgId: string;
   channel: "voice" | "chat";
+  agentName: string;
   customerCredential?: string;
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const show = (id: string, visible: boolean) => ($(id).hidden = !visible);
-const fail = (error: unknown) => ($("error").textContent = String((error as Error).message ?? error));
 
 const interaction = new URLSearchParams(location.search).get("interaction") ?? "";
 const config = (await (await fetch(`/platform/customer?interaction=${encodeURIComponent(interaction)}`)).json()) as CustomerConfig;
@@ -20,39 +21,198 @@ const sharer = new ScreenShareSharer({
   orgId: config.orgId,
   ...(config.customerCredential && { customerCredential: config.customerCredential }),
 });
-show(config.channel, true);
+const agent = config.agentName;
+/** Checked before anything is offered: a browser without a screen picker is told so, and so is the agent. */
+const supported = canShareScreen();
 
-let invitationId = "";
-sharer.on("invitation", (invitation) => {
-  invitationId = invitation.sessionId;
-  show("invitation", true);
-});
-sharer.on("session", (session) => {
-  $("error").textContent = "";
-  $("state").textContent = SessionState[session.state];
-  $("reason").textContent = session.endReason ? `(${EndReason[session.endReason]})` : "";
-  // Which controls apply comes from the lifecycle machine, not from a list of states kept here.
-  const handled = eventsHandledIn(session.state);
-  show("stop", handled.has("SHARER_STOPPED"));
-  show("end-chat", config.channel === "chat" && handled.has("SHARER_STOPPED"));
-  show("share-again", handled.has("SCREEN_TRACK_PUBLISHED"));
-  if (!handled.has("INVITATION_ACCEPTED")) show("invitation", false);
-});
+let session: Session | undefined;
+/** The browser's screen picker is open, or the chosen screen is being connected. */
+let picking = false;
+let pickerClosed = false;
+/** The page was reloaded in the middle of a share: the screen must be chosen again. */
+let resumed = false;
 
-const share = () => sharer.share().catch(fail);
-$("share-voice").addEventListener("click", async () => {
+function fail(error: unknown, during: Parameters<typeof customerFailure>[1]): void {
+  const failure = failureOf(error);
+  showFailure(customerFailure(failure, during), failure, error);
+}
+
+const live = () => !!session && session.state !== SessionState.ENDED;
+
+function statusOf(): Status {
+  if (!session) {
+    if (config.channel === "chat") return customerText.chatIntro;
+    return supported ? customerText.voiceIntro : customerText.unsupportedVoice;
+  }
+  if (session.state === SessionState.ENDED) return endedStatus(session.endReason, agent, config.channel);
+  if (picking && !sharer.publishing) return customerText.connecting;
+  if (!sharer.publishing && pickerClosed) return customerText.pickerClosed;
+  if (!sharer.publishing && resumed) return customerText.resumed;
+  return liveStatus(session.state, agent, sharer.publishing);
+}
+
+function render(): void {
+  const status = statusOf();
+  $("headline").textContent = status.headline;
+  $("next").textContent = status.next;
+  // The key box only when a key can start something: never during or over a running share.
+  show("key-form", config.channel === "voice" && !live());
+  $("voice-title").textContent = supported ? customerText.voiceIntro.headline : customerText.unsupportedVoice.headline;
+  $("share-voice").textContent = supported ? customerText.share : customerText.tellAgent;
+  // Which controls apply comes from the lifecycle machine; whether a screen is out comes from this browser.
+  const handled = session ? eventsHandledIn(session.state) : new Set<string>();
+  const publishing = live() && sharer.publishing;
+  const idle = live() && !publishing && !picking;
+  show("choose", idle && supported && handled.has("SCREEN_TRACK_PUBLISHED"));
+  show("dont-share", idle && handled.has("SHARER_STOPPED"));
+  show("sharing-bar", publishing);
+  show("stop", publishing && handled.has("SHARER_STOPPED"));
+  $("sharing-text").textContent = customerText.sharingWith(agent);
+}
+
+/** Opens the picker and publishes the chosen screen; a closed picker or a browser that cannot share is said in words. */
+async function share(): Promise<void> {
+  picking = true;
+  render();
   try {
-    await sharer.redeemKey($<HTMLInputElement>("security-key").value);
-    await share();
+    await sharer.share();
+    pickerClosed = false;
+    resumed = false;
   } catch (error) {
-    fail(error);
+    if (error instanceof ScreenShareError) pickerClosed = error.reason === "picker-closed";
+    else fail(error, "share");
+  } finally {
+    picking = false;
+    render();
+  }
+}
+
+// Voice: the key form. Enter submits; spaces and dashes are fine, the server ignores them.
+$("key-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearFailure();
+  const input = $<HTMLInputElement>("security-key");
+  if (!input.value.trim()) {
+    showFailure(customerText.keyMissing, failureOf(new Error("empty key")), "empty key");
+    input.focus();
+    return;
+  }
+  try {
+    await sharer.redeemKey(input.value);
+  } catch (error) {
+    fail(error, "key");
+    input.select();
+    return;
+  }
+  input.value = "";
+  if (!supported) {
+    await sharer.reportUnsupported().catch((error) => fail(error, "other"));
+    return;
+  }
+  await share();
+});
+
+// Chat: invitations appear in the chat window and leave it as soon as they are no longer pending.
+const invitations = new Map<string, HTMLElement>();
+function chatMessage(text: string, from = agent): HTMLElement {
+  const message = document.createElement("div");
+  message.className = "message";
+  const author = document.createElement("strong");
+  author.textContent = `${from}: `;
+  message.append(author, text);
+  $("messages").append(message);
+  return message;
+}
+sharer.on("invitation", (invitation) => {
+  if (invitations.has(invitation.sessionId)) return;
+  if (!supported) {
+    invitations.set(invitation.sessionId, chatMessage(customerText.invitationUnsupported(agent), customerText.system));
+    sharer.reportUnsupported(invitation.sessionId).catch((error) => fail(error, "invitation"));
+    return;
+  }
+  const card = chatMessage(customerText.invitation(agent));
+  card.classList.add("invitation");
+  card.dataset.invitation = invitation.sessionId;
+  const hint = document.createElement("p");
+  hint.className = "quiet";
+  hint.textContent = customerText.invitationHint;
+  const accept = document.createElement("button");
+  accept.type = "button";
+  accept.textContent = "Accept";
+  const decline = document.createElement("button");
+  decline.type = "button";
+  decline.textContent = "Decline";
+  const answered = () => {
+    accept.disabled = decline.disabled = true;
+  };
+  accept.addEventListener("click", async () => {
+    clearFailure();
+    answered();
+    picking = true;
+    render();
+    try {
+      // Accept is the user gesture that lets the screen picker open at once.
+      await sharer.accept(invitation.sessionId);
+    } catch (error) {
+      if (error instanceof ScreenShareError) pickerClosed = error.reason === "picker-closed";
+      else fail(error, sharer.current?.sessionId === invitation.sessionId ? "share" : "invitation");
+    } finally {
+      picking = false;
+      render();
+    }
+  });
+  decline.addEventListener("click", () => {
+    clearFailure();
+    answered();
+    sharer.decline(invitation.sessionId).catch((error) => fail(error, "invitation"));
+  });
+  const buttons = document.createElement("p");
+  buttons.append(accept, " ", decline);
+  card.append(hint, buttons);
+  invitations.set(invitation.sessionId, card);
+});
+sharer.on("invitationWithdrawn", (sessionId) => {
+  const card = invitations.get(sessionId);
+  // The note that this browser cannot share stays in the chat: it tells the customer what to do.
+  if (card?.classList.contains("invitation")) {
+    card.remove();
+    invitations.delete(sessionId);
   }
 });
-$("accept").addEventListener("click", () => void sharer.accept(invitationId).catch(fail));
-$("decline").addEventListener("click", () => void sharer.decline(invitationId).catch(fail));
-$("share-again").addEventListener("click", () => void share());
-$("stop").addEventListener("click", () => void sharer.stop().catch(fail));
-$("end-chat").addEventListener("click", () => void sharer.stop().catch(fail));
 
-if (config.channel === "chat") sharer.watchInvitations();
-await sharer.resume().catch(fail);
+sharer.on("session", (next) => {
+  if (next.sessionId !== session?.sessionId) pickerClosed = resumed = false;
+  session = next;
+  render();
+});
+sharer.on("error", (error) => fail(error, "other"));
+$("choose").addEventListener("click", () => {
+  clearFailure();
+  void share();
+});
+$("dont-share").addEventListener("click", () => {
+  clearFailure();
+  sharer.stop().catch((error) => fail(error, "other"));
+});
+$("stop").addEventListener("click", () => {
+  clearFailure();
+  sharer.stop().catch((error) => fail(error, "other"));
+});
+
+show(config.channel, true);
+$("key-hint").textContent = customerText.keyHint;
+if (config.channel === "chat") {
+  // In chat the sharing bar and its End screen share button live in the chat window, as the help page has it.
+  $("chat").prepend($("sharing-bar"));
+  $("stop").innerHTML = `<span aria-hidden="true">■</span> End screen share`;
+  chatMessage(customerText.greeting);
+  sharer.watchInvitations();
+}
+render();
+try {
+  const resumedSession = await sharer.resume();
+  resumed = !!resumedSession && resumedSession.state !== SessionState.ENDED;
+} catch (error) {
+  fail(error, "other");
+}
+render();

@@ -1,5 +1,5 @@
 import { type Client, ConnectError, Code } from "@connectrpc/connect";
-import { type Session, SessionState, type WatchService } from "@screenshare/protocol";
+import { type Session, type SessionEvent, SessionState, type WatchService } from "@screenshare/protocol";
 
 /** Listeners by event name, typed. */
 export class Emitter<Events extends Record<string, unknown>> {
@@ -19,23 +19,25 @@ export class Emitter<Events extends Record<string, unknown>> {
 }
 
 /**
- * Follows one session through WatchSession until it ends, reconnecting after a dropped stream from the last
- * sequence seen, so no event is missed or seen twice. The lifecycle itself stays on the server: this only reports.
+ * Follows one session through WatchSession until it ends, from the event after `afterSequence`, reconnecting after a
+ * dropped stream from the last sequence seen, so no event is missed or seen twice. The lifecycle itself stays on the
+ * server: this only reports. Rejects when the session can no longer be watched (gone, or the credential revoked).
  */
 export function followSession(
   watch: Client<typeof WatchService>,
   sessionId: string,
-  onSession: (session: Session) => void,
+  afterSequence: bigint,
+  onEvent: (event: SessionEvent & { session: Session }) => void,
   signal: AbortSignal,
 ): Promise<void> {
-  let lastSequence = 0n;
+  let lastSequence = afterSequence;
   return (async () => {
     while (!signal.aborted) {
       try {
         for await (const { event } of watch.watchSession({ sessionId, afterSequence: lastSequence }, { signal })) {
           if (!event?.session) continue;
           lastSequence = event.sequence;
-          onSession(event.session);
+          onEvent(event as SessionEvent & { session: Session });
           if (event.session.state === SessionState.ENDED) return;
         }
         return;

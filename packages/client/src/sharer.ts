@@ -1,6 +1,6 @@
-import { createClient } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
-import { type Invitation, type Session, SessionState, SharerService, WatchService } from "@screenshare/protocol";
+import { type Invitation, ScreenSelectionProblem, type Session, SessionState, SharerService, WatchService } from "@screenshare/protocol";
 import { type LocalVideoTrack, Room } from "livekit-client";
 import { publishScreen, screenCaptureOptions } from "./screen-publish.js";
 import { Emitter, followSession, withBearer } from "./session-stream.js";
@@ -14,13 +14,34 @@ export type SharerEvents = {
   session: Session;
   /** A chat invitation to accept or decline. */
   invitation: Invitation;
+  /** An invitation is no longer pending (the agent cancelled it, it timed out, or it was answered): remove it. */
+  invitationWithdrawn: string;
+  /** Something failed in the background (watching the session or the invitations). */
+  error: unknown;
 };
+
+/** Why {@link ScreenShareSharer.share} produced no screen. */
+export type ScreenShareFailure = "unsupported" | "picker-closed";
+
+/** {@link ScreenShareSharer.share} ended without a screen; the agent has been told why. */
+export class ScreenShareError extends Error {
+  constructor(readonly reason: ScreenShareFailure) {
+    super(reason === "unsupported" ? "this browser cannot share a screen" : "the screen picker was closed without choosing a screen");
+    this.name = "ScreenShareError";
+  }
+}
+
+/** Whether this browser can share a screen at all (phone browsers cannot: they have no getDisplayMedia). */
+export function canShareScreen(): boolean {
+  return typeof navigator.mediaDevices?.getDisplayMedia === "function";
+}
 
 const STORAGE_KEY = "screenshare.sharer";
 
 /**
  * The customer's side: redeem a key (voice) or accept an invitation (chat), choose a screen, publish it for
  * reading text, stop, and resume after a refresh (the picker opens again: browsers keep no capture permission).
+ * When no screen comes of it (an unsupported browser, a closed picker) the agent is told at once.
  */
 export class ScreenShareSharer extends Emitter<SharerEvents> {
   private credential = "";
@@ -29,14 +50,21 @@ export class ScreenShareSharer extends Emitter<SharerEvents> {
   private track: LocalVideoTrack | undefined;
   private following: AbortController | undefined;
   private readonly anonymous;
+  private readonly customer;
 
   constructor(private readonly options: { serverUrl: string; orgId: string; customerCredential?: string }) {
     super();
     this.anonymous = this.clients(() => "");
+    this.customer = this.clients(() => options.customerCredential ?? "");
   }
 
   get current(): Session | undefined {
     return this.session;
+  }
+
+  /** Whether the chosen screen is being published right now. */
+  get publishing(): boolean {
+    return this.track !== undefined && this.track.mediaStreamTrack.readyState === "live";
   }
 
   private clients(token: () => string) {
@@ -54,55 +82,106 @@ export class ScreenShareSharer extends Emitter<SharerEvents> {
     return this.joined(response.session as Session, response.sharerCredential);
   }
 
-  /** Chat: emits `invitation` for each pending invitation until the returned function is called. */
+  /**
+   * Chat: emits `invitation` for each pending invitation and `invitationWithdrawn` when one stops being pending,
+   * until the returned function is called.
+   */
   watchInvitations(): () => void {
     const controller = new AbortController();
-    const customer = this.clients(() => this.options.customerCredential ?? "");
     void (async () => {
-      for await (const { invitation } of customer.sharer.watchInvitations({}, { signal: controller.signal })) {
-        if (invitation) this.emit("invitation", invitation);
+      while (!controller.signal.aborted) {
+        try {
+          for await (const change of this.customer.sharer.watchInvitations({}, { signal: controller.signal })) {
+            if (change.invitation) this.emit("invitation", change.invitation);
+            if (change.withdrawnSessionId) this.emit("invitationWithdrawn", change.withdrawnSessionId);
+          }
+        } catch (error) {
+          if (controller.signal.aborted) return;
+          if (ConnectError.from(error).code === Code.Unauthenticated) return this.emit("error", error);
+        }
+        // The stream ends when the server restarts or a proxy cuts it: listen again after a pause.
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
-    })().catch(() => {});
+    })();
     return () => controller.abort();
   }
 
-  /** Chat: "Accept". */
+  /**
+   * Chat: "Accept", then the screen picker at once (the click is the user gesture the browser asks for). Rejects
+   * with {@link ScreenShareError} when no screen was chosen; the session then waits for {@link share}.
+   */
   async accept(sessionId: string): Promise<Session> {
-    const customer = this.clients(() => this.options.customerCredential ?? "");
-    const response = await customer.sharer.acceptInvitation({ sessionId, idempotencyKey: crypto.randomUUID() });
-    return this.joined(response.session as Session, response.sharerCredential);
+    const response = await this.customer.sharer.acceptInvitation({ sessionId, idempotencyKey: crypto.randomUUID() });
+    const session = this.joined(response.session as Session, response.sharerCredential);
+    await this.share();
+    return session;
   }
 
   /** Chat: "Decline". */
   async decline(sessionId: string): Promise<Session> {
-    const customer = this.clients(() => this.options.customerCredential ?? "");
-    const { session } = await customer.sharer.declineInvitation({ sessionId, idempotencyKey: crypto.randomUUID() });
+    const { session } = await this.customer.sharer.declineInvitation({ sessionId, idempotencyKey: crypto.randomUUID() });
+    return this.update(session as Session);
+  }
+
+  /**
+   * Tells the agent this browser cannot share a screen, which ends the session (SHARER_UNSUPPORTED): for a chat
+   * invitation pass its session id; after a key was redeemed, the current session is meant.
+   */
+  async reportUnsupported(invitationSessionId?: string): Promise<Session> {
+    const sessionId = invitationSessionId ?? this.session?.sessionId;
+    if (!sessionId) throw new Error("no screen share session or invitation to report on");
+    const client = invitationSessionId ? this.customer : this.mine;
+    const { session } = await client.sharer.reportScreenSelectionProblem({
+      sessionId,
+      problem: ScreenSelectionProblem.BROWSER_UNSUPPORTED,
+      idempotencyKey: crypto.randomUUID(),
+    });
     return this.update(session as Session);
   }
 
   /**
    * Opens the screen picker and publishes the chosen screen as LiveKit's screen-share source, tuned for reading
    * text (see {@link publishScreen}). The browser's own "Stop sharing" control ends the session like {@link stop}.
+   * Rejects with {@link ScreenShareError} when the browser cannot share or the picker was closed, after telling the
+   * agent.
    */
   async share(): Promise<void> {
     const session = this.session;
     if (!session) throw new Error("no screen share session: redeem a key or accept an invitation first");
-    const stream = await navigator.mediaDevices.getDisplayMedia(screenCaptureOptions);
+    if (!canShareScreen()) {
+      await this.reportUnsupported();
+      throw new ScreenShareError("unsupported");
+    }
+    let stream: MediaStream;
+    try {
+      stream = await navigator.mediaDevices.getDisplayMedia(screenCaptureOptions);
+    } catch (error) {
+      // NotAllowedError: the picker was closed or sharing refused; AbortError: the browser gave up on it.
+      if (!(error instanceof DOMException) || (error.name !== "NotAllowedError" && error.name !== "AbortError")) throw error;
+      await this.mine.sharer.reportScreenSelectionProblem({
+        sessionId: session.sessionId,
+        problem: ScreenSelectionProblem.PICKER_CLOSED,
+        idempotencyKey: crypto.randomUUID(),
+      });
+      throw new ScreenShareError("picker-closed");
+    }
     const [mediaTrack] = stream.getVideoTracks();
-    if (!mediaTrack) throw new Error("no screen was chosen");
+    if (!mediaTrack) throw new ScreenShareError("picker-closed");
     const { media } = await this.mine.sharer.getSharerMediaJoinInfo({ sessionId: session.sessionId });
     const livekit = livekitOf(media);
+    await this.room?.disconnect();
     const room = new Room({ adaptiveStream: false, dynacast: false });
     this.room = room;
     await room.connect(livekit.serverUrl, livekit.participantToken);
     this.track = await publishScreen(room.localParticipant, mediaTrack);
-    mediaTrack.addEventListener("ended", () => void this.stop());
+    mediaTrack.addEventListener("ended", () => void this.stop().catch((error) => this.emit("error", error)));
   }
 
   /** "Stop sharing" / "End screen share". */
   async stop(): Promise<Session | undefined> {
     const session = this.session;
     this.track?.mediaStreamTrack.stop();
+    this.track = undefined;
     await this.room?.disconnect();
     this.room = undefined;
     if (!session || session.state === SessionState.ENDED) return session;
@@ -119,9 +198,12 @@ export class ScreenShareSharer extends Emitter<SharerEvents> {
     try {
       const { session } = await this.mine.sharer.resumeSharing({ sessionId });
       return this.joined(session as Session, credential);
-    } catch {
+    } catch (error) {
+      // A credential dies with its session: an ended session is nothing to resume. Anything else is a real failure.
+      const code = ConnectError.from(error).code;
       sessionStorage.removeItem(STORAGE_KEY);
-      return undefined;
+      if (code === Code.Unauthenticated || code === Code.NotFound) return undefined;
+      throw error;
     }
   }
 
@@ -129,8 +211,12 @@ export class ScreenShareSharer extends Emitter<SharerEvents> {
     this.credential = credential;
     sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ sessionId: session.sessionId, credential }));
     this.following?.abort();
-    this.following = new AbortController();
-    void followSession(this.mine.watch, session.sessionId, (next) => this.update(next), this.following.signal).catch(() => {});
+    const following = new AbortController();
+    this.following = following;
+    followSession(this.mine.watch, session.sessionId, session.lastSequence, (event) => this.update(event.session), following.signal).catch((error) => {
+      // The credential dies when the session ends; the ending itself has been reported by then.
+      if (this.session?.state !== SessionState.ENDED) this.emit("error", error);
+    });
     return this.update(session);
   }
 
@@ -138,11 +224,13 @@ export class ScreenShareSharer extends Emitter<SharerEvents> {
     this.session = session;
     if (session.state === SessionState.ENDED) {
       sessionStorage.removeItem(STORAGE_KEY);
+      this.following?.abort();
       this.track?.mediaStreamTrack.stop();
+      this.track = undefined;
       void this.room?.disconnect();
+      this.room = undefined;
     }
     this.emit("session", session);
     return session;
   }
 }
-
