@@ -117,7 +117,9 @@ function render(): void {
   show("viewer", live() || screenShown);
   for (const id of ["fit", "actual", "zoom-in", "zoom-out", "fullscreen", "popout"]) $<HTMLButtonElement>(id).disabled = !screenShown;
   $("stage").classList.toggle("empty", !screenShown);
+  // The note over the stage: waiting for the screen, or (set by the view) where the popped-out screen went.
   if (!screenShown) $("stage-note").textContent = live() ? agentText.waitingForScreen : "";
+  else if (!$("stage").classList.contains("popped")) $("stage-note").textContent = "";
   renderInteractions();
   renderClock();
 }

@@ -61,8 +61,8 @@ const unsupported: Status = {
 };
 
 export const customerText = {
-  voiceIntro: { headline: "Share your screen with the agent", next: "Type the security key the agent reads to you, then click Share your screen." } satisfies Status,
-  chatIntro: { headline: "Chat with us", next: "If the agent asks to see your screen, a request appears in the chat." } satisfies Status,
+  voiceIntro: { headline: "Share your screen with the agent.", next: "Type the security key the agent reads to you, then click Share your screen." } satisfies Status,
+  chatIntro: { headline: "Your screen is not shared.", next: "If the agent asks to see your screen, a request appears in the chat." } satisfies Status,
   unsupported,
   unsupportedVoice: {
     headline: "This browser cannot share a screen.",
@@ -81,7 +81,6 @@ export const customerText = {
   invitationHint: "Click Accept, then choose the screen to show. Only that screen is shared.",
   invitationUnsupported: (agent: string) => `${agent} asked to see your screen, but this browser cannot share a screen. We have told them.`,
   greeting: "Hello! How can I help?",
-  system: "Note",
   sharingWith: (agent: string) => `You are sharing your screen with ${agent}.`,
   keyLabel: "Security key",
   keyHint: "The agent reads you a 6-digit key. Spaces and dashes do not matter.",

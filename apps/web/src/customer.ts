@@ -57,7 +57,6 @@ function render(): void {
   $("next").textContent = status.next;
   // The key box only when a key can start something: never during or over a running share.
   show("key-form", config.channel === "voice" && !live());
-  $("voice-title").textContent = supported ? customerText.voiceIntro.headline : customerText.unsupportedVoice.headline;
   $("share-voice").textContent = supported ? customerText.share : customerText.tellAgent;
   // Which controls apply comes from the lifecycle machine; whether a screen is out comes from this browser.
   const handled = session ? eventsHandledIn(session.state) : new Set<string>();
@@ -114,24 +113,30 @@ $("key-form").addEventListener("submit", async (event) => {
 
 // Chat: invitations appear in the chat window and leave it as soon as they are no longer pending.
 const invitations = new Map<string, HTMLElement>();
-function chatMessage(text: string, from = agent): HTMLElement {
+/** A line in the chat; without an author it is a note from the chat itself. */
+function chatMessage(text: string, from?: string): HTMLElement {
   const message = document.createElement("div");
-  message.className = "message";
-  const author = document.createElement("strong");
-  author.textContent = `${from}: `;
-  message.append(author, text);
+  message.className = from ? "message" : "message note";
+  if (from) {
+    const author = document.createElement("strong");
+    author.textContent = `${from}: `;
+    message.append(author);
+  }
+  message.append(text);
   $("messages").append(message);
   return message;
 }
 sharer.on("invitation", (invitation) => {
   if (invitations.has(invitation.sessionId)) return;
   if (!supported) {
-    invitations.set(invitation.sessionId, chatMessage(customerText.invitationUnsupported(agent), customerText.system));
+    invitations.set(invitation.sessionId, chatMessage(customerText.invitationUnsupported(agent)));
     sharer.reportUnsupported(invitation.sessionId).catch((error) => fail(error, "invitation"));
     return;
   }
-  const card = chatMessage(customerText.invitation(agent));
-  card.classList.add("invitation");
+  const card = chatMessage("");
+  card.className = "message invitation";
+  const title = document.createElement("strong");
+  title.textContent = customerText.invitation(agent);
   card.dataset.invitation = invitation.sessionId;
   const hint = document.createElement("p");
   hint.className = "quiet";
@@ -168,7 +173,7 @@ sharer.on("invitation", (invitation) => {
   });
   const buttons = document.createElement("p");
   buttons.append(accept, " ", decline);
-  card.append(hint, buttons);
+  card.append(title, hint, buttons);
   invitations.set(invitation.sessionId, card);
 });
 sharer.on("invitationWithdrawn", (sessionId) => {
@@ -199,13 +204,13 @@ $("stop").addEventListener("click", () => {
   sharer.stop().catch((error) => fail(error, "other"));
 });
 
-show(config.channel, true);
+show("chat", config.channel === "chat");
 $("key-hint").textContent = customerText.keyHint;
 if (config.channel === "chat") {
   // In chat the sharing bar and its End screen share button live in the chat window, as the help page has it.
   $("chat").prepend($("sharing-bar"));
   $("stop").innerHTML = `<span aria-hidden="true">■</span> End screen share`;
-  chatMessage(customerText.greeting);
+  chatMessage(customerText.greeting, agent);
   sharer.watchInvitations();
 }
 render();
