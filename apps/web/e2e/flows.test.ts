@@ -26,7 +26,7 @@ beforeAll(async () => {
   await build({ root: resolve(import.meta.dirname, ".."), logLevel: "error" });
   stack = await startReferenceStack({
     corsOrigins: ["*"],
-    timeouts: { acceptanceTimeoutMs: 4_000, viewerReconnectGraceMs: GRACE_MS, sharerReconnectGraceMs: GRACE_MS, screenSelectionTimeoutMs: 30_000 },
+    timeouts: { acceptanceTimeoutMs: 8_000, viewerReconnectGraceMs: GRACE_MS, sharerReconnectGraceMs: GRACE_MS, screenSelectionTimeoutMs: 30_000 },
   });
   platform = await startPlatform(stack);
   browser = await chromium.launch({
@@ -433,7 +433,7 @@ describe("endings", () => {
     const interactionId = await platform.addInteraction("chat");
     const agent = await open("/agent.html");
     const name = await startOn(agent, interactionId);
-    await expect.poll(() => agent.locator("#deadline").textContent()).toMatch(/^The invitation expires in 0:0[1-4]\.$/);
+    await expect.poll(() => agent.locator("#deadline").textContent()).toMatch(/^The invitation expires in 0:0[1-8]\.$/);
     await expectStatus(agent, `${name} did not accept the invitation in time.`);
     await checkPage(agent);
     await expectAgentFree(agent);
