@@ -15,7 +15,15 @@ import { quantile } from "./stats.js";
 const counts = process.argv.slice(2).map(Number);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with --expose-gc");
-const noMedia = { url: "ws://127.0.0.1:1", createRoom: async () => {}, deleteRoom: async () => {}, ping: async () => {}, token: async () => ({ token: "", identity: "", expiresAt: 0 }) };
+// Rooms are not kept (their memory is LiveKit's), so media reconciliation is set not to run during a measurement.
+const noMedia = {
+  url: "ws://127.0.0.1:1",
+  createRoom: async () => {},
+  deleteRoom: async () => {},
+  ping: async () => {},
+  listRooms: async () => [],
+  token: async () => ({ token: "", identity: "", expiresAt: 0 }),
+};
 
 /** Creates `count` sessions, each of its own agent, half voice and half chat. */
 async function fill(engine: SessionEngine, count: number, from = 0): Promise<void> {
@@ -29,7 +37,7 @@ async function fill(engine: SessionEngine, count: number, from = 0): Promise<voi
 const redisUrl = process.env.IDLE_REDIS_URL;
 const results = [];
 for (const count of counts) {
-  const options = resolveOptions({ port: 0, livekit: { url: "", apiKey: "", apiSecret: "" }, viewerTokenSecret: "x".repeat(16), integrationApiKey: "y".repeat(16), quiet: true });
+  const options = resolveOptions({ port: 0, livekit: { url: "", apiKey: "", apiSecret: "" }, viewerTokenSecret: "x".repeat(16), integrationApiKey: "y".repeat(16), quiet: true, media: { reconcileIntervalMs: 24 * 60 * 60_000 } });
   if (redisUrl) {
     // Redis: bytes of used_memory per session, from the growth while `count` sessions are added.
     const store = new RedisStore(redisUrl);

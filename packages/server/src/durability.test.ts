@@ -6,20 +6,10 @@ import { Channel, EndReason, InteractionSchema, InteractionStatus, SessionState 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveOptions } from "./config.js";
 import { type EngineLog, SessionEngine, sessionToProto } from "./engine.js";
-import type { MediaPlane } from "./media.js";
 import { createMetrics } from "./metrics.js";
 import { type ReferenceStack, startReferenceStack } from "./stack.js";
-import { MemoryStore } from "./store.js";
-import { agentWithInteraction, clientsFor, collectEvents, sleep } from "./test-harness.js";
-
-/** A media plane that does no I/O: these cases are about the store. */
-const noMedia: MediaPlane = {
-  url: "ws://127.0.0.1:1",
-  createRoom: async () => undefined,
-  deleteRoom: async () => undefined,
-  ping: async () => undefined,
-  token: async () => ({ token: "", identity: "", expiresAt: 0 }),
-};
+import { MemoryStore, type SessionRecord } from "./store.js";
+import { agentWithInteraction, clientsFor, collectEvents, memoryMedia, sleep } from "./test-harness.js";
 
 /** The embedded store, with writes and timer arming that fail while told to. */
 class FailingStore extends MemoryStore {
@@ -51,7 +41,7 @@ describe("a timer whose event could not be applied", () => {
       timeouts: { securityKeyTtlMs: 200 },
     });
     const metrics = createMetrics();
-    const engine = new SessionEngine(store, options, noMedia, metrics, log);
+    const engine = new SessionEngine(store, options, memoryMedia(), metrics, log);
     await engine.run();
     await engine.interactions.register(create(InteractionSchema, { orgId: "org", interactionId: "i", channel: Channel.VOICE, agentUserId: "agent", status: InteractionStatus.CONNECTED }));
     const session = await engine.start("org", "agent", "i");
@@ -85,6 +75,64 @@ describe("a timer whose event could not be applied", () => {
       const record = await engine.getSession(sessionId);
       expect(record && sessionToProto(record, { withKey: false }).endReason).toBe(EndReason.KEY_EXPIRED);
       expect(log.lines.filter((line) => line.includes("injected store failure: arm timer"))).toHaveLength(2);
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
+describe("media failures nobody reports", () => {
+  async function engineWithSessions(count: number) {
+    const media = memoryMedia();
+    const options = resolveOptions({
+      port: 0,
+      livekit: { url: "", apiKey: "", apiSecret: "" },
+      viewerTokenSecret: "durability-viewer-secret",
+      integrationApiKey: "durability-integration-key",
+      media: { reconcileIntervalMs: 100, outageMs: 600 },
+    });
+    const engine = new SessionEngine(new MemoryStore(), options, media, createMetrics(), recordingLog());
+    await engine.run();
+    const ids: string[] = [];
+    for (let index = 0; index < count; index++) {
+      await engine.interactions.register(create(InteractionSchema, { orgId: "org", interactionId: `i${index}`, channel: Channel.CHAT, agentUserId: `a${index}`, status: InteractionStatus.CONNECTED }));
+      ids.push((await engine.start("org", `a${index}`, `i${index}`)).id);
+    }
+    const reasons = async () => Promise.all(ids.map(async (id) => EndReason[sessionToProto((await engine.getSession(id)) as SessionRecord, { withKey: false }).endReason]));
+    return { engine, media, ids, reasons };
+  }
+
+  it("a session whose room vanished ends with MEDIA_FAILURE within one reconciliation interval; the others stay", async () => {
+    const { engine, media, ids, reasons } = await engineWithSessions(2);
+    try {
+      media.rooms.delete(ids[0] as string);
+      await sleep(250);
+      expect(await reasons()).toEqual(["MEDIA_FAILURE", "UNSPECIFIED"]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it("while LiveKit is unreachable sessions stay for the outage bound, then all end with MEDIA_FAILURE", async () => {
+    const { engine, media, reasons } = await engineWithSessions(2);
+    try {
+      media.failing = true;
+      await sleep(400);
+      expect(await reasons()).toEqual(["UNSPECIFIED", "UNSPECIFIED"]);
+      await sleep(450);
+      expect(await reasons()).toEqual(["MEDIA_FAILURE", "MEDIA_FAILURE"]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it("a room an ended session left behind is deleted once it is old enough not to be a session being stored", async () => {
+    const { engine, media, ids } = await engineWithSessions(2);
+    try {
+      media.rooms.set("ended-elsewhere", Date.now() - 61_000);
+      media.rooms.set("being-stored", Date.now());
+      await sleep(250);
+      expect([...media.rooms.keys()].sort()).toEqual([...ids, "being-stored"].sort());
     } finally {
       await engine.close();
     }

@@ -4,11 +4,10 @@ import { Channel, InteractionSchema, InteractionStatus, SessionState } from "@sc
 import { describe, expect, it } from "vitest";
 import { resolveOptions } from "./config.js";
 import { SessionEngine } from "./engine.js";
-import type { MediaPlane } from "./media.js";
 import { createMetrics } from "./metrics.js";
 import { MemoryStore, type SessionRecord } from "./store.js";
+import { memoryMedia } from "./test-harness.js";
 
-const noMedia: MediaPlane = { url: "ws://127.0.0.1:1", createRoom: async () => {}, deleteRoom: async () => {}, ping: async () => {}, token: async () => ({ token: "", identity: "", expiresAt: 0 }) };
 
 /** An embedded store whose session writes can be made to lose, as if another node always wrote first. */
 class LosingStore extends MemoryStore {
@@ -21,7 +20,7 @@ class LosingStore extends MemoryStore {
 async function voiceSession(limits: { securityKeyMaxAttempts: number }) {
   const store = new LosingStore();
   const options = resolveOptions({ port: 0, livekit: { url: "", apiKey: "", apiSecret: "" }, viewerTokenSecret: "x".repeat(16), integrationApiKey: "y".repeat(16), quiet: true, limits });
-  const engine = new SessionEngine(store, options, noMedia, createMetrics());
+  const engine = new SessionEngine(store, options, memoryMedia(), createMetrics());
   await engine.interactions.register(create(InteractionSchema, { orgId: "org", interactionId: "call", channel: Channel.VOICE, agentUserId: "agent", status: InteractionStatus.CONNECTED }));
   const record = await engine.start("org", "agent", "call");
   return { store, engine, key: record.securityKey?.key ?? "" };

@@ -39,6 +39,8 @@ const TIMER_POLL_MS = 25;
 /** A timer whose event could not be applied is tried again after 100 ms, doubling up to 30 s. */
 const TIMER_RETRY_FIRST_MS = 100;
 const TIMER_RETRY_MAX_MS = 30_000;
+/** A room without a live session is deleted only once it is this old: its session may be being stored right now. */
+const ORPHAN_ROOM_AGE_MS = 60_000;
 
 /** Where the engine reports failures of work no caller waits for (pino's signature). */
 export interface EngineLog {
@@ -71,6 +73,10 @@ export class SessionEngine {
   /** Retries held by this node because the store could not take them back. */
   private readonly localRetries = new Set<NodeJS.Timeout>();
   private claimFailing = false;
+  private reconciler: NodeJS.Timeout | undefined;
+  private reconciling = false;
+  /** When this node first found LiveKit unreachable, in the outage going on now. */
+  private mediaDownSince: number | undefined;
 
   constructor(
     private readonly store: Store,
@@ -102,10 +108,13 @@ export class SessionEngine {
       });
     }, TIMER_POLL_MS);
     this.poller.unref();
+    this.reconciler = setInterval(() => void this.reconcileMedia(), this.options.media.reconcileIntervalMs);
+    this.reconciler.unref();
   }
 
   async close(): Promise<void> {
     clearInterval(this.poller);
+    clearInterval(this.reconciler);
     for (const retry of this.localRetries) clearTimeout(retry);
     this.localRetries.clear();
   }
@@ -154,6 +163,69 @@ export class SessionEngine {
         }, delayMs);
         this.localRetries.add(handle);
       }
+    }
+  }
+
+  /**
+   * Checks live sessions against LiveKit's rooms, so a media plane that failed without telling us (a room gone with
+   * no `room_finished`, LiveKit killed or hung) still ends its sessions with MEDIA_FAILURE: a session whose room is
+   * gone ends within one `reconcileIntervalMs`; while LiveKit stays unreachable, every live session ends once it
+   * has been so for `outageMs` (so within `outageMs + reconcileIntervalMs`). Rooms left by ended sessions (a
+   * failed delete) are deleted. Every node runs it; the facts it sends are idempotent. Never rejects.
+   */
+  async reconcileMedia(): Promise<void> {
+    if (this.reconciling) return;
+    this.reconciling = true;
+    try {
+      // Live sessions first: a session stored after this read had its room created before it, so no room of a
+      // listed session can be missing for being too new.
+      const live = await this.store.liveSessionIds();
+      let rooms: Array<{ sessionId: string; createdAt: number }>;
+      try {
+        rooms = await this.media.listRooms();
+      } catch (error) {
+        await this.mediaUnreachable(live, error);
+        return;
+      }
+      if (this.mediaDownSince !== undefined) this.log.info({}, "LiveKit answers again");
+      this.mediaDownSince = undefined;
+      const present = new Set(rooms.map((room) => room.sessionId));
+      for (const sessionId of live.filter((id) => !present.has(id))) await this.mediaFailed(sessionId, "its media room is gone");
+      const liveIds = new Set(live);
+      for (const room of rooms) {
+        if (liveIds.has(room.sessionId) || Date.now() - room.createdAt < ORPHAN_ROOM_AGE_MS) continue;
+        const record = await this.store.getSession(room.sessionId);
+        if (!record || !isLive(record.machine)) await this.media.deleteRoom(room.sessionId);
+      }
+    } catch (error) {
+      this.metrics.backgroundFailures.inc({ task: "media_reconcile" });
+      this.log.warn({ err: error }, "media reconciliation did not finish; the next one runs in its interval");
+    } finally {
+      this.reconciling = false;
+    }
+  }
+
+  private async mediaUnreachable(live: string[], error: unknown): Promise<void> {
+    const now = Date.now();
+    this.mediaDownSince ??= now;
+    this.metrics.backgroundFailures.inc({ task: "media_reconcile" });
+    const downMs = now - this.mediaDownSince;
+    if (downMs < this.options.media.outageMs) {
+      this.log.warn({ err: error, downMs, outageMs: this.options.media.outageMs }, "LiveKit unreachable; live sessions end if it stays so");
+      return;
+    }
+    this.log.error({ err: error, downMs, sessions: live.length }, "LiveKit unreachable too long: ending live sessions with MEDIA_FAILURE");
+    for (const sessionId of live) await this.mediaFailed(sessionId, "LiveKit is unreachable");
+  }
+
+  /** Ends one session with MEDIA_FAILURE; a failure to do so is logged and left to the next reconciliation. */
+  private async mediaFailed(sessionId: string, why: string): Promise<void> {
+    try {
+      await this.fact(sessionId, "MEDIA_FAILED", Actor.MEDIA);
+      this.log.warn({ sessionId }, `session ended with MEDIA_FAILURE: ${why}`);
+    } catch (error) {
+      this.metrics.backgroundFailures.inc({ task: "media_reconcile" });
+      this.log.warn({ err: error, sessionId }, "session not ended after a media failure; retried at the next reconciliation");
     }
   }
 

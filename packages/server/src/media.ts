@@ -19,6 +19,8 @@ export interface MediaPlane {
   deleteRoom(sessionId: string): Promise<void>;
   /** Resolves when the media plane answers; rejects with the reason when it does not (readiness). */
   ping(): Promise<void>;
+  /** The sessions whose rooms exist now, with each room's creation time (epoch ms). */
+  listRooms(): Promise<Array<{ sessionId: string; createdAt: number }>>;
   token(role: "viewer" | "sharer", sessionId: string): Promise<{ token: string; identity: string; expiresAt: number }>;
   url: string;
 }
@@ -40,6 +42,12 @@ export function liveKitMedia(options: ResolvedOptions): MediaPlane {
     },
     async ping() {
       await (await rooms()).listRooms([PING_ROOM]);
+    },
+    async listRooms() {
+      return (await (await rooms()).listRooms()).flatMap((room) => {
+        const sessionId = sessionOfRoom(room.name);
+        return sessionId ? [{ sessionId, createdAt: Number(room.creationTimeMs) || Number(room.creationTime) * 1000 }] : [];
+      });
     },
     async token(role, sessionId) {
       const ttlMs = options.limits.mediaTokenTtlMs;
