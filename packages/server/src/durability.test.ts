@@ -161,6 +161,8 @@ describe("on Redis", () => {
     const sharer = clientsFor(stack.server.url, redeemed.sharerCredential);
     const waiting = await agentWithInteraction(stack, Channel.VOICE);
     const { session: unredeemed } = await waiting.viewer.viewer.startScreenShare({ interactionId: waiting.interactionId });
+    // A stream open across the restart still gets every event and closes after the last.
+    const watched = collectEvents(agent.viewer.watch, sessionId, undefined, 0n, 20_000);
     // A crash (kill -9) with appendfsync everysec keeps every write older than a second.
     await sleep(1_200);
     await stack.redis?.restart({ kill: true });
@@ -174,8 +176,9 @@ describe("on Redis", () => {
       (error: unknown) => ConnectError.from(error).code === Code.FailedPrecondition,
     );
     await agent.viewer.viewer.cancelScreenShare({ sessionId });
-    const events = await collectEvents(agent.viewer.watch, sessionId);
-    expect(events.map((event) => SessionState[event.session?.state ?? 0])).toEqual(["AWAITING_KEY_REDEMPTION", "SELECTING_SCREEN", "ENDED"]);
+    const states = (events: Awaited<typeof watched>) => events.map((event) => SessionState[event.session?.state ?? 0]);
+    expect(states(await collectEvents(agent.viewer.watch, sessionId))).toEqual(["AWAITING_KEY_REDEMPTION", "SELECTING_SCREEN", "ENDED"]);
+    expect(states(await watched)).toEqual(["AWAITING_KEY_REDEMPTION", "SELECTING_SCREEN", "ENDED"]);
     await agent.viewer.viewer.startScreenShare({ interactionId: agent.interactionId });
   }, 30_000);
 
@@ -267,4 +270,31 @@ describe.each([
     }
     expect(alive).toBe(0);
   }, 60_000);
+
+  it("lets a StopSharing retry with the same key return the first result after the session ended, and nobody else", async () => {
+    const agent = await agentWithInteraction(stack, Channel.VOICE);
+    const { session } = await agent.viewer.viewer.startScreenShare({ interactionId: agent.interactionId });
+    const sessionId = session?.sessionId ?? "";
+    const redeemed = await clientsFor(stack.server.url).sharer.redeemSecurityKey({ orgId: agent.orgId, securityKey: session?.securityKey?.key ?? "" });
+    const sharer = clientsFor(stack.server.url, redeemed.sharerCredential).sharer;
+    const first = await sharer.stopSharing({ sessionId, idempotencyKey: "stop-1" });
+    expect(EndReason[first.session?.endReason ?? 0]).toBe("SHARER_STOPPED");
+    const retry = await sharer.stopSharing({ sessionId, idempotencyKey: "stop-1" });
+    expect(retry.session).toEqual(first.session);
+    const codeOf = (call: Promise<unknown>) => call.then(() => "OK", (error: unknown) => Code[ConnectError.from(error).code]);
+    // A new key is a new call, and the credential died with the session.
+    expect(await codeOf(sharer.stopSharing({ sessionId, idempotencyKey: "stop-2" }))).toBe("Unauthenticated");
+    // The same key without the credential gets nothing.
+    expect(await codeOf(clientsFor(stack.server.url, "shr_someone-else").sharer.stopSharing({ sessionId, idempotencyKey: "stop-1" }))).toBe("Unauthenticated");
+  });
+
+  it("closes a WatchSession resumed at the last sequence of an ended session at once", async () => {
+    const agent = await agentWithInteraction(stack, Channel.VOICE);
+    const { session } = await agent.viewer.viewer.startScreenShare({ interactionId: agent.interactionId });
+    const { session: ended } = await agent.viewer.viewer.cancelScreenShare({ sessionId: session?.sessionId ?? "" });
+    const began = Date.now();
+    const events = await collectEvents(agent.viewer.watch, ended?.sessionId ?? "", undefined, ended?.lastSequence ?? 0n, 5_000);
+    expect(events).toEqual([]);
+    expect(Date.now() - began).toBeLessThan(1_000);
+  });
 });

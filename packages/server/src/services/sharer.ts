@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import {
@@ -86,8 +87,12 @@ export function sharerService({ engine, access }: ServiceContext): ServiceImpl<t
     },
     async stopSharing(request, context) {
       validate(request, MUTATION);
-      const record = await access.sharerSession(context, request.sessionId);
-      return engine.idempotent(`sharer/${record.id}/stop/${request.idempotencyKey}`, request.idempotencyKey, StopSharingResponseSchema, async () => {
+      // The first result is kept under the credential that asked (hashed): the session's end revokes that
+      // credential, and a retry whose first answer was lost must still get it, but nobody else may.
+      const asker = createHash("sha256").update(bearer(context.requestHeader)).digest("base64url");
+      const scope = `sharer/${asker}/${request.sessionId}/stop/${request.idempotencyKey}`;
+      return engine.idempotent(scope, request.idempotencyKey, StopSharingResponseSchema, async () => {
+        const record = await access.sharerSession(context, request.sessionId);
         const stopped = await engine.command(record.id, "SHARER_STOPPED", Actor.SHARER, "the session has ended");
         return create(StopSharingResponseSchema, { session: sessionToProto(stopped, { withKey: false }) });
       });

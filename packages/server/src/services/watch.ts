@@ -1,9 +1,16 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { isLive } from "@screenshare/machine";
 import { type SessionEvent, SessionState, type WatchService } from "@screenshare/protocol";
 import { bearer } from "../auth.js";
 import { historyOf } from "../session-view.js";
 import { validate } from "../validation.js";
 import { SESSION, type ServiceContext } from "./access.js";
+
+/**
+ * How long a waiting stream trusts the live feed before it reads the session again: an event published while this
+ * node's subscription was down (a Redis restart) is then sent from the session's history, late but in order.
+ */
+const RESYNC_MS = 2_000;
 
 /** WatchService: a session's events for its viewer or its sharer, replayed from a sequence, then live. */
 export function watchService({ engine, access }: ServiceContext): ServiceImpl<typeof WatchService> {
@@ -32,15 +39,26 @@ export function watchService({ engine, access }: ServiceContext): ServiceImpl<ty
       });
       try {
         let sent = request.afterSequence;
-        const record = (await engine.getSession(owned.id)) ?? owned;
-        const pending = historyOf(record).filter((event) => event.sequence > sent);
+        const pending: SessionEvent[] = [];
+        /** Reads the session and queues what it holds beyond `sent`; false once it has ended and all is sent. */
+        const resync = async (): Promise<boolean> => {
+          const record = (await engine.getSession(owned.id)) ?? owned;
+          pending.push(...historyOf(record).filter((event) => event.sequence > sent && !pending.some((queued) => queued.sequence === event.sequence)));
+          return isLive(record.machine) || pending.length > 0;
+        };
+        // Resumed at (or past) the final event of an ended session: nothing more will come.
+        if (!(await resync())) return;
         while (!context.signal.aborted) {
           const event = pending.shift() ?? queue.shift();
           if (!event) {
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-              context.signal.addEventListener("abort", () => resolve(), { once: true });
+            const woken = await new Promise<boolean>((resolve) => {
+              wake = () => resolve(true);
+              context.signal.addEventListener("abort", () => resolve(true), { once: true });
+              setTimeout(() => resolve(false), RESYNC_MS).unref();
             });
+            wake = undefined;
+            // A store that cannot be read now is read again at the next interval; the stream stays open.
+            if (!woken && !(await resync().catch(() => true))) return;
             continue;
           }
           if (event.sequence <= sent) continue;
