@@ -101,6 +101,16 @@ export const ruleCases: Case[] = [
     const second = await agent.clients.viewer.startScreenShare(request);
     equal(second.session?.sessionId, first.session?.sessionId, "session_id of the retry");
   }),
+  define("rules/idempotency/stop-sharing-retry-after-end", async (context) => {
+    const { sessionId, sharer } = await redeemedSession(context);
+    const first = await sharer.sharer.stopSharing({ sessionId, idempotencyKey: "stop-once" });
+    equal(SessionState[first.session?.state ?? 0], "ENDED", "state after StopSharing");
+    // The session has ended, so the credential no longer works for a new call, but the retry gets its first answer.
+    const retry = await sharer.sharer.stopSharing({ sessionId, idempotencyKey: "stop-once" });
+    equal(retry.session?.lastSequence, first.session?.lastSequence, "last_sequence of the retried StopSharing");
+    equal(EndReason[retry.session?.endReason ?? 0], "SHARER_STOPPED", "end_reason of the retried StopSharing");
+    await rejects(sharer.sharer.stopSharing({ sessionId, idempotencyKey: "stop-again" }), Code.Unauthenticated, "StopSharing with a new key after the end");
+  }),
   define("rules/state/cancel-after-start-refused", async (context) => {
     const { agent, sessionId } = await voiceSession(context);
     await rejects(agent.clients.viewer.leaveSession({ sessionId }), Code.FailedPrecondition, "LeaveSession before sharing");
@@ -195,6 +205,19 @@ export const ruleCases: Case[] = [
     }
     equal(sequences.map(String).join(","), sequences.map((_, index) => String(index + 1)).join(","), "sequences");
     equal(SessionState[last ?? 0], "ENDED", "state of the final event");
+  }),
+  define("stream/ended-session-closes-when-resumed-at-last", async (context) => {
+    const { agent, sessionId } = await voiceSession(context);
+    const { session } = await agent.clients.viewer.cancelScreenShare({ sessionId });
+    const signal = AbortSignal.timeout(3_000);
+    const events: unknown[] = [];
+    try {
+      for await (const { event } of agent.clients.watch.watchSession({ sessionId, afterSequence: session?.lastSequence ?? 0n }, { signal })) events.push(event);
+    } catch (error) {
+      if (!signal.aborted) throw error;
+    }
+    check(!signal.aborted, "the stream to close at once", "still open after 3 s");
+    equal(events.length, 0, "events after the last sequence");
   }),
   define("stream/resume-without-gap-or-duplicate", async (context) => {
     const { agent, sessionId } = await voiceSession(context);

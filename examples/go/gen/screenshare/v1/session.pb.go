@@ -189,7 +189,9 @@ const (
 	EndReason_END_REASON_MAX_DURATION_REACHED EndReason = 11
 	// An administrator ended the session (InteractionService.TerminateSession).
 	EndReason_END_REASON_ADMINISTRATOR_TERMINATED EndReason = 12
-	// The media plane failed (for example the media room disappeared) and the session cannot continue.
+	// The media plane failed and the session cannot continue: its media room closed or disappeared, or the media
+	// plane stayed unreachable longer than the server tolerates (the reference server's bounds are in
+	// docs/operations.md).
 	EndReason_END_REASON_MEDIA_FAILURE EndReason = 13
 	// The sharer's browser or device cannot share a screen (for example a phone browser), as its page reported with
 	// SharerService.ReportScreenSelectionProblem and SCREEN_SELECTION_PROBLEM_BROWSER_UNSUPPORTED.

@@ -56,8 +56,9 @@ class WatchServiceServicer:
 
     def WatchSession(self, request, context):
         """WatchSession sends every event with a sequence greater than after_sequence, in order, with no gap and no
-        duplicate, then each new event as it happens. After the event that ends the session it closes the stream.
-        A client that loses the stream reconnects with the last sequence it saw.
+        duplicate, then each new event as it happens. After the event that ends the session it closes the stream;
+        resumed on an ended session with after_sequence equal to its last sequence, it closes at once without an
+        event. A client that loses the stream reconnects with the last sequence it saw.
 
         Errors: INVALID_ARGUMENT (after_sequence beyond the session's last sequence), NOT_FOUND.
         """

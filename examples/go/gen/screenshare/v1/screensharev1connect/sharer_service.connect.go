@@ -86,9 +86,12 @@ type SharerServiceClient interface {
 	//
 	// Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended), NOT_FOUND.
 	GetSharerMediaJoinInfo(context.Context, *connect.Request[v1.GetSharerMediaJoinInfoRequest]) (*connect.Response[v1.GetSharerMediaJoinInfoResponse], error)
-	// StopSharing ends the session from the sharer's side ("Stop sharing" / "End screen share").
+	// StopSharing ends the session from the sharer's side ("Stop sharing" / "End screen share"). A retry with the
+	// same credential and idempotency_key returns the first result, also after the session ended (when the
+	// credential no longer works for anything else), so a sharer whose first answer was lost can retry safely.
 	//
-	// Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended), NOT_FOUND.
+	// Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended, unless the call is such a retry),
+	// NOT_FOUND.
 	StopSharing(context.Context, *connect.Request[v1.StopSharingRequest]) (*connect.Response[v1.StopSharingResponse], error)
 	// ResumeSharing is called by a sharer whose page was refreshed. From SESSION_STATE_RECONNECTING_SHARER it
 	// returns the session to SESSION_STATE_SELECTING_SCREEN: the sharer must choose a screen again. In
@@ -253,9 +256,12 @@ type SharerServiceHandler interface {
 	//
 	// Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended), NOT_FOUND.
 	GetSharerMediaJoinInfo(context.Context, *connect.Request[v1.GetSharerMediaJoinInfoRequest]) (*connect.Response[v1.GetSharerMediaJoinInfoResponse], error)
-	// StopSharing ends the session from the sharer's side ("Stop sharing" / "End screen share").
+	// StopSharing ends the session from the sharer's side ("Stop sharing" / "End screen share"). A retry with the
+	// same credential and idempotency_key returns the first result, also after the session ended (when the
+	// credential no longer works for anything else), so a sharer whose first answer was lost can retry safely.
 	//
-	// Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended), NOT_FOUND.
+	// Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended, unless the call is such a retry),
+	// NOT_FOUND.
 	StopSharing(context.Context, *connect.Request[v1.StopSharingRequest]) (*connect.Response[v1.StopSharingResponse], error)
 	// ResumeSharing is called by a sharer whose page was refreshed. From SESSION_STATE_RECONNECTING_SHARER it
 	// returns the session to SESSION_STATE_SELECTING_SCREEN: the sharer must choose a screen again. In

@@ -41,8 +41,9 @@ const (
 // WatchServiceClient is a client for the screenshare.v1.WatchService service.
 type WatchServiceClient interface {
 	// WatchSession sends every event with a sequence greater than after_sequence, in order, with no gap and no
-	// duplicate, then each new event as it happens. After the event that ends the session it closes the stream.
-	// A client that loses the stream reconnects with the last sequence it saw.
+	// duplicate, then each new event as it happens. After the event that ends the session it closes the stream;
+	// resumed on an ended session with after_sequence equal to its last sequence, it closes at once without an
+	// event. A client that loses the stream reconnects with the last sequence it saw.
 	//
 	// Errors: INVALID_ARGUMENT (after_sequence beyond the session's last sequence), NOT_FOUND.
 	WatchSession(context.Context, *connect.Request[v1.WatchSessionRequest]) (*connect.ServerStreamForClient[v1.WatchSessionResponse], error)
@@ -81,8 +82,9 @@ func (c *watchServiceClient) WatchSession(ctx context.Context, req *connect.Requ
 // WatchServiceHandler is an implementation of the screenshare.v1.WatchService service.
 type WatchServiceHandler interface {
 	// WatchSession sends every event with a sequence greater than after_sequence, in order, with no gap and no
-	// duplicate, then each new event as it happens. After the event that ends the session it closes the stream.
-	// A client that loses the stream reconnects with the last sequence it saw.
+	// duplicate, then each new event as it happens. After the event that ends the session it closes the stream;
+	// resumed on an ended session with after_sequence equal to its last sequence, it closes at once without an
+	// event. A client that loses the stream reconnects with the last sequence it saw.
 	//
 	// Errors: INVALID_ARGUMENT (after_sequence beyond the session's last sequence), NOT_FOUND.
 	WatchSession(context.Context, *connect.Request[v1.WatchSessionRequest], *connect.ServerStream[v1.WatchSessionResponse]) error

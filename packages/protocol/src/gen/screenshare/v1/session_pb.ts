@@ -522,7 +522,9 @@ export enum EndReason {
   ADMINISTRATOR_TERMINATED = 12,
 
   /**
-   * The media plane failed (for example the media room disappeared) and the session cannot continue.
+   * The media plane failed and the session cannot continue: its media room closed or disappeared, or the media
+   * plane stayed unreachable longer than the server tolerates (the reference server's bounds are in
+   * docs/operations.md).
    *
    * @generated from enum value: END_REASON_MEDIA_FAILURE = 13;
    */

@@ -496,7 +496,8 @@ export const ScreenSelectionProblemSchema: GenEnum<ScreenSelectionProblem> = /*@
  * to WatchInvitations, AcceptInvitation and DeclineInvitation, and receives a sharer credential on accept. All
  * other RPCs need "Authorization: Bearer <sharer credential>", which is scoped to one session; a missing or
  * invalid credential answers UNAUTHENTICATED, a credential of another session answers NOT_FOUND. A sharer credential
- * dies with its session: once the session has ended, every call with it answers UNAUTHENTICATED.
+ * dies with its session: once the session has ended, every call with it answers UNAUTHENTICATED, except a
+ * StopSharing retry (see StopSharing).
  *
  * @generated from service screenshare.v1.SharerService
  */
@@ -567,9 +568,12 @@ export const SharerService: GenService<{
     output: typeof GetSharerMediaJoinInfoResponseSchema;
   },
   /**
-   * StopSharing ends the session from the sharer's side ("Stop sharing" / "End screen share").
+   * StopSharing ends the session from the sharer's side ("Stop sharing" / "End screen share"). A retry with the
+   * same credential and idempotency_key returns the first result, also after the session ended (when the
+   * credential no longer works for anything else), so a sharer whose first answer was lost can retry safely.
    *
-   * Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended), NOT_FOUND.
+   * Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended, unless the call is such a retry),
+   * NOT_FOUND.
    *
    * @generated from rpc screenshare.v1.SharerService.StopSharing
    */
