@@ -23,6 +23,11 @@ export interface LiveKitOptions {
   port?: number;
   /** `debug` logs every signal message, ICE candidates included. Default `info`. */
   logLevel?: "debug" | "info" | "warn" | "error";
+  /**
+   * A Redis URL: the node joins LiveKit's multi-node mode, sharing rooms and routing signal connections with every
+   * other node on that Redis (a room is hosted by one node; a client connected to another reaches it through Redis).
+   */
+  redisUrl?: string;
 }
 
 /** A running LiveKit server. */
@@ -67,6 +72,7 @@ export function loopbackConfig(options: {
   apiSecret: string;
   webhookUrls: string[];
   logLevel: string;
+  redisUrl?: string;
 }): Record<string, unknown> {
   return {
     port: options.port,
@@ -86,6 +92,7 @@ export function loopbackConfig(options: {
     room: { auto_create: false },
     keys: { [options.apiKey]: options.apiSecret },
     ...(options.webhookUrls.length > 0 && { webhook: { api_key: options.apiKey, urls: options.webhookUrls } }),
+    ...(options.redisUrl && { redis: { address: new URL(options.redisUrl).host } }),
   };
 }
 
@@ -115,6 +122,7 @@ async function startLiveKitOnce(options: LiveKitOptions): Promise<LiveKitHandle>
     apiSecret,
     webhookUrls: options.webhookUrls ?? [],
     logLevel: options.logLevel ?? "info",
+    ...(options.redisUrl && { redisUrl: options.redisUrl }),
   });
   const configFile = join(dir, "livekit.yaml");
   writeFileSync(configFile, stringify(config));
