@@ -34,20 +34,21 @@ func voiceFlow(ctx context.Context, cfg config) (*screensharev1.Session, error) 
 
 	// An agent runs one screen share at a time: a second start is refused, and a typed detail names the live one.
 	_, err = a.start(ctx, callID, "")
-	if conflict, ok := detail[*screensharev1.LiveSessionConflict](err); connect.CodeOf(err) != connect.CodeFailedPrecondition || !ok || conflict.GetSessionId() != started.GetSessionId() {
+	conflict, ok := detail[*screensharev1.LiveSessionConflict](err)
+	if connect.CodeOf(err) != connect.CodeFailedPrecondition || !ok || conflict.GetSessionId() != started.GetSessionId() {
 		return nil, fmt.Errorf("a second StartScreenShare should fail with FAILED_PRECONDITION naming session %s, got %v", started.GetSessionId(), err)
 	}
-	fmt.Println("voice: a second start is refused: the agent already runs session", started.GetSessionId())
+	fmt.Println("voice: a second start is refused: the agent already runs session", conflict.GetSessionId())
 
 	c := newCustomer(cfg)
 	// A missed digit costs no attempt: INVALID_ARGUMENT, with a FieldViolation saying which field and how to fix it.
 	typo := key.GetDisplay()[:len(key.GetDisplay())-1]
 	_, err = c.redeem(ctx, typo)
-	if violation, ok := detail[*screensharev1.FieldViolation](err); connect.CodeOf(err) != connect.CodeInvalidArgument || !ok || violation.GetField() != "security_key" {
+	violation, ok := detail[*screensharev1.FieldViolation](err)
+	if connect.CodeOf(err) != connect.CodeInvalidArgument || !ok || violation.GetField() != "security_key" {
 		return nil, fmt.Errorf("redeeming %q should fail with INVALID_ARGUMENT and a FieldViolation for security_key, got %v", typo, err)
-	} else {
-		fmt.Printf("voice: the customer typed %q: %s %s\n", typo, violation.GetField(), violation.GetDescription())
 	}
+	fmt.Printf("voice: the customer typed %q: %s %s\n", typo, violation.GetField(), violation.GetDescription())
 	if _, err := c.redeem(ctx, key.GetDisplay()); err != nil {
 		return nil, fmt.Errorf("RedeemSecurityKey: %w", err)
 	}
