@@ -43,8 +43,11 @@ func (c *customer) nextInvitation(ctx context.Context, customerCredential string
 	if err != nil {
 		return nil, err
 	}
-	if stream.Receive() {
-		return stream.Msg().GetInvitation(), nil
+	for stream.Receive() {
+		// Other messages on the stream withdraw earlier invitations; this customer waits for a new one.
+		if invitation := stream.Msg().GetInvitation(); invitation != nil {
+			return invitation, nil
+		}
 	}
 	if err := stream.Err(); err != nil {
 		return nil, err

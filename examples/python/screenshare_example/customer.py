@@ -27,7 +27,9 @@ class Customer:
         )
         try:
             for response in call:
-                return response.invitation
+                # Other messages on the stream withdraw earlier invitations; this customer waits for a new one.
+                if response.HasField("invitation"):
+                    return response.invitation
             raise RuntimeError("the invitation stream closed without an invitation")
         finally:
             call.cancel()  # the stream stays open for later invitations; this customer needs one

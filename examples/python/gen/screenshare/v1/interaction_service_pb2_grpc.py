@@ -30,6 +30,10 @@ class InteractionServiceStub:
 
     Every RPC needs the header "Authorization: Bearer <integration API key>"; a missing or wrong key answers
     UNAUTHENTICATED.
+
+    Any RPC may also answer UNAVAILABLE (the server, its store or its media plane cannot serve the call now) or
+    ABORTED (a concurrent change to the same session won): both are safe to retry with backoff, with the same
+    idempotency_key where the request has one.
     """
 
     def __init__(self, channel):
@@ -65,6 +69,10 @@ class InteractionServiceServicer:
 
     Every RPC needs the header "Authorization: Bearer <integration API key>"; a missing or wrong key answers
     UNAUTHENTICATED.
+
+    Any RPC may also answer UNAVAILABLE (the server, its store or its media plane cannot serve the call now) or
+    ABORTED (a concurrent change to the same session won): both are safe to retry with backoff, with the same
+    idempotency_key where the request has one.
     """
 
     def RegisterInteraction(self, request, context):
@@ -142,6 +150,10 @@ class InteractionService:
 
     Every RPC needs the header "Authorization: Bearer <integration API key>"; a missing or wrong key answers
     UNAUTHENTICATED.
+
+    Any RPC may also answer UNAVAILABLE (the server, its store or its media plane cannot serve the call now) or
+    ABORTED (a concurrent change to the same session won): both are safe to retry with backoff, with the same
+    idempotency_key where the request has one.
     """
 
     @staticmethod

@@ -35,6 +35,10 @@ class SharerServiceStub:
     invalid credential answers UNAUTHENTICATED, a credential of another session answers NOT_FOUND. A sharer credential
     dies with its session: once the session has ended, every call with it answers UNAUTHENTICATED, except a
     StopSharing retry (see StopSharing).
+
+    Any RPC may also answer UNAVAILABLE (the server, its store or its media plane cannot serve the call now) or
+    ABORTED (a concurrent change to the same session won): both are safe to retry with backoff, with the same
+    idempotency_key where the request has one.
     """
 
     def __init__(self, channel):
@@ -95,6 +99,10 @@ class SharerServiceServicer:
     invalid credential answers UNAUTHENTICATED, a credential of another session answers NOT_FOUND. A sharer credential
     dies with its session: once the session has ended, every call with it answers UNAUTHENTICATED, except a
     StopSharing retry (see StopSharing).
+
+    Any RPC may also answer UNAVAILABLE (the server, its store or its media plane cannot serve the call now) or
+    ABORTED (a concurrent change to the same session won): both are safe to retry with backoff, with the same
+    idempotency_key where the request has one.
     """
 
     def RedeemSecurityKey(self, request, context):
@@ -250,6 +258,10 @@ class SharerService:
     invalid credential answers UNAUTHENTICATED, a credential of another session answers NOT_FOUND. A sharer credential
     dies with its session: once the session has ended, every call with it answers UNAUTHENTICATED, except a
     StopSharing retry (see StopSharing).
+
+    Any RPC may also answer UNAVAILABLE (the server, its store or its media plane cannot serve the call now) or
+    ABORTED (a concurrent change to the same session won): both are safe to retry with backoff, with the same
+    idempotency_key where the request has one.
     """
 
     @staticmethod

@@ -32,6 +32,10 @@ class ViewerServiceStub:
     "sub" (user id) and "permissions" (a list that must contain "screenshare:session:view"). A missing or invalid
     token answers UNAUTHENTICATED; a token without the permission answers PERMISSION_DENIED. Sessions of another
     org or another viewer answer NOT_FOUND, so ids cannot be probed.
+
+    Any RPC may also answer UNAVAILABLE (the server, its store or its media plane cannot serve the call now) or
+    ABORTED (a concurrent change to the same session won): both are safe to retry with backoff, with the same
+    idempotency_key where the request has one.
     """
 
     def __init__(self, channel):
@@ -94,6 +98,10 @@ class ViewerServiceServicer:
     "sub" (user id) and "permissions" (a list that must contain "screenshare:session:view"). A missing or invalid
     token answers UNAUTHENTICATED; a token without the permission answers PERMISSION_DENIED. Sessions of another
     org or another viewer answer NOT_FOUND, so ids cannot be probed.
+
+    Any RPC may also answer UNAVAILABLE (the server, its store or its media plane cannot serve the call now) or
+    ABORTED (a concurrent change to the same session won): both are safe to retry with backoff, with the same
+    idempotency_key where the request has one.
     """
 
     def StartScreenShare(self, request, context):
@@ -251,6 +259,10 @@ class ViewerService:
     "sub" (user id) and "permissions" (a list that must contain "screenshare:session:view"). A missing or invalid
     token answers UNAUTHENTICATED; a token without the permission answers PERMISSION_DENIED. Sessions of another
     org or another viewer answer NOT_FOUND, so ids cannot be probed.
+
+    Any RPC may also answer UNAVAILABLE (the server, its store or its media plane cannot serve the call now) or
+    ABORTED (a concurrent change to the same session won): both are safe to retry with backoff, with the same
+    idempotency_key where the request has one.
     """
 
     @staticmethod

@@ -31,6 +31,10 @@ class WatchServiceStub:
     Needs "Authorization: Bearer <token>" with either a viewer token (the session's viewer, with the permission
     screenshare:session:view) or the session's sharer credential. Otherwise UNAUTHENTICATED, PERMISSION_DENIED
     or NOT_FOUND as in ViewerService and SharerService.
+
+    Any RPC may also answer UNAVAILABLE (the server, its store or its media plane cannot serve the call now) or
+    ABORTED (a concurrent change to the same session won): both are safe to retry with backoff, with the same
+    idempotency_key where the request has one.
     """
 
     def __init__(self, channel):
@@ -52,6 +56,10 @@ class WatchServiceServicer:
     Needs "Authorization: Bearer <token>" with either a viewer token (the session's viewer, with the permission
     screenshare:session:view) or the session's sharer credential. Otherwise UNAUTHENTICATED, PERMISSION_DENIED
     or NOT_FOUND as in ViewerService and SharerService.
+
+    Any RPC may also answer UNAVAILABLE (the server, its store or its media plane cannot serve the call now) or
+    ABORTED (a concurrent change to the same session won): both are safe to retry with backoff, with the same
+    idempotency_key where the request has one.
     """
 
     def WatchSession(self, request, context):
@@ -88,6 +96,10 @@ class WatchService:
     Needs "Authorization: Bearer <token>" with either a viewer token (the session's viewer, with the permission
     screenshare:session:view) or the session's sharer credential. Otherwise UNAUTHENTICATED, PERMISSION_DENIED
     or NOT_FOUND as in ViewerService and SharerService.
+
+    Any RPC may also answer UNAVAILABLE (the server, its store or its media plane cannot serve the call now) or
+    ABORTED (a concurrent change to the same session won): both are safe to retry with backoff, with the same
+    idempotency_key where the request has one.
     """
 
     @staticmethod

@@ -364,6 +364,10 @@ export const InteractionStatusSchema: GenEnum<InteractionStatus> = /*@__PURE__*/
  * Every RPC needs the header "Authorization: Bearer <integration API key>"; a missing or wrong key answers
  * UNAUTHENTICATED.
  *
+ * Any RPC may also answer UNAVAILABLE (the server, its store or its media plane cannot serve the call now) or
+ * ABORTED (a concurrent change to the same session won): both are safe to retry with backoff, with the same
+ * idempotency_key where the request has one.
+ *
  * @generated from service screenshare.v1.InteractionService
  */
 export const InteractionService: GenService<{

@@ -499,6 +499,10 @@ export const ScreenSelectionProblemSchema: GenEnum<ScreenSelectionProblem> = /*@
  * dies with its session: once the session has ended, every call with it answers UNAUTHENTICATED, except a
  * StopSharing retry (see StopSharing).
  *
+ * Any RPC may also answer UNAVAILABLE (the server, its store or its media plane cannot serve the call now) or
+ * ABORTED (a concurrent change to the same session won): both are safe to retry with backoff, with the same
+ * idempotency_key where the request has one.
+ *
  * @generated from service screenshare.v1.SharerService
  */
 export const SharerService: GenService<{

@@ -451,6 +451,10 @@ export const ResumeSessionResponseSchema: GenMessage<ResumeSessionResponse> = /*
  * token answers UNAUTHENTICATED; a token without the permission answers PERMISSION_DENIED. Sessions of another
  * org or another viewer answer NOT_FOUND, so ids cannot be probed.
  *
+ * Any RPC may also answer UNAVAILABLE (the server, its store or its media plane cannot serve the call now) or
+ * ABORTED (a concurrent change to the same session won): both are safe to retry with backoff, with the same
+ * idempotency_key where the request has one.
+ *
  * @generated from service screenshare.v1.ViewerService
  */
 export const ViewerService: GenService<{

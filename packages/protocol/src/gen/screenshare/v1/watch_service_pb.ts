@@ -70,6 +70,10 @@ export const WatchSessionResponseSchema: GenMessage<WatchSessionResponse> = /*@_
  * screenshare:session:view) or the session's sharer credential. Otherwise UNAUTHENTICATED, PERMISSION_DENIED
  * or NOT_FOUND as in ViewerService and SharerService.
  *
+ * Any RPC may also answer UNAVAILABLE (the server, its store or its media plane cannot serve the call now) or
+ * ABORTED (a concurrent change to the same session won): both are safe to retry with backoff, with the same
+ * idempotency_key where the request has one.
+ *
  * @generated from service screenshare.v1.WatchService
  */
 export const WatchService: GenService<{
