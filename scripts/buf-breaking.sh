@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fails when proto/ as it is on disk (uncommitted edits included) breaks compatibility (buf FILE rules) with:
-#   - main's committed proto, so a branch or an uncommitted edit cannot break what main published;
+#   - main's committed proto, so a branch or an uncommitted edit cannot break what main published (on a branch,
+#     main as of the branch's fork point: what main added since is not this branch's to keep until it rebases);
 #   - the latest release tag (v<semver>), or, before the first release, the commit that published screenshare.v1,
 #     so main itself never drifts from what was released (this is the check that bites when HEAD is main).
 # Works offline: every baseline comes from this repository's own git history.
@@ -13,7 +14,7 @@ first=$(git log --diff-filter=A --format=%H -- proto/buf.yaml | tail -n 1)
 if [ -z "$first" ]; then echo "buf breaking: proto/ not committed yet; skipped"; exit 0; fi
 release=$(git tag --list 'v[0-9]*' --sort=-version:refname | head -n 1)
 baselines=()
-if git rev-parse --verify --quiet main >/dev/null; then baselines+=(main); fi
+if fork=$(git merge-base HEAD main 2>/dev/null); then baselines+=("$fork"); fi
 baselines+=("${release:-$(git rev-parse --short "$first")}")
 
 # One-time exception, for baselines from before the language options (go_package, java_package, ...) existed:
@@ -29,7 +30,7 @@ for ref in "${baselines[@]}"; do
   config=()
   if ! git grep --quiet 'option go_package' "$ref" -- proto; then config=(--config "$added_options"); fi
   label="$ref"
-  [ "$ref" = main ] && label="main ($(git rev-parse --short main))"
+  [ "$ref" = "${fork:-}" ] && label="main ($(git rev-parse --short "$ref"))"
   # From inside proto/ so that --config's module is proto/ itself.
   if (cd proto && $buf breaking . --against "../.git#ref=$(git rev-parse "$ref"),subdir=proto" "${config[@]}"); then
     echo "buf breaking: proto/ on disk is compatible with $label"

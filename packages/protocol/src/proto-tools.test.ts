@@ -87,6 +87,15 @@ describe("in a scratch repository", () => {
       expect(result.output).toMatch(/breaks main/);
     });
 
+    it("passes on a branch that main has moved ahead of with an addition", async () => {
+      await git("checkout", "--quiet", "-b", "feature");
+      await git("checkout", "--quiet", "main");
+      edit(errorsProto, "  uint64 retry_after_ms = 1;\n", "  uint64 retry_after_ms = 1;\n  // Added on main.\n  string added = 2;\n");
+      await git("commit", "--quiet", "-am", "addition on main");
+      await git("checkout", "--quiet", "feature");
+      expect(await breaking()).toMatchObject({ ok: true });
+    });
+
     it("fails on a break committed on main, against the latest release tag", async () => {
       await git("tag", "v1.0.0");
       narrowRetryDelay();
