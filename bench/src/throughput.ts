@@ -48,7 +48,7 @@ export async function echoRpcsPerSecond(concurrency: number, seconds: number): P
 }
 
 /** A LiveKit webhook for a screen track published by the session's sharer, signed as LiveKit signs them. */
-async function signedTrackPublished(stack: ReferenceStack, sessionId: string): Promise<{ body: string; authorization: string }> {
+async function signedTrackPublished(livekit: { apiKey: string; apiSecret: string }, sessionId: string): Promise<{ body: string; authorization: string }> {
   const event = new WebhookEvent({
     event: "track_published",
     room: { name: `ss-${sessionId}` },
@@ -59,7 +59,7 @@ async function signedTrackPublished(stack: ReferenceStack, sessionId: string): P
   });
   // The SDK's WebhookEvent subclass shadows the `event` field, so toJsonString drops it; LiveKit sends it.
   const body = JSON.stringify({ event: "track_published", ...JSON.parse(event.toJsonString()) });
-  const token = new AccessToken(stack.livekit.apiKey, stack.livekit.apiSecret);
+  const token = new AccessToken(livekit.apiKey, livekit.apiSecret);
   token.sha256 = createHash("sha256").update(body).digest("base64");
   return { body, authorization: await token.toJwt() };
 }
@@ -94,53 +94,76 @@ export interface LifecycleFigures {
   lifecycles: number;
 }
 
+/** A server to run lifecycles against: its URL, the secrets its platform and agents hold, LiveKit's webhook key. */
+export interface Target {
+  url: string;
+  integrationApiKey: string;
+  viewerTokenSecret: string;
+  livekit: { apiKey: string; apiSecret: string };
+}
+
+export const targetOf = (stack: ReferenceStack): Target => ({ url: stack.server.url, integrationApiKey: stack.integrationApiKey, viewerTokenSecret: stack.viewerTokenSecret, livekit: stack.livekit });
+
 /**
- * Full voice lifecycles per second against the reference stack: RegisterInteraction, StartScreenShare,
+ * One full voice lifecycle per call, for one of `agents` agents (one org each, so an agent's sessions never
+ * collide as long as the caller runs one lifecycle per agent at a time; callers sharing a store give each a distinct
+ * `agentPrefix`): RegisterInteraction, StartScreenShare,
  * RedeemSecurityKey, both join infos, a signed track_published webhook, LeaveSession, SetInteractionStatus.
- * Eight RPCs and one webhook each; each loop is one agent, so starts never collide.
+ * Eight RPCs and one webhook; resolves with the StartScreenShare and RedeemSecurityKey latencies.
  */
-export async function lifecycleThroughput(stack: ReferenceStack, concurrency: number, seconds: number): Promise<LifecycleFigures> {
-  const url = stack.server.url;
-  const platform = createClient(InteractionService, withToken(url, stack.integrationApiKey));
+export async function lifecycleOn(target: Target, agents: number, agentPrefix = ""): Promise<(agent: number) => Promise<{ startMs: number; redeemMs: number }>> {
+  const { url } = target;
+  const platform = createClient(InteractionService, withToken(url, target.integrationApiKey));
   const anonymous = createClient(SharerService, withToken(url, ""));
-  const run = `${process.pid}-${Date.now()}`;
+  const run = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   const viewers: Array<Client<typeof ViewerService>> = [];
-  for (let loop = 0; loop < concurrency; loop++) {
-    const token = await mintViewerToken({ secret: stack.viewerTokenSecret, org: `bench-${loop}`, sub: `agent-${loop}`, permissions: [VIEW_PERMISSION] });
+  for (let agent = 0; agent < agents; agent++) {
+    const token = await mintViewerToken({ secret: target.viewerTokenSecret, org: `bench-${agentPrefix}${agent}`, sub: `agent-${agent}`, permissions: [VIEW_PERMISSION] });
     viewers.push(createClient(ViewerService, withToken(url, token)));
   }
-  const startLatency: number[] = [];
-  const redeemLatency: number[] = [];
   let lifecyclesStarted = 0;
-  const lifecycle = async (loop: number) => {
-    const orgId = `bench-${loop}`;
+  return async (agent) => {
+    const orgId = `bench-${agentPrefix}${agent}`;
     const interactionId = `i-${run}-${lifecyclesStarted++}`;
-    const viewer = viewers[loop] as Client<typeof ViewerService>;
-    await platform.registerInteraction({ orgId, interactionId, channel: Channel.VOICE, agentUserId: `agent-${loop}` });
+    const viewer = viewers[agent] as Client<typeof ViewerService>;
+    await platform.registerInteraction({ orgId, interactionId, channel: Channel.VOICE, agentUserId: `agent-${agent}` });
     let t = performance.now();
     const { session } = await viewer.startScreenShare({ interactionId });
-    startLatency.push(performance.now() - t);
+    const startMs = performance.now() - t;
     const sessionId = session?.sessionId ?? "";
     t = performance.now();
     const redeemed = await anonymous.redeemSecurityKey({ orgId, securityKey: session?.securityKey?.key ?? "" });
-    redeemLatency.push(performance.now() - t);
+    const redeemMs = performance.now() - t;
     // The sharer's credential rides as a call header on the shared client: a transport per sharer would charge
     // the load generator's set-up to the lifecycle (both share one event loop).
     const asSharer = { headers: { authorization: `Bearer ${redeemed.sharerCredential}` } };
     await Promise.all([viewer.getViewerMediaJoinInfo({ sessionId }), anonymous.getSharerMediaJoinInfo({ sessionId }, asSharer)]);
-    const webhook = await signedTrackPublished(stack, sessionId);
+    const webhook = await signedTrackPublished(target.livekit, sessionId);
     const status = await postWebhook(`${url}/livekit/webhook`, webhook);
     // The server applies a webhook before it answers 200, so the session is SHARING now and LeaveSession is
     // allowed; if it were not, LeaveSession would fail with FAILED_PRECONDITION and stop the run.
     if (status !== 200) throw new Error(`webhook answered ${status}`);
     await viewer.leaveSession({ sessionId });
     await platform.setInteractionStatus({ orgId, interactionId, status: InteractionStatus.DISCONNECTED });
+    return { startMs, redeemMs };
   };
-  await closedLoop(concurrency, 1, lifecycle);
+}
+
+/** Full voice lifecycles per second against the reference stack, `concurrency` agents each in a closed loop. */
+export async function lifecycleThroughput(stack: ReferenceStack, concurrency: number, seconds: number): Promise<LifecycleFigures> {
+  const lifecycle = await lifecycleOn(targetOf(stack), concurrency);
+  const startLatency: number[] = [];
+  const redeemLatency: number[] = [];
+  const measured = async (agent: number) => {
+    const { startMs, redeemMs } = await lifecycle(agent);
+    startLatency.push(startMs);
+    redeemLatency.push(redeemMs);
+  };
+  await closedLoop(concurrency, 1, measured);
   startLatency.length = 0;
   redeemLatency.length = 0;
   const started = performance.now();
-  const lifecycles = await closedLoop(concurrency, seconds, lifecycle);
+  const lifecycles = await closedLoop(concurrency, seconds, measured);
   const elapsed = (performance.now() - started) / 1000;
   const latency = (values: number[]) => ({ p50: round(quantile(values, 0.5)), p99: round(quantile(values, 0.99)) });
   return {

@@ -71,11 +71,13 @@ let painter: ReturnType<typeof setInterval> | undefined;
 
 const api = {
   /** Draws the static screen and publishes it with `profile`. */
-  async share(url: string, token: string, profile: Profile): Promise<void> {
+  async share(url: string, token: string, fullProfile: Profile): Promise<void> {
+    const [profileName, variant = ""] = (fullProfile as string).split(":");
+    const profile = profileName as Profile;
     scene = "static";
     scrollPx = 0;
     redraw();
-    const fps = CAPTURE_FPS[profile];
+    const fps = variant.startsWith("fps") ? Number(variant.slice(3)) : CAPTURE_FPS[profile];
     // A screen capture delivers frames at its rate whether or not anything moved; so does this canvas.
     painter = setInterval(redraw, 1000 / fps);
     const [mediaTrack] = screenCanvas().captureStream(fps).getVideoTracks();
@@ -83,7 +85,7 @@ const api = {
     room = profile === "anchor" ? new Room() : new Room({ adaptiveStream: false, dynacast: false });
     await room.connect(url, token);
     if (profile === "ours") {
-      const track = await publishScreen(room.localParticipant, mediaTrack);
+      const track = await publishScreen(room.localParticipant, mediaTrack, (["av1", "vp8", "vp9", "h264"].includes(variant) ? variant : undefined) as never);
       sender = () => track.sender;
     } else if (profile === "before") {
       // The SDK's publish before this tuning (commit c89ba03), kept as it was.
