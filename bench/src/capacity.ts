@@ -21,17 +21,30 @@ interface Step {
   holds: boolean;
 }
 
-/** Starts one server node in its own process; resolves with its URL and a stop function. */
-async function startNode(options: ServerOptions): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", resolve(import.meta.dirname, "capacity-node.ts"), JSON.stringify(options)], {
+/** A server node in its own process. */
+export interface Node {
+  url: string;
+  /** Heap used after a full collection, in bytes. */
+  heapUsed(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Starts one server node in its own process (with --expose-gc and an IPC channel for {@link Node.heapUsed}). */
+export async function startNode(options: ServerOptions): Promise<Node> {
+  const child: ChildProcess = spawn(process.execPath, ["--expose-gc", "--import", "tsx", resolve(import.meta.dirname, "capacity-node.ts"), JSON.stringify(options)], {
     cwd: resolve(import.meta.dirname, ".."),
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
   });
   const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`capacity: a server node exited with ${code}`))));
   const url = await Promise.race([new Promise<string>((done) => createInterface({ input: child.stdout as NodeJS.ReadableStream }).once("line", done)), exited]);
   exited.catch(() => undefined); // an exit after start-up is the stop below
   return {
     url,
+    heapUsed: () =>
+      new Promise((done) => {
+        child.once("message", (message) => done((message as { heapUsed: number }).heapUsed));
+        child.send("memory");
+      }),
     stop: () =>
       new Promise<void>((done) => {
         child.once("exit", () => done());
@@ -108,15 +121,18 @@ async function highestRate(targets: Target[], from: number, seconds: number, max
   return { lifecyclesPerSecond: held?.offeredPerSecond ?? 0, startP99Ms: held?.startP99Ms ?? Number.NaN, steps };
 }
 
+export type Deployment = "embedded" | "redis" | "two nodes on one Redis";
+
 export interface CapacityResult {
-  embedded: CapacityFigures;
-  redis: CapacityFigures;
-  twoNodesRedis: CapacityFigures;
-  twoNodesRatio: number;
+  embedded?: CapacityFigures;
+  redis?: CapacityFigures;
+  twoNodesRedis?: CapacityFigures;
+  /** Two nodes' rate over one node's, both on Redis (one machine: both nodes share its cores). */
+  twoNodesRatio?: number;
 }
 
 /** The three deployments, one LiveKit for all (rooms are created and deleted per lifecycle). */
-export async function capacity(livekit: LiveKitHandle, options: { from: number; seconds: number; maxSteps: number }): Promise<CapacityResult> {
+export async function capacity(livekit: LiveKitHandle, options: { from: number; seconds: number; maxSteps: number; deployments: Deployment[] }): Promise<CapacityResult> {
   const secrets = { viewerTokenSecret: "capacity-viewer-token-secret", integrationApiKey: "capacity-integration-api-key" };
   const base = (port: number): ServerOptions => ({
     port,
@@ -135,12 +151,16 @@ export async function capacity(livekit: LiveKitHandle, options: { from: number; 
       await Promise.all(started.map((node) => node.stop()));
     }
   };
-  const embedded = await run(1);
+  const wanted = new Set(options.deployments);
+  const result: CapacityResult = {};
+  if (wanted.has("embedded")) result.embedded = await run(1);
+  if (!wanted.has("redis") && !wanted.has("two nodes on one Redis")) return result;
   const redis = await startRedis();
   try {
-    const oneNode = await run(1, redis.url);
-    const twoNodes = await run(2, redis.url);
-    return { embedded, redis: oneNode, twoNodesRedis: twoNodes, twoNodesRatio: oneNode.lifecyclesPerSecond ? round(twoNodes.lifecyclesPerSecond / oneNode.lifecyclesPerSecond, 2) : Number.NaN };
+    if (wanted.has("redis")) result.redis = await run(1, redis.url);
+    if (wanted.has("two nodes on one Redis")) result.twoNodesRedis = await run(2, redis.url);
+    if (result.redis?.lifecyclesPerSecond && result.twoNodesRedis) result.twoNodesRatio = round(result.twoNodesRedis.lifecyclesPerSecond / result.redis.lifecyclesPerSecond, 2);
+    return result;
   } finally {
     await redis.stop();
   }

@@ -9,6 +9,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from "playwrig
 import { build } from "vite";
 import type { ReferenceStack } from "@screenshare/server/stack";
 import { type Platform, startPlatform } from "@screenshare/web/platform/platform.js";
+import { udpPortOf } from "./legibility/legibility.js";
 import { quantile, round } from "./stats.js";
 
 const WEB = resolve(import.meta.dirname, "../../apps/web");
@@ -132,7 +133,7 @@ export interface RecoveryFigures {
  * Runs `runs` rounds; each round is one voice session: a fresh join, then an agent refresh, a customer refresh
  * and an agent network drop, each measured until the agent's page presents a frame again.
  */
-export async function recovery(stack: ReferenceStack, livekitUdpPort: number, runs: number, dropSeconds = 5): Promise<RecoveryFigures> {
+export async function recovery(stack: ReferenceStack, runs: number, dropSeconds = 5): Promise<RecoveryFigures> {
   const dist = mkdtempSync(join(tmpdir(), "bench-web-"));
   await build({ root: WEB, logLevel: "error", build: { outDir: dist, emptyOutDir: true } });
   const platform: Platform = await startPlatform(stack, { staticDir: dist });
@@ -140,7 +141,7 @@ export async function recovery(stack: ReferenceStack, livekitUdpPort: number, ru
   const agentMarker = `bench-agent-${process.pid}`;
   const customerMarker = `bench-customer-${process.pid}`;
   const [agentBrowser, customerBrowser]: [Browser, Browser] = await Promise.all([launch(agentMarker), launch(customerMarker)]);
-  const serverPorts = [Number(new URL(stack.livekit.httpUrl).port), livekitUdpPort, Number(new URL(stack.server.url).port)];
+  const serverPorts = [Number(new URL(stack.livekit.httpUrl).port), udpPortOf(stack.livekit), Number(new URL(stack.server.url).port)];
   const figures = { fresh: [] as number[], agentRefresh: [] as number[], customerRefresh: [] as number[], drop: [] as number[] };
   const contexts: BrowserContext[] = [];
   try {

@@ -10,7 +10,7 @@ import { EchoService } from "./gen/bench/v1/echo_pb.js";
 import { quantile, round } from "./stats.js";
 
 /** Runs `worker` on `concurrency` loops for `seconds`; returns completed iterations. */
-async function closedLoop(concurrency: number, seconds: number, worker: (loop: number, iteration: number) => Promise<void>): Promise<number> {
+export async function closedLoop(concurrency: number, seconds: number, worker: (loop: number, iteration: number) => Promise<void>): Promise<number> {
   const deadline = performance.now() + seconds * 1000;
   let done = 0;
   await Promise.all(

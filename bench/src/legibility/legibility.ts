@@ -30,9 +30,9 @@ export interface LegibilityResult {
   staticKbps: number;
   /** From the text change on the sharer's screen until the viewer's frame reads at ≥ 0.95 of the source. */
   changeToLegibleMs: number | null;
-  /** The same after a 2 s scroll of a long page stops. */
-  scrollToLegibleMs: number | null;
-  sent: { codec: string; encoder: string; width: number; height: number; fps: number; keyFrames: number; limitation: string };
+  /** The same after a 2 s scroll of a long page stops (left out when the scroll is). */
+  scrollToLegibleMs?: number | null;
+  sent: { codec: string; contentHint: string; width: number; height: number; fps: number; keyFrames: number; limitation: string };
 }
 
 const LEGIBLE = 0.95;
@@ -51,7 +51,7 @@ async function servePage(): Promise<{ url: string; server: Server }> {
 }
 
 /** LiveKit's UDP media port, from the configuration devstack wrote beside its log. */
-function udpPortOf(livekit: LiveKitHandle): number {
+export function udpPortOf(livekit: LiveKitHandle): number {
   const port = /udp_port:\s*(\d+)/.exec(readFileSync(join(dirname(livekit.logFile), "livekit.yaml"), "utf8"))?.[1];
   if (!port) throw new Error("LiveKit's configuration names no udp_port");
   return Number(port);
@@ -77,8 +77,10 @@ async function readBlocks(source: GrayImage, received: GrayImage, blocks: Block[
   let receivedCorrect = 0;
   let total = 0;
   for (const block of blocks) {
-    const fromSource = characterAccuracy(await ocr(cut(source, block.rect)), block.text);
-    const fromReceived = characterAccuracy(await ocr(cut(received, block.rect)), block.text);
+    const [fromSource, fromReceived] = (await Promise.all([ocr(cut(source, block.rect)), ocr(cut(received, block.rect))])).map((read) => characterAccuracy(read, block.text)) as [
+      ReturnType<typeof characterAccuracy>,
+      ReturnType<typeof characterAccuracy>,
+    ];
     perBlock[block.name] = round(fromReceived.correct / Math.max(1, fromSource.correct), 3);
     sourceCorrect += fromSource.correct;
     receivedCorrect += fromReceived.correct;
@@ -110,7 +112,7 @@ async function timeToLegible(frames: Array<{ at: number; pixels: string }>, bloc
 }
 
 /** Measures one profile at one cap in fresh pages and a fresh room. */
-async function measure(browser: Browser, pageUrl: string, livekit: LiveKitHandle, profile: Profile, capKbps: number | null, settleMs: number): Promise<LegibilityResult> {
+async function measure(browser: Browser, pageUrl: string, livekit: LiveKitHandle, profile: Profile, capKbps: number | null, timing: Timing): Promise<LegibilityResult> {
   const roomName = `legibility-${profile}-${capKbps ?? "free"}-${Date.now()}`;
   const rooms = new RoomServiceClient(livekit.httpUrl, livekit.apiKey, livekit.apiSecret);
   await rooms.createRoom({ name: roomName });
@@ -131,8 +133,8 @@ async function measure(browser: Browser, pageUrl: string, livekit: LiveKitHandle
     await viewing;
 
     // Static screen: let it settle, then read both sides and measure the bitrate while nothing moves.
-    await new Promise((done) => setTimeout(done, settleMs));
-    const blocks = await sharer.blocks();
+    await new Promise((done) => setTimeout(done, timing.settleMs));
+    const blocks = (await sharer.blocks()).filter((block) => !timing.blocks || timing.blocks.includes(block.name));
     const [sourcePixels, receivedPixels] = await Promise.all([sharer.source(), viewer.received()]);
     const source = grayImage(sourcePixels, SCREEN.width, SCREEN.height);
     const received = grayImage(receivedPixels, SCREEN.width, SCREEN.height);
@@ -140,16 +142,16 @@ async function measure(browser: Browser, pageUrl: string, livekit: LiveKitHandle
     const ssim = structuralSimilarity(source, received);
     const before = await sharer.senderStats();
     const bitrateStarted = performance.now();
-    await new Promise((done) => setTimeout(done, 4_000));
+    await new Promise((done) => setTimeout(done, timing.bitrateMs));
     const after = await sharer.senderStats();
     const seconds = (performance.now() - bitrateStarted) / 1000;
     const staticKbps = ((after.bytesSent - before.bytesSent) * 8) / 1000 / seconds;
     const fps = (after.framesEncoded - before.framesEncoded) / seconds;
 
     // A text change: the step text is replaced; the viewer's frames of that block are read until legible.
-    const changing = blocks.find((block) => block.name === "changing-13px");
+    const changing = (await sharer.blocks()).find((block) => block.name === "changing-13px");
     if (!changing) throw new Error("the screen has no changing block");
-    const recordMs = 8_000;
+    const { recordMs } = timing;
     const changeRecording = viewer.record(changing.rect, recordMs);
     await new Promise((done) => setTimeout(done, 200));
     const changedAt = await sharer.show("changed");
@@ -158,11 +160,14 @@ async function measure(browser: Browser, pageUrl: string, livekit: LiveKitHandle
     const changeToLegibleMs = await timeToLegible(await changeRecording, { ...changedBlock, rect: { ...changing.rect, x: 0, y: 0 } }, changedSource, changedAt);
 
     // A scroll: the long page scrolls for 2 s and stops; its block is read until legible.
-    const scrolled = scrollBlock();
-    const scrollRecording = viewer.record(scrolled.rect, 2_000 + recordMs);
-    const scrollStoppedAt = await sharer.show("scroll", 2_000);
-    const scrolledSource = characterAccuracy(await ocr(crop(await sharer.source(scrolled.rect), scrolled.rect)), scrolled.text).correct;
-    const scrollToLegibleMs = await timeToLegible(await scrollRecording, { ...scrolled, rect: { ...scrolled.rect, x: 0, y: 0 } }, scrolledSource, scrollStoppedAt);
+    let scrollToLegibleMs: number | null | undefined;
+    if (timing.scrollMs > 0) {
+      const scrolled = scrollBlock();
+      const scrollRecording = viewer.record(scrolled.rect, timing.scrollMs + recordMs);
+      const scrollStoppedAt = await sharer.show("scroll", timing.scrollMs);
+      const scrolledSource = characterAccuracy(await ocr(crop(await sharer.source(scrolled.rect), scrolled.rect)), scrolled.text).correct;
+      scrollToLegibleMs = await timeToLegible(await scrollRecording, { ...scrolled, rect: { ...scrolled.rect, x: 0, y: 0 } }, scrolledSource, scrollStoppedAt);
+    }
 
     const sentFinal = await sharer.senderStats();
     await Promise.all([sharer.leave(), viewer.leave()]);
@@ -175,8 +180,8 @@ async function measure(browser: Browser, pageUrl: string, livekit: LiveKitHandle
       ssim: round(ssim, 3),
       staticKbps: round(staticKbps, 1),
       changeToLegibleMs: changeToLegibleMs === null ? null : Math.round(changeToLegibleMs),
-      scrollToLegibleMs: scrollToLegibleMs === null ? null : Math.round(scrollToLegibleMs),
-      sent: { codec: after.codec, encoder: after.encoder, width: after.frameWidth, height: after.frameHeight, fps: round(fps, 1), keyFrames: sentFinal.keyFramesEncoded, limitation: after.limitation },
+      ...(scrollToLegibleMs !== undefined && { scrollToLegibleMs: scrollToLegibleMs === null ? null : Math.round(scrollToLegibleMs) }),
+      sent: { codec: after.codec, contentHint: after.contentHint, width: after.frameWidth, height: after.frameHeight, fps: round(fps, 1), keyFrames: sentFinal.keyFramesEncoded, limitation: after.limitation },
     };
   } finally {
     await context.close();
@@ -184,8 +189,24 @@ async function measure(browser: Browser, pageUrl: string, livekit: LiveKitHandle
   }
 }
 
+/** How long each phase of a measurement lasts. */
+export interface Timing {
+  /** From publishing until the static screen is read. */
+  settleMs: number;
+  /** The static screen's bitrate is measured over this long. */
+  bitrateMs: number;
+  /** The viewer's frames are recorded this long after a text change or a scroll's stop. */
+  recordMs: number;
+  /** How long the long page scrolls; 0 leaves the scroll out. */
+  scrollMs: number;
+  /** Names of the blocks read on the static screen; all by default. */
+  blocks?: string[];
+}
+
+export const FULL_TIMING: Timing = { settleMs: 8_000, bitrateMs: 4_000, recordMs: 8_000, scrollMs: 2_000 };
+
 /** Every profile at every cap (null = no cap), profiles interleaved per cap so drift hits them alike. */
-export async function legibility(livekit: LiveKitHandle, options: { capsKbps: Array<number | null>; profiles?: Profile[]; settleMs?: number; onResult?: (result: LegibilityResult) => void }): Promise<LegibilityResult[]> {
+export async function legibility(livekit: LiveKitHandle, options: { capsKbps: Array<number | null>; profiles?: Profile[]; timing?: Timing; onResult?: (result: LegibilityResult) => void }): Promise<LegibilityResult[]> {
   const { url, server } = await servePage();
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
@@ -198,7 +219,7 @@ export async function legibility(livekit: LiveKitHandle, options: { capsKbps: Ar
       if (capKbps === null) uncap();
       else cap(udpPort, capKbps);
       for (const profile of options.profiles ?? PROFILES) {
-        const result = await measure(browser, url, livekit, profile, capKbps, options.settleMs ?? 8_000);
+        const result = await measure(browser, url, livekit, profile, capKbps, options.timing ?? FULL_TIMING);
         options.onResult?.(result);
         results.push(result);
       }

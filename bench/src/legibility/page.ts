@@ -2,7 +2,7 @@
 // canvas's stream with one of the profiles (our SDK, our SDK before tuning, livekit-client's default); as the
 // viewer it subscribes like the agent's SDK and hands decoded frames back to the benchmark.
 import { publishScreen, screenCaptureOptions } from "@screenshare/client/screen-publish";
-import { LocalVideoTrack, type RemoteTrack, Room, RoomEvent, ScreenSharePresets, Track } from "livekit-client";
+import { LocalVideoTrack, type RemoteTrack, Room, RoomEvent, ScreenSharePresets, Track, type VideoCodec } from "livekit-client";
 import { type Block, drawScreen, type Rect, SCREEN, type Scene, SCROLL_END_PX } from "./screen.js";
 
 export type Profile = "ours" | "before" | "anchor";
@@ -45,19 +45,17 @@ function gray(source: CanvasImageSource, rect: Rect = { x: 0, y: 0, ...SCREEN })
   return btoa(text);
 }
 
-/** The publishing side's stats: bytes sent, frames encoded, size, codec and encoder. */
+/** The publishing side's stats: bytes sent, frames encoded, size, codec, key frames and what limits quality. */
 async function senderStats(sender: RTCRtpSender | undefined) {
   const report = await sender?.getStats();
-  const stats = { bytesSent: 0, framesEncoded: 0, frameWidth: 0, frameHeight: 0, keyFramesEncoded: 0, qpSum: 0, codec: "", encoder: "", limitation: "" };
+  const stats = { bytesSent: 0, framesEncoded: 0, frameWidth: 0, frameHeight: 0, keyFramesEncoded: 0, codec: "", limitation: "" };
   report?.forEach((entry) => {
     if (entry.type === "outbound-rtp") {
       stats.bytesSent += entry.bytesSent ?? 0;
       stats.framesEncoded += entry.framesEncoded ?? 0;
       stats.keyFramesEncoded += entry.keyFramesEncoded ?? 0;
-      stats.qpSum += entry.qpSum ?? 0;
       stats.frameWidth = Math.max(stats.frameWidth, entry.frameWidth ?? 0);
       stats.frameHeight = Math.max(stats.frameHeight, entry.frameHeight ?? 0);
-      stats.encoder = entry.encoderImplementation ?? stats.encoder;
       stats.limitation = entry.qualityLimitationReason ?? stats.limitation;
       const codec = report.get(entry.codecId);
       if (codec) stats.codec = codec.mimeType;
@@ -67,25 +65,26 @@ async function senderStats(sender: RTCRtpSender | undefined) {
 }
 
 let sender: () => RTCRtpSender | undefined = () => undefined;
+let shared: MediaStreamTrack | undefined;
 let painter: ReturnType<typeof setInterval> | undefined;
 
 const api = {
   /** Draws the static screen and publishes it with `profile`. */
-  async share(url: string, token: string, fullProfile: Profile): Promise<void> {
-    const [profileName, variant = ""] = (fullProfile as string).split(":");
-    const profile = profileName as Profile;
+  async share(url: string, token: string, profile: Profile, codec?: VideoCodec): Promise<void> {
     scene = "static";
     scrollPx = 0;
     redraw();
-    const fps = variant.startsWith("fps") ? Number(variant.slice(3)) : CAPTURE_FPS[profile];
+    const fps = CAPTURE_FPS[profile];
     // A screen capture delivers frames at its rate whether or not anything moved; so does this canvas.
     painter = setInterval(redraw, 1000 / fps);
     const [mediaTrack] = screenCanvas().captureStream(fps).getVideoTracks();
     if (!mediaTrack) throw new Error("canvas gave no track");
+    shared = mediaTrack;
     room = profile === "anchor" ? new Room() : new Room({ adaptiveStream: false, dynacast: false });
     await room.connect(url, token);
     if (profile === "ours") {
-      const track = await publishScreen(room.localParticipant, mediaTrack, (["av1", "vp8", "vp9", "h264"].includes(variant) ? variant : undefined) as never);
+      // A codec named by the caller compares codecs through the same path; by default the SDK chooses.
+      const track = await publishScreen(room.localParticipant, mediaTrack, codec);
       sender = () => track.sender;
     } else if (profile === "before") {
       // The SDK's publish before this tuning (commit c89ba03), kept as it was.
@@ -130,7 +129,7 @@ const api = {
   },
   blocks: (): Block[] => blocks,
   source: (rect?: Rect): string => gray(screenCanvas(), rect),
-  senderStats: () => senderStats(sender()),
+  senderStats: async () => ({ ...(await senderStats(sender())), contentHint: shared?.contentHint ?? "" }),
   /** Joins as the viewer does (no adaptive stream: the agent always gets full resolution). */
   async view(url: string, token: string): Promise<void> {
     video = Object.assign(document.createElement("video"), { muted: true, autoplay: true, playsInline: true });
@@ -151,7 +150,6 @@ const api = {
     if (!video) throw new Error("not viewing");
     return gray(video, rect);
   },
-  receivedSize: () => [video?.videoWidth ?? 0, video?.videoHeight ?? 0],
   /** Every decoded frame's crop of `rect` for `ms`, with the wall time it was shown at. */
   async record(rect: Rect, ms: number): Promise<Array<{ at: number; pixels: string }>> {
     const frames: Array<{ at: number; pixels: string }> = [];
@@ -169,20 +167,6 @@ const api = {
       setTimeout(done, ms + 500);
     });
     return frames;
-  },
-  async receiverStats() {
-    const stats = { framesDecoded: 0, framesPerSecond: 0, frameWidth: 0, codec: "", decoder: "", freezeCount: 0 };
-    for (const participant of room?.remoteParticipants.values() ?? []) {
-      for (const publication of participant.trackPublications.values()) {
-        const report = await publication.track?.receiver?.getStats();
-        report?.forEach((entry) => {
-          if (entry.type !== "inbound-rtp" || entry.kind !== "video") return;
-          Object.assign(stats, { framesDecoded: entry.framesDecoded, framesPerSecond: entry.framesPerSecond ?? 0, frameWidth: entry.frameWidth, decoder: entry.decoderImplementation, freezeCount: entry.freezeCount ?? 0 });
-          stats.codec = report.get(entry.codecId)?.mimeType ?? "";
-        });
-      }
-    }
-    return stats;
   },
   async leave(): Promise<void> {
     clearInterval(painter);

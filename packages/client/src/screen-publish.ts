@@ -10,8 +10,13 @@ export const screenCaptureOptions = {
   audio: false,
 } satisfies DisplayMediaStreamOptions;
 
-/** Codecs in the order the sharer prefers them for text, best first; the first the browser can encode is used. */
-export const screenCodecPreference: readonly VideoCodec[] = ["vp9", "vp8"];
+/**
+ * Codecs in the order the sharer prefers them for text, best first; the first the browser can encode is used.
+ * Measured by the legibility benchmark (docs/benchmarks.md) on a 1080p screen of text: AV1 (screen-content tools)
+ * settles at a few kbps on a still screen and reads again soonest after a scroll; VP8 with the "detail" hint came
+ * next; VP9 spent more on a still screen and, at 500 kbps, was still unreadable 8 s after a scroll stopped.
+ */
+export const screenCodecPreference: readonly VideoCodec[] = ["av1", "vp8"];
 
 /** The first codec of {@link screenCodecPreference} this browser can send (`vp8` every WebRTC browser can). */
 export function screenCodec(capabilities: RTCRtpCapabilities | null = RTCRtpSender.getCapabilities("video")): VideoCodec {
