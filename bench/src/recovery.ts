@@ -154,7 +154,7 @@ export async function recovery(stack: ReferenceStack, runs: number, dropSeconds 
       await agent.goto(`${platform.url}/agent.html`);
       const interactionId = await platform.addInteraction("voice");
       await agent.reload();
-      await agent.locator(`li[data-interaction="${interactionId}"] button`).click();
+      await agent.locator(`li[data-interaction="${interactionId}"]`).getByRole("button", { name: /Start Screen Share/ }).click();
       const keyText = agent.getByTestId("key");
       await keyText.filter({ hasText: /^\d{3} \d{3}$/ }).waitFor();
       const customer = await customerContext.newPage();
@@ -171,11 +171,11 @@ export async function recovery(stack: ReferenceStack, runs: number, dropSeconds 
       await agent.reload();
       figures.agentRefresh.push((await firstFrame(agent, () => true)) - started);
 
-      // Customer refresh: reload, "Share" again (the picker answers at once), until the agent sees a frame again.
+      // Customer refresh: reload, "Share your screen" again (the picker answers at once), until the agent sees a frame again.
       // The old page is gone once the new one answers the click, so a frame presented after it is the new share's.
       started = Date.now();
       await customer.reload();
-      await customer.getByRole("button", { name: "Share", exact: true }).click();
+      await customer.getByRole("button", { name: "Share your screen" }).click();
       const clicked = Date.now();
       figures.customerRefresh.push((await firstFrame(agent, (frame) => frame.at > clicked)) - started);
 

@@ -4,7 +4,7 @@
 import "./quiet.js";
 import { execFileSync } from "node:child_process";
 import { loadavg, totalmem } from "node:os";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { checkVendorConfig, runConformance } from "@screenshare/conformance";
 import { startLiveKit, startRedis } from "@screenshare/devstack";
@@ -13,7 +13,7 @@ import { capacity } from "./capacity.js";
 import { anchorFirstFrame, ourFirstFrame } from "./first-frame.js";
 import { FULL_TIMING, legibility, PROFILES } from "./legibility/legibility.js";
 import { recovery } from "./recovery.js";
-import { newRows } from "./report.js";
+import { benchmarksDoc, newRows, previousRun, readTuningRuns } from "./report.js";
 import { steadyState } from "./steady-state.js";
 import { quantile, round } from "./stats.js";
 import { lifecycleBesideEcho } from "./throughput.js";
@@ -187,84 +187,13 @@ const rows: Array<[string, string, string, string]> = [
 ];
 const table = ["| benchmark | figures | anchor | target |", "| --- | --- | --- | --- |", ...rows.map((row) => `| ${row.join(" | ")} |`)].join("\n");
 console.log(table);
+const previousFile = resolve(root, "bench/results/latest.json");
+if (existsSync(previousFile)) console.log(`\n${previousRun(JSON.parse(readFileSync(previousFile, "utf8")))}`);
 
 const machine = `nproc ${processors}, CPU "${cpuModel}", ${Math.round(totalmem() / 2 ** 30)} GiB memory, Node.js ${process.version}, LiveKit ${livekitVersion}`;
 const conditions = { loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg().map((value) => round(value, 2)), wallSeconds: round((performance.now() - benchStarted) / 1000, 1) };
 const result = { date: new Date().toISOString(), quick, machine, conditions, figures };
 mkdirSync(resolve(root, "bench/results"), { recursive: true });
 writeFileSync(resolve(root, quick ? "bench/results/quick.json" : "bench/results/latest.json"), `${JSON.stringify(result, null, 2)}\n`);
-if (!quick) {
-  writeFileSync(
-    resolve(root, "docs/benchmarks.md"),
-    `# Benchmarks
-
-Measured on ${result.date.slice(0, 16).replace("T", " ")} UTC on ${machine}, with a real LiveKit on loopback.
-Conditions: the machine's 2 cores are shared with other engineers' test runs; load average (1, 5, 15 min)
-${conditions.loadAverageAtStart.join(", ")} at the start and ${conditions.loadAverageAtEnd.join(", ")} at the end; the whole run took
-${conditions.wallSeconds} s. Reproduce with
-\`bash scripts/bench.sh\` (installs everything, then runs \`pnpm --filter @screenshare/bench bench\`); the raw figures
-are in \`bench/results/latest.json\`. Absolute times on a shared 2-core machine drift, so each figure stands beside an
-anchor measured in the same run, and the targets are ratios.
-
-${table}
-
-How each is measured:
-- **Lifecycle throughput**: ${concurrency} closed loops (a fixed concurrency of ${concurrency} in flight) for ${seconds} s per round,
-  ${rounds} rounds per store after a discarded warm-up of both sides, each loop one agent doing full voice lifecycles
-  (RegisterInteraction, StartScreenShare, RedeemSecurityKey, both join infos, a signed \`track_published\` webhook,
-  LeaveSession, SetInteractionStatus DISCONNECTED; 8 RPCs and a webhook, plus LiveKit room creation and deletion).
-  The server applies a webhook before it answers, so LeaveSession follows at once (it would fail the run if the
-  session were not SHARING). The anchor is a trivial unary echo RPC on a bare \`connect-node\` server, measured for
-  ${seconds / 2} s before and after each round; a round's ratio uses the mean of those two, and the table reports the median
-  round (all rounds listed). The load generator runs in the same process as the server, so both share one event
-  loop; it posts webhooks over kept-alive \`node:http\` and sends the sharer's credential as a call header, so that
-  its own costs stay small beside the server's.
-- **Latency**: per-call wall time of StartScreenShare and RedeemSecurityKey at the fixed concurrency of the
-  throughput run (${concurrency} lifecycles in flight, not a fixed rate), embedded store, in the reported round.
-- **Time to first frame**: from the sharer's \`publishTrack\` of a 640×360 screen-share track to the viewer's first
-  decoded frame, ${frameRuns} runs each, ours (session made through our RPCs, tokens from our join infos) interleaved
-  with the anchor (a room made directly with \`livekit-server-sdk\`, same two \`@livekit/rtc-node\` peers).
-- **Idle state**: live sessions created through the engine in a child process with \`--expose-gc\`, with a media
-  plane that does no I/O (creating 50k LiveKit rooms would measure LiveKit). The figure is the heap growth after GC
-  between N and 2N sessions in one engine, divided by N, so fixed costs cancel; the RSS growth over the same span is
-  shown beside it (coarser: V8 keeps pages it has freed). Redis: growth of \`used_memory\` per session while N
-  sessions are added (record hash, indexes, key and timer entries), and \`MEMORY USAGE\` of one session's hash alone.
-  Listing is one viewer's sessions among all of them (an index lookup, then the records), the median of 21 lookups of
-  different viewers (a single timed call also measured the JIT compiling the path).
-- **Conformance**: a full run of \`runConformance\` (the \`screenshare-conformance\` suite, 6 cases in parallel) against
-  a fresh reference stack with the short timeouts the suite asks vendors for.
-
-## Where the time and the bytes go
-
-Profile with \`pnpm --filter @screenshare/bench profile\` (the embedded-store lifecycle run alone under
-\`node --cpu-prof\`, 16 in flight, 8 s), then \`pnpm --filter @screenshare/bench profile:summary results/profiles/*.cpuprofile\`
-for self time per package.
-
-- **RPC ratio.** Both targets are met, but the rounds spread widely (see the table): the echo anchor alone moves
-  between about 800 and 1,450 RPCs/s from one measurement to the next on this shared machine, and a round whose
-  echo brackets a quiet spell reads low. The profile of the lifecycle run is flat, and most of it is what the echo
-  pays too: Connect, \`node:http\`, protobuf, and the abort controller and DOMException Connect makes per call.
-  What only the lifecycle pays, as inclusive shares of one profile: LiveKit's two room calls per session
-  (\`livekit-server-sdk\` over \`fetch\`, about 5 %), verifying the signed webhook (about 3 %), applying events
-  (\`SessionEngine.transition\` about 4.5 %, of which the machine about 2.8 %), minting the two participant tokens
-  (under 2 %), and the load generator's own work beyond the echo client's (signing webhooks as LiveKit does, 1.5 %).
-  Fixed in our code to get here (the ratio was 0.31 to 0.42 before): the live-session check read every past session
-  of the viewer and now reads only the newest (only it can be live); accepted viewer tokens are remembered until
-  they expire; the room service's token is signed once per 5 minutes, not per call; machine steps run in one inert
-  actor scope instead of XState's throwaway actor per call, which evaluated the initial state on every event (a
-  test compares every step with XState's own \`transition()\`); no structured clone per event; history entries
-  are a few bytes instead of an encoded event. In the load generator: no GetSession poll before LeaveSession (the
-  server applies webhooks before answering them), webhooks over kept-alive \`node:http\` instead of \`fetch\`,
-  and a warm-up before the rounds (without it the first rounds read 0.1 to 0.2 below the rest; with
-  it the first round still tends to read lowest, which the median absorbs).
-- **Idle memory** (embedded store, \`MemoryStore\` in packages/server/src/store.ts). One idle voice session: a record
-  of about 900 bytes of JSON text (chat about 760), which includes the machine snapshot with its own copy of the six
-  timeouts (about 200 bytes, kept so that a config change never alters a running session); the \`sessions\` map
-  entry; the viewer and interaction index entries (a lone id is held as the string itself, not an array); the key
-  index (voice only); two armed timers, indexed by session with no key string built per timer. History is a list
-  of \`[type, actor, at, sequence]\` entries replayed through the machine when read, where it used to hold each
-  event encoded (about 210 bytes for the first alone). This took the figure from about 2.5 KB to about 1.75 KB.
-`,
-  );
-}
+if (!quick) writeFileSync(resolve(root, "docs/benchmarks.md"), benchmarksDoc({ result, table, concurrency, seconds, rounds, frameRuns, tuningRuns: readTuningRuns(resolve(root, "bench/results/legibility-tuning.jsonl")) }));
 process.exit(0);
