@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 node_modules/.bin/buf lint proto
 node_modules/.bin/buf format proto --diff --exit-code
 bash scripts/generate.sh
-generated=(packages/protocol/src/gen bench/src/gen examples/go/gen examples/python/gen)
+generated=(packages/protocol/src/gen conformance/src/gen bench/src/gen examples/go/gen examples/python/gen)
 if [ -n "$(git status --porcelain -- "${generated[@]}")" ]; then
   git --no-pager diff -- "${generated[@]}"
   git status --porcelain -- "${generated[@]}"

@@ -5,6 +5,11 @@ export interface Case {
   name: string;
   /** Lifecycle machine transitions the case takes when it passes (lifecycle cases only). */
   transitions?: string[];
+  /**
+   * Contract rules (`Service.Method/rule`, see contract.ts) the case checks when it passes. An error rule counts
+   * only if the server answered that RPC with that code during the case.
+   */
+  covers?: string[];
   run(context: CaseContext): Promise<void>;
 }
 

@@ -3,9 +3,16 @@ import { parse } from "yaml";
 
 /** How the suite obtains viewer tokens for its test users. */
 export type ViewerTokenSource =
-  /** Mint HS256 JWTs with the claims org, sub, permissions and exp, as the reference server verifies them. */
-  | { kind: "hs256"; secret: string }
-  /** Run a command with ORG, USER and PERMISSIONS (comma-separated) in its environment; it prints the token. */
+  /**
+   * Mint HS256 JWTs with the claims org, sub, permissions, iat and exp (and iss and aud when given), as the
+   * reference server verifies them.
+   */
+  | { kind: "hs256"; secret: string; issuer?: string; audience?: string }
+  /**
+   * Run a command with ORG, USER, PERMISSIONS (comma-separated) and TIMING in its environment; it prints the
+   * token. TIMING is empty for a valid token, "expired" for one that expired an hour ago, "not-yet-valid" for one
+   * valid only from an hour on.
+   */
   | { kind: "command"; command: string };
 
 /** The vendor's configuration file (YAML or JSON). */

@@ -1,8 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
-import { type Client, createClient, type Transport } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { type Client, Code, ConnectError, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { Room, TrackSource } from "@livekit/rtc-node";
 import { type PublishedScreen, publishScreen, receiveFrames } from "@screenshare/devstack";
 import {
@@ -19,7 +18,11 @@ import {
 } from "@screenshare/protocol";
 import { SignJWT } from "jose";
 import type { VendorConfig } from "./config.js";
+import { CODE_NAMES } from "./contract.js";
 import { check, Mismatch } from "./expect.js";
+import { DEFAULT_WIRE, TransportFactory } from "./wire.js";
+
+const CODE_OF = new Map<Code, string>([...CODE_NAMES].map(([name, code]) => [code, name]));
 
 /** The permission the protocol requires of viewers. */
 export const VIEW_PERMISSION = "screenshare:session:view";
@@ -32,23 +35,53 @@ export interface Clients {
   info: Client<typeof ServerInfoService>;
 }
 
+/** A viewer token that is wrong in time: already expired, or valid only from an hour on. */
+export type TokenTiming = "expired" | "not-yet-valid";
+
 /** What every case gets: the server, the vendor config, clients and helpers. Cases share nothing else. */
 export class CaseContext {
   readonly cleanups: Array<() => Promise<unknown>> = [];
+  /** `Service.Method/CODE` of every error the server answered during the case. */
+  readonly observed = new Set<string>();
+  private readonly observe: Interceptor = (next) => async (request) => {
+    const record = (error: unknown) => this.observed.add(`${request.service.name}.${request.method.name}/${CODE_OF.get(ConnectError.from(error).code)}`);
+    try {
+      const response = await next(request);
+      if (!response.stream) return response;
+      const messages = response.message;
+      return {
+        ...response,
+        message: (async function* () {
+          try {
+            yield* messages;
+          } catch (error) {
+            record(error);
+            throw error;
+          }
+        })(),
+      };
+    } catch (error) {
+      record(error);
+      throw error;
+    }
+  };
 
   constructor(
     readonly url: string,
     readonly config: VendorConfig,
     readonly info: ServerInfo,
+    readonly transports: TransportFactory = new TransportFactory(url, DEFAULT_WIRE),
   ) {}
+
+  /** A transport that sends `Authorization: Bearer <token>` (nothing without a token) on the run's wire. */
+  transport(token?: string): Transport {
+    const auth: Interceptor = (next) => (request) => (request.header.set("authorization", `Bearer ${token}`), next(request));
+    return this.transports.create(token ? [this.observe, auth] : [this.observe]);
+  }
 
   /** Clients that send `Authorization: Bearer <token>` (none without a token). */
   clients(token?: string): Clients {
-    const transport: Transport = createConnectTransport({
-      baseUrl: this.url,
-      httpVersion: "1.1",
-      interceptors: token ? [(next) => (request) => (request.header.set("authorization", `Bearer ${token}`), next(request))] : [],
-    });
+    const transport = this.transport(token);
     return {
       viewer: createClient(ViewerService, transport),
       sharer: createClient(SharerService, transport),
@@ -62,19 +95,24 @@ export class CaseContext {
     return this.clients(this.config.integrationApiKey).platform;
   }
 
-  /** A viewer token for `user` in `org` with `permissions`. */
-  async viewerToken(org: string, user: string, permissions: string[] = [VIEW_PERMISSION]): Promise<string> {
+  /**
+   * A viewer token for `user` in `org` with `permissions`, valid for an hour, or wrong in time when `timing` says
+   * so. A command token source gets TIMING in its environment for those.
+   */
+  async viewerToken(org: string, user: string, permissions: string[] = [VIEW_PERMISSION], timing?: TokenTiming): Promise<string> {
     const source = this.config.viewerTokens;
     if (source.kind === "hs256") {
-      return new SignJWT({ org, permissions })
-        .setProtectedHeader({ alg: "HS256" })
-        .setSubject(user)
-        .setIssuedAt()
-        .setExpirationTime("1h")
-        .sign(new TextEncoder().encode(source.secret));
+      const now = Math.floor(Date.now() / 1000);
+      const jwt = new SignJWT({ org, permissions }).setProtectedHeader({ alg: "HS256" }).setSubject(user);
+      if (source.issuer) jwt.setIssuer(source.issuer);
+      if (source.audience) jwt.setAudience(source.audience);
+      if (timing === "expired") jwt.setIssuedAt(now - 7200).setExpirationTime(now - 3600);
+      else if (timing === "not-yet-valid") jwt.setIssuedAt(now).setNotBefore(now + 3600).setExpirationTime(now + 7200);
+      else jwt.setIssuedAt(now).setExpirationTime(now + 3600);
+      return jwt.sign(new TextEncoder().encode(source.secret));
     }
     const { stdout } = await promisify(execFile)("sh", ["-c", source.command], {
-      env: { ...process.env, ORG: org, USER: user, PERMISSIONS: permissions.join(",") },
+      env: { ...process.env, ORG: org, USER: user, PERMISSIONS: permissions.join(","), TIMING: timing ?? "" },
     });
     return stdout.trim();
   }
@@ -155,3 +193,17 @@ export class MediaPeer {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The token with its signature's first byte changed: well formed, signed by nobody. */
+export function withWrongSignature(token: string): string {
+  const [header, payload, signature = ""] = token.split(".");
+  const bytes = Buffer.from(signature, "base64url");
+  bytes[0] = (bytes[0] ?? 0) ^ 0xff;
+  return `${header}.${payload}.${bytes.toString("base64url")}`;
+}
+
+/** The token's claims re-sent unsigned with `alg: none`, the classic algorithm confusion. */
+export function withAlgorithmNone(token: string): string {
+  const payload = token.split(".")[1] ?? "";
+  return `${Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url")}.${payload}.`;
+}

@@ -11,11 +11,12 @@ import {
   toProtoEndReason,
   variantInput,
 } from "@screenshare/machine";
-import { Channel, InteractionStatus, ScreenSelectionProblem, type ServerInfo, SessionState } from "@screenshare/protocol";
+import { equals, toJson } from "@bufbuild/protobuf";
+import { Channel, InteractionStatus, ScreenSelectionProblem, type ServerInfo, type SessionEvent, SessionEventSchema, SessionState } from "@screenshare/protocol";
 import { RoomServiceClient } from "livekit-server-sdk";
 import type { Case } from "./case.js";
-import type { Agent, CaseContext, MediaPeer } from "./context.js";
-import { equal, Skip } from "./expect.js";
+import { type Agent, type CaseContext, type MediaPeer, sleep } from "./context.js";
+import { check, equal, Skip } from "./expect.js";
 
 /** Longest server timeout (seconds) the suite waits for; longer ones skip the paths that need them. */
 export const MAX_WAIT_SECONDS = 20;
@@ -139,8 +140,63 @@ async function drive(context: CaseContext, path: LifecyclePath): Promise<void> {
       : undefined;
   const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
   const sessionId = session?.sessionId ?? "";
+  // The live stream, read beside the steps; at the end GetSessionHistory must equal it event for event.
+  const streamed = new FollowedStream(context, agent.token, sessionId);
+  context.cleanups.push(async () => streamed.stop());
   await context.until(agent, sessionId, PROTO_SESSION_STATE[path.initialState]);
-  const party = new Parties(context, agent, sessionId, customer);
+  await takeSteps(context, path, agent, sessionId, new Parties(context, agent, sessionId, customer));
+  await historyEqualsStream(agent, sessionId, streamed);
+}
+
+/** A WatchSession stream read in the background. */
+class FollowedStream {
+  readonly events: SessionEvent[] = [];
+  closed = false;
+  error: unknown;
+  private readonly controller = new AbortController();
+
+  constructor(context: CaseContext, token: string, sessionId: string) {
+    void (async () => {
+      try {
+        for await (const { event } of context.clients(token).watch.watchSession({ sessionId }, { signal: this.controller.signal })) if (event) this.events.push(event);
+        this.closed = true;
+      } catch (error) {
+        if (!this.controller.signal.aborted) this.error = error;
+      }
+    })();
+  }
+
+  /** Waits until `done` holds or `timeoutMs` passes. */
+  async until(done: () => boolean, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!done() && !this.error && Date.now() < deadline) await sleep(25);
+  }
+
+  stop(): void {
+    this.controller.abort();
+  }
+}
+
+/** GetSessionHistory equals what WatchSession streamed; the stream of an ended session closes by itself. */
+async function historyEqualsStream(agent: Agent, sessionId: string, streamed: FollowedStream): Promise<void> {
+  const { events: history } = await agent.clients.viewer.getSessionHistory({ sessionId });
+  const { session } = await agent.clients.viewer.getSession({ sessionId });
+  equal(String(history.at(-1)?.sequence), String(session?.lastSequence), "the last history event's sequence = session.last_sequence");
+  const ended = session?.state === SessionState.ENDED;
+  await streamed.until(() => (ended ? streamed.closed : streamed.events.length >= history.length), 3_000);
+  if (streamed.error) throw new Error(`WatchSession failed: ${(streamed.error as Error).message}`);
+  if (ended) check(streamed.closed, "WatchSession to close after the session's final event", `open after ${streamed.events.length} events`);
+  equal(streamed.events.length, history.length, "events streamed vs. events in GetSessionHistory");
+  for (const [index, event] of history.entries()) {
+    const other = streamed.events[index] as SessionEvent;
+    check(equals(SessionEventSchema, event, other), `GetSessionHistory event ${index + 1} equal to the streamed one`, {
+      history: toJson(SessionEventSchema, event),
+      streamed: toJson(SessionEventSchema, other),
+    });
+  }
+}
+
+async function takeSteps(context: CaseContext, path: LifecyclePath, agent: Agent, sessionId: string, party: Parties): Promise<void> {
   for (const [index, step] of path.steps.entries()) {
     await party.do(step.event);
     const seconds = timerSeconds(step.event, context.info);

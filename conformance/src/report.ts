@@ -16,8 +16,9 @@ export function summary(report: RunReport): string {
     if (result.status === "skipped") lines.push(`skip ${result.name}: ${result.message}`);
   }
   const { covered, total } = report.transitionCoverage;
-  lines.push(`lifecycle transition coverage: ${covered.length}/${total}`);
-  lines.push(`conformance: ${count("passed")} passed, ${count("failed")} failed, ${count("skipped")} skipped in ${(report.durationMs / 1000).toFixed(1)} s`);
+  const matrix = report.matrixCoverage;
+  lines.push(`contract matrix coverage: ${matrix.covered.length}/${matrix.total} rules checked; lifecycle transition coverage: ${covered.length}/${total}`);
+  lines.push(`conformance: ${count("passed")} passed, ${count("failed")} failed, ${count("skipped")} skipped in ${(report.durationMs / 1000).toFixed(1)} s over ${report.wire}`);
   return lines.join("\n");
 }
 

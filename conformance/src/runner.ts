@@ -1,5 +1,4 @@
 import { createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
 import { listTransitions } from "@screenshare/machine";
 import { type ServerInfo, ServerInfoService } from "@screenshare/protocol";
 import type { Case, CaseResult } from "./case.js";
@@ -7,7 +6,11 @@ import { ruleCases } from "./cases.js";
 import type { VendorConfig } from "./config.js";
 import { CaseContext } from "./context.js";
 import { Mismatch, Skip } from "./expect.js";
+import { documentedRules } from "./contract.js";
 import { lifecycleCases } from "./lifecycle.js";
+import { matrixCases } from "./matrix.js";
+import { contentCases } from "./content.js";
+import { DEFAULT_WIRE, TransportFactory, type Wire, wireName } from "./wire.js";
 
 /** Options of one run. */
 export interface RunOptions {
@@ -19,6 +22,8 @@ export interface RunOptions {
   parallel?: number;
   /** Per-case time limit. */
   caseTimeoutMs?: number;
+  /** Protocol, codec and HTTP version; Connect with JSON over HTTP/1.1 by default. */
+  wire?: Wire;
 }
 
 /** The outcome of a run. */
@@ -27,6 +32,10 @@ export interface RunReport {
   results: CaseResult[];
   /** Lifecycle machine transitions taken by passing lifecycle cases, and the machine's total. */
   transitionCoverage: { covered: string[]; total: number };
+  /** Contract rules checked by passing cases, and every rule the proto's descriptors and comments imply. */
+  matrixCoverage: { covered: string[]; total: number };
+  /** The wire the run used, e.g. `connect+json/http1.1`. */
+  wire: string;
   durationMs: number;
   /** True when every case passed (known-failing cases failing) and no known-failing case passed. */
   ok: boolean;
@@ -34,8 +43,31 @@ export interface RunReport {
 
 /** Every case of the suite; lifecycle paths are chosen for the server's advertised timeouts when known. */
 export function allCases(info?: ServerInfo): Case[] {
-  return [...lifecycleCases(info), ...ruleCases];
+  return [...lifecycleCases(info), ...ruleCases, ...contentCases, ...matrixCases()];
 }
+
+/**
+ * The default selection when no --run is given: a representative subset that takes under a minute: every lifecycle
+ * path, rule and content case, and of the matrix every rule of one RPC per credential kind plus every ended-session
+ * and malformed-input case. `--run '**'` runs everything.
+ */
+export const DEFAULT_RUN = [
+  "lifecycle/**",
+  "rules/**",
+  "keys/**",
+  "stream/**",
+  "media/**",
+  "content/**",
+  "matrix/ViewerService.GetSession/**",
+  "matrix/InteractionService.TerminateSession/**",
+  "matrix/SharerService.StopSharing/**",
+  "matrix/SharerService.AcceptInvitation/**",
+  "matrix/WatchService.WatchSession/**",
+  "matrix/*/ended-session",
+  "matrix/*/error/**",
+  "matrix/*/auth/none/**",
+  "matrix/*/isolation/only-callers-sessions",
+];
 
 /** `*` matches within one path segment, `**` across segments; a pattern without wildcards matches a prefix. */
 export function matches(name: string, pattern: string): boolean {
@@ -47,27 +79,52 @@ export function matches(name: string, pattern: string): boolean {
 /** Runs the suite against `options.url`. */
 export async function runConformance(options: RunOptions): Promise<RunReport> {
   const started = Date.now();
-  const info = (await createClient(ServerInfoService, createConnectTransport({ baseUrl: options.url, httpVersion: "1.1" })).getServerInfo({})).info;
-  if (!info) throw new Error(`${options.url} answered GetServerInfo without info`);
-  const cases = allCases(info).filter(
-    (item) =>
-      (!options.run?.length || options.run.some((pattern) => matches(item.name, pattern))) &&
-      !options.skip?.some((pattern) => matches(item.name, pattern)),
-  );
-  const results: CaseResult[] = [];
-  const covered = new Set<string>();
-  const queue = [...cases];
-  const worker = async () => {
-    for (let item = queue.shift(); item; item = queue.shift()) {
-      const result = await runCase(item, new CaseContext(options.url, options.config, info), options);
-      if (result.status === "passed") for (const id of item.transitions ?? []) covered.add(id);
-      results.push(result);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, options.parallel ?? 4) }, worker));
-  results.sort((a, b) => a.name.localeCompare(b.name));
-  const ok = results.every((result) => (result.knownFailing ? result.status === "failed" : result.status !== "failed"));
-  return { url: options.url, results, transitionCoverage: { covered: [...covered].sort(), total: listTransitions().length }, durationMs: Date.now() - started, ok };
+  const wire = options.wire ?? DEFAULT_WIRE;
+  const transports = new TransportFactory(options.url, wire);
+  try {
+    const info = (await createClient(ServerInfoService, transports.create([])).getServerInfo({})).info;
+    if (!info) throw new Error(`${options.url} answered GetServerInfo without info`);
+    const run = options.run?.length ? options.run : DEFAULT_RUN;
+    const cases = allCases(info).filter((item) => run.some((pattern) => matches(item.name, pattern)) && !options.skip?.some((pattern) => matches(item.name, pattern)));
+    const results: CaseResult[] = [];
+    const covered = new Set<string>();
+    const rules = new Set<string>();
+    const queue = [...cases];
+    const worker = async () => {
+      for (let item = queue.shift(); item; item = queue.shift()) {
+        const context = new CaseContext(options.url, options.config, info, transports);
+        const result = await runCase(item, context, options);
+        if (result.status === "passed") {
+          for (const id of item.transitions ?? []) covered.add(id);
+          for (const rule of checkedRules(item, context.observed)) rules.add(rule);
+        }
+        results.push(result);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, options.parallel ?? 4) }, worker));
+    results.sort((a, b) => a.name.localeCompare(b.name));
+    const ok = results.every((result) => (result.knownFailing ? result.status === "failed" : result.status !== "failed"));
+    const documented = documentedRules();
+    return {
+      url: options.url,
+      wire: wireName(wire),
+      results,
+      transitionCoverage: { covered: [...covered].sort(), total: listTransitions().length },
+      matrixCoverage: { covered: documented.filter((rule) => rules.has(rule)), total: documented.length },
+      durationMs: Date.now() - started,
+      ok,
+    };
+  } finally {
+    transports.close();
+  }
+}
+
+/** The rules a passed case checked: an error rule only if the server did answer that RPC with that code. */
+export function checkedRules(item: Case, observed: ReadonlySet<string>): string[] {
+  return (item.covers ?? []).filter((rule) => {
+    const error = /^([^/]+)\/error\/([A-Z_]+)$/.exec(rule);
+    return !error || observed.has(`${error[1]}/${error[2]}`);
+  });
 }
 
 async function runCase(item: Case, context: CaseContext, options: RunOptions): Promise<CaseResult> {

@@ -54,6 +54,8 @@ export const FAULTS = [
   "accept-used-key",
   "sharer-token-can-subscribe",
   "skip-event-sequence",
+  /** On gRPC-Web only, a unary call refused as UNAUTHENTICATED answers an empty success instead. */
+  "grpc-web-lets-unauthenticated-through",
 ] as const;
 
 /** One fault switch. */

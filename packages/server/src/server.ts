@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttp2Server, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import { createServer as createNetServer, type Socket } from "node:net";
 import { Duplex } from "node:stream";
+import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createContextValues, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { SessionState } from "@screenshare/protocol";
@@ -62,9 +63,20 @@ export async function startServer(serverOptions: ServerOptions): Promise<Running
     }
   };
 
+  // A server broken on one protocol only, to prove the conformance suite runs every case on every protocol.
+  const grpcWebFault: Interceptor = (next) => async (request) => {
+    try {
+      return await next(request);
+    } catch (error) {
+      const grpcWeb = request.header.get("content-type")?.startsWith("application/grpc-web");
+      if (!grpcWeb || request.stream || ConnectError.from(error).code !== Code.Unauthenticated) throw error;
+      return { stream: false, service: request.service, method: request.method, header: new Headers(), trailer: new Headers(), message: create(request.method.output) };
+    }
+  };
+
   const rpc = connectNodeAdapter({
     routes: (router) => registerServices(router, engine, options),
-    interceptors: [timing],
+    interceptors: options.faults.has("grpc-web-lets-unauthenticated-through") ? [timing, grpcWebFault] : [timing],
     contextValues: (request) => createContextValues().set(kRemoteAddress, request.socket?.remoteAddress ?? "unknown"),
   });
 

@@ -1,0 +1,130 @@
+import { type Timestamp, timestampMs } from "@bufbuild/protobuf/wkt";
+import { Code } from "@connectrpc/connect";
+import { Channel, EndReason, type SessionEvent, SessionState } from "@screenshare/protocol";
+import type { Case } from "./case.js";
+import { type CaseContext, sleep } from "./context.js";
+import { check, equal, rejects, Skip } from "./expect.js";
+import { FALSE_ALARM_TOTAL, randomnessFindings } from "./randomness.js";
+
+const ms = (timestamp: Timestamp | undefined) => (timestamp ? timestampMs(timestamp) : 0);
+
+const define = (name: string, run: Case["run"], covers: string[] = []): Case => ({ name, run, covers });
+
+/** Keys a reader can read aloud: groups of 2 to 4 digits with single spaces, at least two groups. */
+const GROUPED = /^\d{2,4}( \d{2,4})+$/;
+
+/** Reads a session's stream until it closes or `timeoutMs` passes; `closed` says which. */
+export async function watchAll(context: CaseContext, token: string, sessionId: string, afterSequence = 0n, timeoutMs = 5_000) {
+  const events: SessionEvent[] = [];
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    for await (const { event } of context.clients(token).watch.watchSession({ sessionId, afterSequence }, { signal })) if (event) events.push(event);
+    return { events, closed: true };
+  } catch (error) {
+    if (signal.aborted) return { events, closed: false };
+    throw error;
+  }
+}
+
+export const contentCases: Case[] = [
+  define("keys/display-grouped-for-reading-aloud", async (context) => {
+    const agent = await context.agent(Channel.VOICE);
+    const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
+    const sessionId = session?.sessionId ?? "";
+    const regenerated = (await agent.clients.viewer.regenerateSecurityKey({ sessionId })).session;
+    for (const key of [session?.securityKey, regenerated?.securityKey]) {
+      check(GROUPED.test(key?.display ?? ""), "display in groups of 2 to 4 digits separated by single spaces, like 482 913", key?.display);
+      equal(key?.display.replace(/ /g, ""), key?.key, "display without its spaces");
+    }
+  }),
+
+  define("keys/unpredictable", async (context) => {
+    const length = context.info.securityKeyLength;
+    if (length < 6) throw new Skip(`needs keys of at least 6 digits to test; the server issues ${length}`);
+    // 400 keys in issue order: four sessions, regenerated in turn, so a per-server counter shows as well as a per-session one.
+    const sessions = await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        const agent = await context.agent(Channel.VOICE);
+        const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
+        return { agent, sessionId: session?.sessionId ?? "", first: session?.securityKey?.key ?? "" };
+      }),
+    );
+    const keys = sessions.map((item) => item.first);
+    while (keys.length < 400) {
+      for (const { agent, sessionId } of sessions) keys.push((await agent.clients.viewer.regenerateSecurityKey({ sessionId })).session?.securityKey?.key ?? "");
+    }
+    check(keys.every((key) => key.length === length && /^\d+$/.test(key)), `every key ${length} digits`, keys.find((key) => key.length !== length || !/^\d+$/.test(key)));
+    const findings = randomnessFindings(keys);
+    check(findings.length === 0, `keys that pass repeats, repeated-steps, digit-bias and runs tests (false alarm < ${FALSE_ALARM_TOTAL})`, findings.map((finding) => `${finding.test}: ${finding.detail}`).join("; "));
+  }),
+
+  define("keys/ttl-restarts-on-regenerate", async (context) => {
+    const ttl = context.info.securityKeyTtlSeconds * 1000;
+    if (ttl > 20_000) throw new Skip(`key TTL ${ttl / 1000} s is over 20 s`);
+    const agent = await context.agent(Channel.VOICE);
+    const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
+    const sessionId = session?.sessionId ?? "";
+    const firstDeadline = ms(session?.securityKey?.expiresAt);
+    await sleep(ttl / 2);
+    const asked = Date.now();
+    const regenerated = (await agent.clients.viewer.regenerateSecurityKey({ sessionId })).session;
+    const newDeadline = ms(regenerated?.securityKey?.expiresAt);
+    check(Math.abs(newDeadline - (asked + ttl)) < 1_000, `the new key's expires_at one TTL (${ttl} ms) after the regenerate`, `${newDeadline - asked} ms after`);
+    check(newDeadline - firstDeadline > ttl / 4, "expires_at later than the first key's", `${newDeadline - firstDeadline} ms later`);
+    await sleep(Math.max(0, firstDeadline + 700 - Date.now()));
+    const { session: after } = await agent.clients.viewer.getSession({ sessionId });
+    equal(SessionState[after?.state ?? 0], "AWAITING_KEY_REDEMPTION", "state just after the first key's deadline");
+    const ended = await context.until(agent, sessionId, SessionState.ENDED, ttl + 5_000);
+    equal(EndReason[ended.endReason], "KEY_EXPIRED", "end_reason");
+    check(ms(ended.endedAt) >= newDeadline - 300, "the session to end at the new deadline, not before", ended.endedAt);
+  }),
+
+  define("idempotency/scoped-to-caller", async (context) => {
+    const first = await context.agent(Channel.VOICE);
+    const second = await context.agent(Channel.VOICE);
+    const idempotencyKey = `shared-${first.user}`;
+    const a = (await first.clients.viewer.startScreenShare({ interactionId: first.interactionId, idempotencyKey })).session;
+    const b = (await second.clients.viewer.startScreenShare({ interactionId: second.interactionId, idempotencyKey })).session;
+    check(!!b?.sessionId && b.sessionId !== a?.sessionId, "another viewer's start with the same idempotency key to start its own session", b?.sessionId);
+    equal(b?.viewerUserId, second.user, "viewer_user_id of the second session");
+    equal(b?.interactionId, second.interactionId, "interaction_id of the second session");
+  }),
+
+  define("idempotency/scoped-to-rpc", async (context) => {
+    const agent = await context.agent(Channel.VOICE);
+    const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId, idempotencyKey: `one-${agent.user}` });
+    const sessionId = session?.sessionId ?? "";
+    const idempotencyKey = `two-${agent.user}`;
+    await agent.clients.viewer.regenerateSecurityKey({ sessionId, idempotencyKey });
+    const cancelled = (await agent.clients.viewer.cancelScreenShare({ sessionId, idempotencyKey })).session;
+    equal(SessionState[cancelled?.state ?? 0], "ENDED", "state after CancelScreenShare with RegenerateSecurityKey's idempotency key");
+    equal(EndReason[cancelled?.endReason ?? 0], "VIEWER_CANCELLED", "end_reason");
+    const retried = (await agent.clients.viewer.cancelScreenShare({ sessionId, idempotencyKey })).session;
+    equal(retried?.lastSequence, cancelled?.lastSequence, "last_sequence of a retried CancelScreenShare (the first result)");
+  }),
+
+  define("stream/ended-session-closes", async (context) => {
+    const agent = await context.agent(Channel.VOICE);
+    const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
+    const sessionId = session?.sessionId ?? "";
+    const ended = (await agent.clients.viewer.cancelScreenShare({ sessionId })).session;
+    const { events, closed } = await watchAll(context, agent.token, sessionId);
+    check(closed, "the stream of an ended session to close after its final event", `open after ${events.length} events`);
+    equal(events.map((event) => String(event.sequence)).join(","), "1,2", "sequences");
+    equal(events.at(-1)?.session?.lastSequence, ended?.lastSequence, "last_sequence of the final event");
+  }),
+
+  define("stream/ended-session-closes-when-resumed-at-last", async (context) => {
+    const agent = await context.agent(Channel.VOICE);
+    const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
+    const sessionId = session?.sessionId ?? "";
+    const ended = (await agent.clients.viewer.cancelScreenShare({ sessionId })).session;
+    const { events, closed } = await watchAll(context, agent.token, sessionId, ended?.lastSequence ?? 0n, 3_000);
+    check(closed && events.length === 0, "a stream resumed after the final event of an ended session to close at once, empty", `${closed ? "closed" : "still open"} after ${events.length} events`);
+    await rejects(
+      context.clients(agent.token).watch.watchSession({ sessionId, afterSequence: (ended?.lastSequence ?? 0n) + 1n })[Symbol.asyncIterator]().next(),
+      Code.InvalidArgument,
+      "WatchSession after a sequence beyond the last",
+    );
+  }),
+];

@@ -1,0 +1,124 @@
+import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import { Code } from "@connectrpc/connect";
+import * as protocol from "@screenshare/protocol";
+import { contractComments } from "./gen/contract_pb.js";
+
+/** A credential an RPC accepts, as its service's comment names it. */
+export type CredentialKind = "none" | "viewer" | "integration" | "customer" | "sharer";
+
+/** What the protocol's descriptors and comments promise about one RPC. */
+export interface RpcContract {
+  /** `Service.Method`, e.g. `ViewerService.GetSession`. */
+  id: string;
+  service: DescService;
+  method: DescMethod;
+  /** The credentials the RPC accepts (WatchSession accepts two). */
+  credentials: CredentialKind[];
+  /** The request names a session (`session_id`). */
+  takesSession: boolean;
+  /** The request names an org (`org_id`) and a session: the org must own it. */
+  takesOrgAndSession: boolean;
+  /** The response lists sessions (a repeated Session field): it must list only the caller's. */
+  listsSessions: boolean;
+  /** Codes named after "Errors:" in the RPC's comment, as Connect names them in upper snake case. */
+  errors: string[];
+  /** Every rule the comments imply, as `Service.Method/rule`; the suite must check each one. */
+  rules: string[];
+}
+
+/** The auth cases each credential kind implies. */
+export const AUTH_CASES: Record<CredentialKind, readonly string[]> = {
+  none: ["none-needed"],
+  viewer: ["no-token", "wrong-signature", "expired", "not-yet-valid", "wrong-algorithm", "missing-permission"],
+  integration: ["no-key", "wrong-key"],
+  sharer: ["no-credential", "wrong-credential", "other-session", "ended-session"],
+  customer: ["no-credential", "wrong-credential", "other-interaction"],
+};
+
+/** Connect's codes in the protocol's spelling: Code.NotFound is "NOT_FOUND". */
+export const CODE_NAMES: ReadonlyMap<string, Code> = new Map(
+  Object.entries(Code)
+    .filter((entry): entry is [string, Code] => typeof entry[1] === "number")
+    .map(([name, code]) => [name.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase(), code]),
+);
+
+/** Every service of the protocol package, from its generated descriptors. */
+export function protocolServices(): DescService[] {
+  return (Object.values(protocol) as unknown[]).filter((value): value is DescService => typeof value === "object" && value !== null && (value as DescService).kind === "service");
+}
+
+const flat = (text: string) => text.replace(/\s+/g, " ").trim();
+
+const CREDENTIAL_WORDS: Array<[RegExp, CredentialKind]> = [
+  [/without credentials|needs no credentials/g, "none"],
+  [/viewer token/g, "viewer"],
+  [/integration API key/g, "integration"],
+  [/customer credential/g, "customer"],
+  [/sharer credential/g, "sharer"],
+];
+
+/**
+ * The credentials of each RPC of `service`, read from its comment: a sentence that names RPCs gives them the first
+ * credential it mentions; a sentence about every RPC ("Every RPC needs", "All other RPCs need", "Needs", "It needs")
+ * gives the rest its first credential, or all it mentions after "either".
+ */
+export function credentialsOf(service: DescService, comment: string): Map<string, CredentialKind[]> {
+  const result = new Map<string, CredentialKind[]>();
+  let fallback: CredentialKind[] = [];
+  for (const sentence of flat(comment).split(/(?<=\.)\s+(?=[A-Z])/)) {
+    const kinds = CREDENTIAL_WORDS.flatMap(([pattern, kind]) => [...sentence.matchAll(pattern)].map((match) => ({ kind, at: match.index ?? 0 })))
+      .sort((a, b) => a.at - b.at)
+      .map((found) => found.kind);
+    if (kinds.length === 0) continue;
+    const named = service.methods.filter((method) => new RegExp(`(?<![.\\w])${method.name}\\b`).test(sentence));
+    if (named.length > 0) {
+      for (const method of named) if (!result.has(method.name)) result.set(method.name, [kinds[0] as CredentialKind]);
+    } else if (/\b(every|all other) RPCs?\b|^(It )?[Nn]eeds\b/i.test(sentence)) {
+      fallback = /\beither\b/.test(sentence) ? [...new Set(kinds)] : [kinds[0] as CredentialKind];
+    }
+  }
+  for (const method of service.methods) if (!result.has(method.name) && fallback.length > 0) result.set(method.name, fallback);
+  return result;
+}
+
+/** The codes named after "Errors:" in an RPC comment. */
+export function documentedErrors(comment: string): string[] {
+  const errors = flat(comment).split(/\bErrors:/)[1] ?? "";
+  return [...new Set([...errors.matchAll(/\b[A-Z][A-Z_]+[A-Z]\b/g)].map((match) => match[0]).filter((name) => CODE_NAMES.has(name)))];
+}
+
+/**
+ * The contract of every RPC, derived from the generated service descriptors and the proto comments. An RPC whose
+ * credentials the comments do not name is an error: the suite cannot know what to check.
+ */
+export function deriveContract(services: readonly DescService[] = protocolServices(), comments = contractComments): RpcContract[] {
+  return services.flatMap((service) => {
+    const serviceComments = comments[service.typeName];
+    if (!serviceComments) throw new Error(`no comments for ${service.typeName}: run pnpm generate`);
+    const credentials = credentialsOf(service, serviceComments.comment);
+    return service.methods.map((method) => {
+      const id = `${service.name}.${method.name}`;
+      const kinds = credentials.get(method.name);
+      if (!kinds) throw new Error(`${id}: its service comment names no credential for it`);
+      const fields = new Set(method.input.fields.map((field) => field.name));
+      const takesSession = fields.has("session_id");
+      const takesOrgAndSession = takesSession && fields.has("org_id");
+      const listsSessions = kinds.includes("viewer") && method.output.fields.some((field) => field.fieldKind === "list" && field.message?.typeName === protocol.SessionSchema.typeName);
+      const errors = documentedErrors(serviceComments.methods[method.name] ?? "");
+      const rules = [
+        ...kinds.flatMap((kind) => AUTH_CASES[kind].map((name) => `auth/${kind}/${name}`)),
+        ...(takesSession && kinds.includes("viewer") ? ["isolation/other-org", "isolation/other-viewer"] : []),
+        ...(takesOrgAndSession ? ["isolation/other-org"] : []),
+        ...(listsSessions ? ["isolation/only-callers-sessions"] : []),
+        ...(takesSession ? ["ended-session"] : []),
+        ...errors.map((code) => `error/${code}`),
+      ].map((rule) => `${id}/${rule}`);
+      return { id, service, method, credentials: kinds, takesSession, takesOrgAndSession, listsSessions, errors, rules };
+    });
+  });
+}
+
+/** Every rule of the contract. */
+export function documentedRules(contract: readonly RpcContract[] = deriveContract()): string[] {
+  return contract.flatMap((rpc) => rpc.rules);
+}

@@ -1,0 +1,371 @@
+import { randomUUID } from "node:crypto";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { Channel, InteractionStatus, SessionState } from "@screenshare/protocol";
+import type { Case } from "./case.js";
+import type { Agent, CaseContext } from "./context.js";
+import { VIEW_PERMISSION, withAlgorithmNone, withWrongSignature } from "./context.js";
+import { CODE_NAMES, type CredentialKind, deriveContract, type RpcContract } from "./contract.js";
+import { check, Mismatch } from "./expect.js";
+
+/** What a call answered: a code (undefined for success), its message, the responses, and whether a stream was still open. */
+export interface Outcome {
+  code: Code | undefined;
+  message: string;
+  responses: unknown[];
+  open: boolean;
+}
+
+const describe = (outcome: Outcome) =>
+  outcome.code === undefined ? (outcome.open ? `an open stream after ${outcome.responses.length} responses` : "success") : `${Code[outcome.code]}: ${outcome.message}`;
+
+/** Calls any RPC by its descriptor; a stream is read until it closes, `take` responses arrived or `timeoutMs` passed. */
+export async function invoke(context: CaseContext, rpc: RpcContract, request: object, token: string | undefined, { take = Number.POSITIVE_INFINITY, timeoutMs = 4_000 } = {}): Promise<Outcome> {
+  const client = createClient(rpc.service, context.transport(token)) as unknown as Record<string, (request: object, options?: object) => unknown>;
+  const call = client[rpc.method.localName];
+  if (!call) throw new Error(`no client method for ${rpc.id}`);
+  const responses: unknown[] = [];
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    if (rpc.method.methodKind === "unary") return { code: undefined, message: "", responses: [await call(request, { signal })], open: false };
+    for await (const response of call(request, { signal }) as AsyncIterable<unknown>) {
+      responses.push(response);
+      if (responses.length >= take) return { code: undefined, message: "", responses, open: true };
+    }
+    return { code: undefined, message: "", responses, open: false };
+  } catch (error) {
+    if (signal.aborted && rpc.method.methodKind !== "unary") return { code: undefined, message: "", responses, open: true };
+    const connectError = ConnectError.from(error);
+    return { code: connectError.code, message: connectError.rawMessage, responses, open: false };
+  }
+}
+
+function expectCode(outcome: Outcome, code: Code, what: string): void {
+  if (outcome.code !== code) throw new Mismatch(`${what} to answer ${Code[code]}`, describe(outcome));
+}
+
+/** Everything one matrix case needs: an agent, a live session of theirs, and the credentials around it. */
+export interface Fixture {
+  agent: Agent;
+  sessionId: string;
+  /** The voice session's security key. */
+  key: string;
+  /** A chat fixture's customer credential. */
+  customer: string;
+  /** A redeemed fixture's sharer credential. */
+  sharer: string;
+}
+
+/** The state a fixture is built to: an interaction only, a session awaiting its sharer, or a redeemed key. */
+type Setup = "voice-interaction" | "chat-interaction" | "voice" | "chat" | "redeemed";
+
+async function fixture(context: CaseContext, setup: Setup, org = context.config.orgs[0]): Promise<Fixture> {
+  const channel = setup === "chat" || setup === "chat-interaction" ? Channel.CHAT : Channel.VOICE;
+  const agent = await context.agent(channel, org);
+  const customer =
+    channel === Channel.CHAT ? (await context.platform.issueCustomerCredential({ orgId: agent.org, interactionId: agent.interactionId })).customerCredential : "";
+  if (setup === "voice-interaction" || setup === "chat-interaction") return { agent, sessionId: "", key: "", customer, sharer: "" };
+  const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
+  const sessionId = session?.sessionId ?? "";
+  const key = session?.securityKey?.key ?? "";
+  const sharer = setup === "redeemed" ? (await context.clients().sharer.redeemSecurityKey({ orgId: agent.org, securityKey: key })).sharerCredential : "";
+  return { agent, sessionId, key, customer, sharer };
+}
+
+/** Ends a fixture's session the way its viewer does before sharing starts. */
+async function end(fixture: Fixture): Promise<void> {
+  await fixture.agent.clients.viewer.cancelScreenShare({ sessionId: fixture.sessionId });
+}
+
+/** How each RPC is called in a valid way, called wrongly, and what it answers on an ended session. */
+interface RpcSpec {
+  setup: Setup | ((kind: CredentialKind) => Setup);
+  request(fixture: Fixture, context: CaseContext): object;
+  /** A request with a malformed field, for RPCs that document INVALID_ARGUMENT. */
+  invalid?(fixture: Fixture, context: CaseContext): object;
+  /** What the RPC answers its own party on an ended session, as its comment says. */
+  ended?: Code | "ok" | "stream-closes";
+}
+
+const BAD_ID = "not an id!";
+const session = (fixture: Fixture) => ({ sessionId: fixture.sessionId });
+const badSession = () => ({ sessionId: BAD_ID });
+
+/**
+ * The suite's knowledge of each RPC, keyed by `Service.Method`. An RPC of the proto that is missing here gets
+ * failing cases ("the suite has no spec for …") for every rule its comments imply, so it cannot slip through.
+ */
+export const RPC_SPECS: Record<string, RpcSpec> = {
+  "ViewerService.StartScreenShare": {
+    setup: "voice-interaction",
+    request: (f) => ({ interactionId: f.agent.interactionId }),
+    invalid: () => ({ interactionId: BAD_ID }),
+  },
+  "ViewerService.RegenerateSecurityKey": { setup: "voice", request: session, invalid: badSession, ended: Code.FailedPrecondition },
+  "ViewerService.CancelScreenShare": { setup: "voice", request: session, invalid: badSession, ended: Code.FailedPrecondition },
+  "ViewerService.LeaveSession": { setup: "voice", request: session, invalid: badSession, ended: Code.FailedPrecondition },
+  "ViewerService.GetViewerMediaJoinInfo": { setup: "voice", request: session, invalid: badSession, ended: Code.FailedPrecondition },
+  "ViewerService.GetSession": { setup: "voice", request: session, invalid: badSession, ended: "ok" },
+  "ViewerService.ListSessions": { setup: "voice", request: () => ({}), invalid: () => ({ pageSize: 101 }) },
+  "ViewerService.GetSessionHistory": { setup: "voice", request: session, invalid: badSession, ended: "ok" },
+  "ViewerService.ResumeSession": { setup: "voice", request: session, invalid: badSession, ended: Code.FailedPrecondition },
+  "SharerService.RedeemSecurityKey": {
+    setup: "voice",
+    request: (f) => ({ orgId: f.agent.org, securityKey: f.key }),
+    invalid: (f) => ({ orgId: f.agent.org, securityKey: "12a" }),
+  },
+  "SharerService.WatchInvitations": { setup: "chat", request: () => ({}) },
+  "SharerService.AcceptInvitation": { setup: "chat", request: session, invalid: badSession, ended: Code.FailedPrecondition },
+  "SharerService.DeclineInvitation": { setup: "chat", request: session, invalid: badSession, ended: Code.FailedPrecondition },
+  "SharerService.GetSharerMediaJoinInfo": { setup: "redeemed", request: session, invalid: badSession, ended: Code.Unauthenticated },
+  "SharerService.StopSharing": { setup: "redeemed", request: session, invalid: badSession, ended: Code.Unauthenticated },
+  "SharerService.ResumeSharing": { setup: "redeemed", request: session, invalid: badSession, ended: Code.Unauthenticated },
+  "InteractionService.RegisterInteraction": {
+    setup: "voice-interaction",
+    request: (f) => ({ orgId: f.agent.org, interactionId: `interaction-${randomUUID()}`, channel: Channel.VOICE, agentUserId: f.agent.user }),
+    invalid: (f) => ({ orgId: f.agent.org, interactionId: `interaction-${randomUUID()}`, channel: Channel.UNSPECIFIED, agentUserId: f.agent.user }),
+  },
+  "InteractionService.SetInteractionStatus": {
+    setup: "voice-interaction",
+    request: (f) => ({ orgId: f.agent.org, interactionId: f.agent.interactionId, status: InteractionStatus.CONNECTED }),
+    invalid: (f) => ({ orgId: f.agent.org, interactionId: f.agent.interactionId, status: InteractionStatus.UNSPECIFIED }),
+  },
+  "InteractionService.IssueCustomerCredential": {
+    setup: "chat-interaction",
+    request: (f) => ({ orgId: f.agent.org, interactionId: f.agent.interactionId }),
+    invalid: (f) => ({ orgId: f.agent.org, interactionId: BAD_ID }),
+  },
+  "InteractionService.TerminateSession": {
+    setup: "voice",
+    request: (f) => ({ orgId: f.agent.org, sessionId: f.sessionId }),
+    invalid: (f) => ({ orgId: f.agent.org, sessionId: BAD_ID }),
+    ended: Code.FailedPrecondition,
+  },
+  "WatchService.WatchSession": {
+    setup: (kind) => (kind === "sharer" ? "redeemed" : "voice"),
+    request: session,
+    invalid: (f) => ({ sessionId: f.sessionId, afterSequence: 1_000n }),
+    ended: "stream-closes",
+  },
+  "ServerInfoService.GetServerInfo": { setup: "voice-interaction", request: () => ({}) },
+};
+
+/** The credential `kind` of a fixture. */
+function credential(context: CaseContext, fixture: Fixture, kind: CredentialKind): string | undefined {
+  return { none: undefined, viewer: fixture.agent.token, integration: context.config.integrationApiKey, customer: fixture.customer, sharer: fixture.sharer }[kind];
+}
+
+const setupOf = (spec: RpcSpec, kind: CredentialKind): Setup => (typeof spec.setup === "function" ? spec.setup(kind) : spec.setup);
+
+/** The error rule a case checks when it expects `code` from an RPC that documents it. */
+const errorRule = (rpc: RpcContract, code: Code) => {
+  const name = [...CODE_NAMES].find(([, value]) => value === code)?.[0] ?? "";
+  return rpc.errors.includes(name) ? [`${rpc.id}/error/${name}`] : [];
+};
+
+/** Two NOT_FOUND answers are indistinguishable when their messages match once each names its own id as `<id>`. */
+function indistinguishable(probe: Outcome, probeId: string, never: Outcome, neverId: string, what: string): void {
+  expectCode(never, Code.NotFound, `${what} with an id that never existed`);
+  expectCode(probe, Code.NotFound, what);
+  const a = probe.message.split(probeId).join("<id>");
+  const b = never.message.split(neverId).join("<id>");
+  check(a === b, `${what} to answer exactly as for an id that never existed ("${b}")`, a);
+}
+
+type Variant = { name: string; expect: Code; token(context: CaseContext, fixture: Fixture): Promise<string | undefined> };
+
+const VARIANTS: Record<Exclude<CredentialKind, "none">, Variant[]> = {
+  viewer: [
+    { name: "no-token", expect: Code.Unauthenticated, token: async () => undefined },
+    { name: "wrong-signature", expect: Code.Unauthenticated, token: async (_c, f) => withWrongSignature(f.agent.token) },
+    { name: "expired", expect: Code.Unauthenticated, token: (c, f) => c.viewerToken(f.agent.org, f.agent.user, [VIEW_PERMISSION], "expired") },
+    { name: "not-yet-valid", expect: Code.Unauthenticated, token: (c, f) => c.viewerToken(f.agent.org, f.agent.user, [VIEW_PERMISSION], "not-yet-valid") },
+    { name: "wrong-algorithm", expect: Code.Unauthenticated, token: async (_c, f) => withAlgorithmNone(f.agent.token) },
+    { name: "missing-permission", expect: Code.PermissionDenied, token: (c, f) => c.viewerToken(f.agent.org, f.agent.user, ["screenshare:session:other"]) },
+  ],
+  integration: [
+    { name: "no-key", expect: Code.Unauthenticated, token: async () => undefined },
+    { name: "wrong-key", expect: Code.Unauthenticated, token: async (c) => `${c.config.integrationApiKey}-wrong` },
+  ],
+  sharer: [
+    { name: "no-credential", expect: Code.Unauthenticated, token: async () => undefined },
+    { name: "wrong-credential", expect: Code.Unauthenticated, token: async () => `not-a-credential-${randomUUID()}` },
+    { name: "other-session", expect: Code.NotFound, token: async (c) => (await fixture(c, "redeemed")).sharer },
+  ],
+  customer: [
+    { name: "no-credential", expect: Code.Unauthenticated, token: async () => undefined },
+    { name: "wrong-credential", expect: Code.Unauthenticated, token: async () => `not-a-credential-${randomUUID()}` },
+  ],
+};
+
+function authCases(rpc: RpcContract, spec: RpcSpec): Case[] {
+  const cases: Case[] = [];
+  for (const kind of rpc.credentials) {
+    const prefix = `matrix/${rpc.id}/auth/${kind}`;
+    if (kind === "none") {
+      cases.push({
+        name: `${prefix}/none-needed`,
+        covers: [`${rpc.id}/auth/none/none-needed`],
+        async run(context) {
+          const f = await fixture(context, setupOf(spec, kind));
+          const outcome = await invoke(context, rpc, spec.request(f, context), undefined, { take: 1 });
+          check(outcome.code === undefined, `${rpc.id} without credentials to succeed`, describe(outcome));
+        },
+      });
+      continue;
+    }
+    for (const variant of VARIANTS[kind]) {
+      cases.push({
+        name: `${prefix}/${variant.name}`,
+        covers: [`${rpc.id}/auth/${kind}/${variant.name}`, ...errorRule(rpc, variant.expect)],
+        async run(context) {
+          const f = await fixture(context, setupOf(spec, kind));
+          const outcome = await invoke(context, rpc, spec.request(f, context), await variant.token(context, f), { take: 1 });
+          expectCode(outcome, variant.expect, `${rpc.id} with ${kind} credential "${variant.name}"`);
+        },
+      });
+    }
+    if (kind === "sharer") {
+      cases.push({
+        name: `${prefix}/ended-session`,
+        covers: [`${rpc.id}/auth/sharer/ended-session`, ...errorRule(rpc, Code.Unauthenticated)],
+        async run(context) {
+          const f = await fixture(context, "redeemed");
+          await end(f);
+          expectCode(await invoke(context, rpc, spec.request(f, context), f.sharer, { take: 1 }), Code.Unauthenticated, `${rpc.id} with the sharer credential of an ended session`);
+        },
+      });
+    }
+    if (kind === "customer") {
+      cases.push({
+        name: `${prefix}/other-interaction`,
+        covers: [`${rpc.id}/auth/customer/other-interaction`, ...(rpc.takesSession ? errorRule(rpc, Code.NotFound) : [])],
+        async run(context) {
+          const f = await fixture(context, "chat");
+          const other = await fixture(context, "chat-interaction");
+          const outcome = await invoke(context, rpc, spec.request(f, context), other.customer, { timeoutMs: 800 });
+          if (rpc.takesSession) {
+            expectCode(outcome, Code.NotFound, `${rpc.id} with the customer credential of another chat`);
+          } else {
+            const leaked = JSON.stringify(outcome.responses, (_k, v) => (typeof v === "bigint" ? String(v) : v)).includes(f.sessionId);
+            check(!leaked, `${rpc.id} with another chat's credential to show none of this chat's invitations`, describe(outcome));
+          }
+        },
+      });
+    }
+  }
+  return cases;
+}
+
+function isolationCases(rpc: RpcContract, spec: RpcSpec): Case[] {
+  const cases: Case[] = [];
+  const strangers: Array<[string, (context: CaseContext, owner: Fixture) => Promise<{ token: string | undefined; request: (f: Fixture, id: string) => object }>]> = [];
+  if (rpc.takesSession && rpc.credentials.includes("viewer")) {
+    const asViewer = (org: (c: CaseContext) => string) => async (context: CaseContext) => {
+      const stranger = await context.agent(Channel.VOICE, org(context));
+      return { token: stranger.token, request: (f: Fixture, id: string) => ({ ...spec.request(f, context), sessionId: id }) };
+    };
+    strangers.push(["other-org", asViewer((c) => c.config.orgs[1])], ["other-viewer", asViewer((c) => c.config.orgs[0])]);
+  } else if (rpc.takesOrgAndSession) {
+    strangers.push(["other-org", async (context) => ({ token: context.config.integrationApiKey, request: (f, id) => ({ ...spec.request(f, context), orgId: context.config.orgs[1], sessionId: id }) })]);
+  }
+  for (const [name, stranger] of strangers) {
+    cases.push({
+      name: `matrix/${rpc.id}/isolation/${name}`,
+      covers: [`${rpc.id}/isolation/${name}`, ...errorRule(rpc, Code.NotFound)],
+      async run(context) {
+        const owner = await fixture(context, "voice");
+        const { token, request } = await stranger(context, owner);
+        const never = randomUUID();
+        const probe = async (what: string) =>
+          indistinguishable(
+            await invoke(context, rpc, request(owner, owner.sessionId), token, { take: 1 }),
+            owner.sessionId,
+            await invoke(context, rpc, request(owner, never), token, { take: 1 }),
+            never,
+            `${rpc.id} on ${what} session of ${name === "other-org" ? "another org" : "another viewer of the same org"}`,
+          );
+        await probe("a live");
+        await end(owner);
+        await probe("an ended");
+      },
+    });
+  }
+  if (rpc.listsSessions) {
+    cases.push({
+      name: `matrix/${rpc.id}/isolation/only-callers-sessions`,
+      covers: [`${rpc.id}/isolation/only-callers-sessions`],
+      async run(context) {
+        const owner = await fixture(context, "voice");
+        await end(owner);
+        const { session } = await owner.agent.clients.viewer.startScreenShare({ interactionId: owner.agent.interactionId });
+        await fixture(context, "voice", context.config.orgs[0]);
+        await fixture(context, "voice", context.config.orgs[1]);
+        const ids = async (request: object) => {
+          const outcome = await invoke(context, rpc, { ...spec.request(owner, context), ...request }, owner.agent.token);
+          check(outcome.code === undefined, `${rpc.id} to succeed`, describe(outcome));
+          return ((outcome.responses[0] as { sessions: Array<{ sessionId: string }> }).sessions ?? []).map((item) => item.sessionId).join(",");
+        };
+        check((await ids({})) === `${session?.sessionId},${owner.sessionId}`, `exactly the caller's 2 sessions, newest first`, await ids({}));
+        check((await ids({ liveOnly: true })) === `${session?.sessionId}`, "exactly the caller's live session with live_only", await ids({ liveOnly: true }));
+      },
+    });
+  }
+  return cases;
+}
+
+function endedCase(rpc: RpcContract, spec: RpcSpec): Case[] {
+  if (!rpc.takesSession || spec.ended === undefined) return [];
+  const expected = spec.ended;
+  const kind = rpc.credentials.includes("viewer") ? "viewer" : (rpc.credentials[0] as CredentialKind);
+  return [
+    {
+      name: `matrix/${rpc.id}/ended-session`,
+      covers: [`${rpc.id}/ended-session`, ...(typeof expected === "number" ? errorRule(rpc, expected) : [])],
+      async run(context) {
+        const f = await fixture(context, setupOf(spec, kind));
+        await end(f);
+        const outcome = await invoke(context, rpc, spec.request(f, context), credential(context, f, kind));
+        const what = `${rpc.id} on an ended session`;
+        if (typeof expected === "number") return expectCode(outcome, expected, what);
+        check(outcome.code === undefined && !outcome.open, `${what} to succeed${expected === "stream-closes" ? " and close the stream" : ""}`, describe(outcome));
+        if (expected === "stream-closes") {
+          const last = outcome.responses.at(-1) as { event?: { session?: { state: SessionState } } } | undefined;
+          check(last?.event?.session?.state === SessionState.ENDED, "the stream's last event to show the session ENDED", describe(outcome));
+        }
+      },
+    },
+  ];
+}
+
+function invalidCase(rpc: RpcContract, spec: RpcSpec): Case[] {
+  if (!rpc.errors.includes("INVALID_ARGUMENT") || !spec.invalid) return [];
+  const invalid = spec.invalid;
+  const kind = rpc.credentials[0] as CredentialKind;
+  return [
+    {
+      name: `matrix/${rpc.id}/error/INVALID_ARGUMENT`,
+      covers: [`${rpc.id}/error/INVALID_ARGUMENT`],
+      async run(context) {
+        const f = await fixture(context, setupOf(spec, kind));
+        expectCode(await invoke(context, rpc, invalid(f, context), credential(context, f, kind), { take: 1 }), Code.InvalidArgument, `${rpc.id} with a malformed field`);
+      },
+    },
+  ];
+}
+
+/** The matrix: for every RPC of the proto, the cases its comments imply. */
+export function matrixCases(contract: readonly RpcContract[] = deriveContract()): Case[] {
+  return contract.flatMap((rpc) => {
+    const spec = RPC_SPECS[rpc.id];
+    if (!spec) {
+      return rpc.rules.map((rule) => ({
+        name: `matrix/${rule}`,
+        covers: [],
+        async run() {
+          throw new Mismatch(`the suite to know how to call ${rpc.id}`, `no entry in RPC_SPECS (conformance/src/matrix.ts); add one`);
+        },
+      }));
+    }
+    return [...authCases(rpc, spec), ...isolationCases(rpc, spec), ...endedCase(rpc, spec), ...invalidCase(rpc, spec)];
+  });
+}
