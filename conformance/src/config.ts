@@ -45,6 +45,9 @@ export function checkVendorConfig(raw: unknown, source = "config"): VendorConfig
   if (!tokens || (tokens.kind === "hs256" ? typeof tokens.secret !== "string" : tokens.kind === "command" ? typeof tokens.command !== "string" : true)) {
     problems.push('viewerTokens: use { kind: hs256, secret: "…" } or { kind: command, command: "…" }');
   }
+  for (const claim of ["issuer", "audience"] as const) {
+    if (tokens?.kind === "hs256" && tokens[claim] !== undefined && typeof tokens[claim] !== "string") problems.push(`viewerTokens.${claim}: a string, or leave it out`);
+  }
   const orgs = value.orgs ?? ["conformance-org-a", "conformance-org-b"];
   if (!Array.isArray(orgs) || orgs.length !== 2 || orgs.some((org) => typeof org !== "string") || orgs[0] === orgs[1]) {
     problems.push("orgs: two different org ids are required");

@@ -24,9 +24,10 @@ export async function invoke(context: CaseContext, rpc: RpcContract, request: ob
   const call = client[rpc.method.localName];
   if (!call) throw new Error(`no client method for ${rpc.id}`);
   const responses: unknown[] = [];
+  // Only a stream is cut short: it may rightly stay open. A unary call waits for its answer (the run's case timeout bounds it).
   const signal = AbortSignal.timeout(timeoutMs);
   try {
-    if (rpc.method.methodKind === "unary") return { code: undefined, message: "", responses: [await call(request, { signal })], open: false };
+    if (rpc.method.methodKind === "unary") return { code: undefined, message: "", responses: [await call(request)], open: false };
     for await (const response of call(request, { signal }) as AsyncIterable<unknown>) {
       responses.push(response);
       if (responses.length >= take) return { code: undefined, message: "", responses, open: true };
