@@ -10,6 +10,8 @@ export interface Case {
    * only if the server answered that RPC with that code during the case.
    */
   covers?: string[];
+  /** Disturbs the server for everyone (a media outage): runs last, alone. */
+  exclusive?: boolean;
   run(context: CaseContext): Promise<void>;
 }
 

@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { RoomEvent, TrackSource } from "@livekit/rtc-node";
 import { Channel, EndReason, InteractionStatus, LiveSessionConflictSchema, RetryDelaySchema, ScreenSelectionProblem, SessionState } from "@screenshare/protocol";
@@ -28,6 +30,12 @@ async function chatSession(context: CaseContext) {
   const { customerCredential } = await context.platform.issueCustomerCredential({ orgId: agent.org, interactionId: agent.interactionId });
   const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
   return { agent, sessionId: session?.sessionId ?? "", customer: context.clients(customerCredential) };
+}
+
+/** Runs a vendor hook: a shell command, or a function in programmatic runs. */
+async function perform(hook: string | (() => Promise<void>)): Promise<void> {
+  if (typeof hook === "function") return hook();
+  await promisify(execFile)("sh", ["-c", hook]);
 }
 
 const wrongKey = (key: string) => String((Number(key) + 1) % 10 ** key.length).padStart(key.length, "0");
@@ -102,6 +110,23 @@ export const ruleCases: Case[] = [
     const session = await context.until(agent, sessionId, SessionState.ENDED, 3_000);
     equal(EndReason[session.endReason], "INTERACTION_DISCONNECTED", "end_reason");
   }),
+  {
+    name: "rules/media-plane/start-while-down-unavailable",
+    exclusive: true,
+    covers: ["ViewerService.StartScreenShare/error/UNAVAILABLE"],
+    async run(context) {
+      const outage = context.config.mediaOutage;
+      if (!outage) throw new Skip("needs mediaOutage { start, stop } in the vendor config to take the media plane down");
+      const agent = await context.agent(Channel.VOICE);
+      await perform(outage.start);
+      try {
+        await rejects(agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId }), Code.Unavailable, "StartScreenShare with the media plane down");
+      } finally {
+        await perform(outage.stop);
+      }
+      equal((await agent.clients.viewer.listSessions({ liveOnly: true })).sessions.length, 0, "live sessions after the refused start");
+    },
+  },
   define("rules/one-session-per-viewer/second-start-refused", async (context) => {
     const { agent, sessionId } = await voiceSession(context);
     const error = await rejects(agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId }), Code.FailedPrecondition, "a second start");

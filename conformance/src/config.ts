@@ -27,6 +27,11 @@ export interface VendorConfig {
    * delete a room to provoke MEDIA_FAILED; without them those paths are skipped.
    */
   livekit?: { apiKey?: string; apiSecret?: string };
+  /**
+   * Optional: how to take the server's media plane down and bring it back (shell commands, or functions in
+   * programmatic runs), for the case that StartScreenShare answers UNAVAILABLE then. It runs last and alone.
+   */
+  mediaOutage?: { start: string | (() => Promise<void>); stop: string | (() => Promise<void>) };
   /** Case-name patterns known to fail; a listed case that passes fails the run, so the list never goes stale. */
   knownFailing: string[];
 }
@@ -54,12 +59,17 @@ export function checkVendorConfig(raw: unknown, source = "config"): VendorConfig
   }
   const knownFailing = value.knownFailing ?? [];
   if (!Array.isArray(knownFailing) || knownFailing.some((pattern) => typeof pattern !== "string")) problems.push("knownFailing: a list of case-name patterns");
+  const outage = value.mediaOutage as Record<string, unknown> | undefined;
+  if (outage !== undefined && (["start", "stop"] as const).some((key) => !["string", "function"].includes(typeof outage?.[key]))) {
+    problems.push("mediaOutage: { start: <command>, stop: <command> }, or leave it out");
+  }
   if (problems.length > 0) throw new Error(`${source} is not a valid vendor config:\n  ${problems.join("\n  ")}`);
   return {
     integrationApiKey: value.integrationApiKey as string,
     viewerTokens: tokens as unknown as ViewerTokenSource,
     orgs: orgs as [string, string],
     ...(value.livekit ? { livekit: value.livekit as VendorConfig["livekit"] } : {}),
+    ...(outage ? { mediaOutage: outage as VendorConfig["mediaOutage"] } : {}),
     knownFailing: knownFailing as string[],
   };
 }
