@@ -318,7 +318,7 @@ export const ruleCases: Case[] = [
     const seen = await context.until(agent, sessionId, SessionState.ENDED, 3_000);
     equal(EndReason[seen.endReason], "SHARER_UNSUPPORTED", "end_reason the viewer sees");
     await rejects(customer.sharer.reportScreenSelectionProblem({ sessionId, problem: ScreenSelectionProblem.BROWSER_UNSUPPORTED }), Code.FailedPrecondition, "a report on an ended invitation");
-  }),
+  }, ["SharerService.ReportScreenSelectionProblem/error/FAILED_PRECONDITION"]),
   define("screen-selection/picker-closed-keeps-choosing", async (context) => {
     const { agent, sessionId, sharer } = await redeemedSession(context);
     const { session } = await sharer.sharer.reportScreenSelectionProblem({ sessionId, problem: ScreenSelectionProblem.PICKER_CLOSED });

@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { loadVendorConfig } from "./config.js";
 import { junit, summary } from "./report.js";
-import { allCases, DEFAULT_RUN, matches, runConformance } from "./runner.js";
+import { allCases, DEFAULT_RUN, runConformance, selects } from "./runner.js";
 import { parseWire } from "./wire.js";
 
 const { values } = parseArgs({
@@ -25,7 +25,7 @@ const { values } = parseArgs({
 });
 if (values.list) {
   const run = values.run.length ? values.run : DEFAULT_RUN;
-  for (const item of allCases()) if (run.some((pattern) => matches(item.name, pattern))) console.log(item.name);
+  for (const item of allCases()) if (selects(item.name, run)) console.log(item.name);
   process.exit(0);
 }
 if (!values.url || !values.config) {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { Channel, InteractionStatus, SessionState } from "@screenshare/protocol";
+import { Channel, InteractionStatus, ScreenSelectionProblem, SessionState } from "@screenshare/protocol";
 import type { Case } from "./case.js";
 import type { Agent, CaseContext } from "./context.js";
 import { VIEW_PERMISSION, withAlgorithmNone, withWrongSignature } from "./context.js";
@@ -120,6 +120,12 @@ export const RPC_SPECS: Record<string, RpcSpec> = {
   "SharerService.GetSharerMediaJoinInfo": { setup: "redeemed", request: session, invalid: badSession, ended: Code.Unauthenticated },
   "SharerService.StopSharing": { setup: "redeemed", request: session, invalid: badSession, ended: Code.Unauthenticated },
   "SharerService.ResumeSharing": { setup: "redeemed", request: session, invalid: badSession, ended: Code.Unauthenticated },
+  "SharerService.ReportScreenSelectionProblem": {
+    setup: "redeemed",
+    request: (f) => ({ sessionId: f.sessionId, problem: ScreenSelectionProblem.PICKER_CLOSED }),
+    invalid: (f) => ({ sessionId: f.sessionId, problem: ScreenSelectionProblem.UNSPECIFIED }),
+    ended: Code.Unauthenticated,
+  },
   "InteractionService.RegisterInteraction": {
     setup: "voice-interaction",
     request: (f) => ({ orgId: f.agent.org, interactionId: `interaction-${randomUUID()}`, channel: Channel.VOICE, agentUserId: f.agent.user }),
