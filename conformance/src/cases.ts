@@ -297,6 +297,26 @@ export const ruleCases: Case[] = [
     equal(tail.map(String).join(","), "2,3,4", "sequences after 1");
   }),
 
+  define("invitations/stream-closes-when-chat-disconnects", async (context) => {
+    const agent = await context.agent(Channel.CHAT);
+    const { customerCredential } = await context.platform.issueCustomerCredential({ orgId: agent.org, interactionId: agent.interactionId });
+    const signal = AbortSignal.timeout(12_000);
+    const watching = (async () => {
+      for await (const _ of context.clients(customerCredential).sharer.watchInvitations({}, { signal })) {
+        // invitations are not what this case is about
+      }
+    })();
+    await sleep(300);
+    await context.platform.setInteractionStatus({ orgId: agent.org, interactionId: agent.interactionId, status: InteractionStatus.DISCONNECTED });
+    const closed = await watching.then(
+      () => true,
+      (error: unknown) => {
+        if (signal.aborted) return false;
+        throw error;
+      },
+    );
+    check(closed, "WatchInvitations to close when the chat disconnects", "still open after 12 s");
+  }),
   define("invitations/withdrawn-when-cancelled", async (context) => {
     const { agent, sessionId, customer } = await chatSession(context);
     const seen: string[] = [];

@@ -34,7 +34,7 @@ function vendorConfig(stack: ReferenceStack, knownFailing: string[] = []): Vendo
  * Promises the reference server still breaks, each posted on the board for its owner; a listed case that starts
  * passing fails the run, so whoever fixes one removes it here.
  */
-const KNOWN_FAILING = ["stream/ended-session-closes-when-resumed-at-last", "rules/interaction/chat-credential-ends-with-chat"];
+const KNOWN_FAILING: string[] = [];
 
 const EVERYTHING = ["**"];
 

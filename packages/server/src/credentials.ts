@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { Channel, type Interaction, InteractionStatus } from "@screenshare/protocol";
+import { fromBinary } from "@bufbuild/protobuf";
+import { Channel, type Interaction, InteractionSchema, InteractionStatus } from "@screenshare/protocol";
 import type { ResolvedOptions } from "./config.js";
 import type { Credential, Store } from "./store.js";
 
@@ -14,10 +15,23 @@ export class Credentials {
   /** The credential `token` stands for, if it is of `kind` and still valid; otherwise UNAUTHENTICATED. */
   async authenticate<Kind extends Credential["kind"]>(token: string, kind: Kind): Promise<Extract<Credential, { kind: Kind }>> {
     const credential = await this.store.getCredential(token);
-    if (!credential || credential.kind !== kind || (credential.kind === "customer" && credential.expiresAt < Date.now())) {
+    if (!credential || credential.kind !== kind || (credential.kind === "customer" && !(await this.customerValid(credential)))) {
       throw new ConnectError(`a valid ${kind} credential is required`, Code.Unauthenticated);
     }
     return credential as Extract<Credential, { kind: Kind }>;
+  }
+
+  /** Whether a credential `token` is still of `kind` and valid: a chat customer's stops with its chat. */
+  async valid(token: string, kind: Credential["kind"]): Promise<boolean> {
+    const credential = await this.store.getCredential(token);
+    return credential?.kind === kind && (credential.kind !== "customer" || (await this.customerValid(credential)));
+  }
+
+  /** A customer credential works until it expires or its chat disconnects (IssueCustomerCredentialResponse). */
+  private async customerValid(credential: Extract<Credential, { kind: "customer" }>): Promise<boolean> {
+    if (credential.expiresAt < Date.now()) return false;
+    const bytes = await this.store.getInteraction(credential.orgId, credential.interactionId);
+    return !!bytes && fromBinary(InteractionSchema, bytes).status !== InteractionStatus.DISCONNECTED;
   }
 
   /** The credential `token` stands for while it is valid. */

@@ -63,7 +63,8 @@ export function sharerService({ engine, access }: ServiceContext): ServiceImpl<t
           const invitation = invitationOf(record);
           if (invitation) yield { invitation };
         }
-        while (!context.signal.aborted && (await engine.credentials.lookup(token))) {
+        // The stream ends with the credential: when it expires or the chat disconnects.
+        while (!context.signal.aborted && (await engine.credentials.valid(token, "customer"))) {
           const next = queue.shift();
           if (next) {
             yield next;
