@@ -46,10 +46,19 @@ beforeAll(async () => {
 }, 120_000);
 
 const contexts: BrowserContext[] = [];
+const added: string[] = [];
+
+/** A new call or chat for the agent, moved off the agent's list after the test so the list stays short. */
+async function addInteraction(channel: "voice" | "chat", customerName?: string): Promise<string> {
+  const interactionId = await platform.addInteraction(channel, customerName);
+  added.push(interactionId);
+  return interactionId;
+}
 
 /** Each test starts with a free agent, whatever the previous one left behind. */
 afterEach(async () => {
   await Promise.allSettled(contexts.splice(0).map((context) => context.close()));
+  for (const interactionId of added.splice(0)) platform.transfer(interactionId);
   const token = await mintViewerToken({ secret: stack.viewerTokenSecret, org: platform.orgId, sub: platform.agentId, permissions: [VIEW_PERMISSION] });
   const viewer = createClient(
     ViewerService,
@@ -129,7 +138,10 @@ async function checkPage(page: Page, name?: string): Promise<void> {
     return violations.map((violation) => `${violation.impact} ${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`);
   });
   expect(violations).toEqual([]);
-  if (name) await page.screenshot({ path: `${SCREENSHOTS}/${name}.png` });
+  if (name) {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: `${SCREENSHOTS}/${name}.png` });
+  }
 }
 
 /** The agent's video element is playing the sharer's screen: decoded frames keep increasing, at the captured size. */
@@ -159,7 +171,7 @@ async function startOn(agent: Page, interactionId: string): Promise<string> {
 
 /** Voice flow up to the agent watching the customer's screen. */
 async function voiceSharing() {
-  const interactionId = await platform.addInteraction("voice");
+  const interactionId = await addInteraction("voice");
   const agent = await open("/agent.html");
   const name = await startOn(agent, interactionId);
   await expect.poll(() => agent.getByTestId("key").textContent()).toMatch(/^\d{3} \d{3}$/);
@@ -174,7 +186,7 @@ async function voiceSharing() {
 
 /** Chat flow up to the agent watching the customer's screen: Accept opens the picker at once. */
 async function chatSharing(screenshots = false) {
-  const interactionId = await platform.addInteraction("chat");
+  const interactionId = await addInteraction("chat");
   const agent = await open("/agent.html");
   const customer = await open(`/customer.html?interaction=${interactionId}`);
   const name = await startOn(agent, interactionId);
@@ -192,7 +204,7 @@ async function chatSharing(screenshots = false) {
 
 /** After every ending the agent can start a new share at once. */
 async function expectAgentFree(agent: Page): Promise<void> {
-  const interactionId = await platform.addInteraction("voice");
+  const interactionId = await addInteraction("voice");
   await agent.locator(`li[data-interaction="${interactionId}"]`).waitFor();
   const name = await startOn(agent, interactionId);
   await expectStatus(agent, `Waiting for ${name} to enter the security key.`);
@@ -202,7 +214,7 @@ async function expectAgentFree(agent: Page): Promise<void> {
 
 describe("voice and chat flows in a real browser", () => {
   it("voice: the key with its countdown and attempts, a wrong key said in words, Enter shares, the screen zooms and pops out, Leave session ends it", async () => {
-    const interactionId = await platform.addInteraction("voice");
+    const interactionId = await addInteraction("voice");
     const agent = await open("/agent.html");
     await checkPage(agent, "agent-console");
     const name = await startOn(agent, interactionId);
@@ -300,7 +312,7 @@ describe("voice and chat flows in a real browser", () => {
 
 describe("the agent is never stuck", () => {
   it("a refresh while the key awaits redemption keeps the key and New key; the list follows the platform", async () => {
-    const interactionId = await platform.addInteraction("voice");
+    const interactionId = await addInteraction("voice");
     const agent = await open("/agent.html");
     const name = await startOn(agent, interactionId);
     await expect.poll(() => agent.getByTestId("key").textContent()).toMatch(/^\d{3} \d{3}$/);
@@ -313,7 +325,7 @@ describe("the agent is never stuck", () => {
     await checkPage(agent);
 
     // New, transferred and disconnected calls and chats show up and leave without a reload, with the customer's name.
-    const chat = await platform.addInteraction("chat", "Priya Natarajan");
+    const chat = await addInteraction("chat", "Priya Natarajan");
     await expect.poll(() => customerName(agent, chat)).toBe("Priya Natarajan");
     platform.transfer(chat);
     await expect.poll(() => agent.locator(`li[data-interaction="${chat}"]`).count()).toBe(0);
@@ -335,7 +347,7 @@ describe("the agent is never stuck", () => {
   }, 90_000);
 
   it("a cancelled invitation leaves the customer's chat at once", async () => {
-    const interactionId = await platform.addInteraction("chat");
+    const interactionId = await addInteraction("chat");
     const agent = await open("/agent.html");
     const customer = await open(`/customer.html?interaction=${interactionId}`);
     await startOn(agent, interactionId);
@@ -346,7 +358,7 @@ describe("the agent is never stuck", () => {
   }, 60_000);
 
   it("a phone that cannot share is told what to do, and the agent learns why at once (chat and voice)", async () => {
-    const chat = await platform.addInteraction("chat");
+    const chat = await addInteraction("chat");
     const agent = await open("/agent.html");
     const phone = await open(`/customer.html?interaction=${chat}`, { viewport: PHONE, noScreenSharing: true });
     const name = await startOn(agent, chat);
@@ -356,7 +368,7 @@ describe("the agent is never stuck", () => {
     await checkPage(phone, "customer-phone-chat");
     await checkPage(agent, "agent-customer-cannot-share");
 
-    const call = await platform.addInteraction("voice");
+    const call = await addInteraction("voice");
     await agent.locator(`li[data-interaction="${call}"]`).waitFor();
     const caller = await startOn(agent, call);
     await expect.poll(() => agent.getByTestId("key").textContent()).toMatch(/^\d{3} \d{3}$/);
@@ -372,7 +384,7 @@ describe("the agent is never stuck", () => {
   }, 60_000);
 
   it("a closed screen picker is told to both, and the customer can choose again", async () => {
-    const interactionId = await platform.addInteraction("voice");
+    const interactionId = await addInteraction("voice");
     const agent = await open("/agent.html");
     const name = await startOn(agent, interactionId);
     await expect.poll(() => agent.getByTestId("key").textContent()).toMatch(/^\d{3} \d{3}$/);
@@ -392,7 +404,7 @@ describe("the agent is never stuck", () => {
 
 describe("endings", () => {
   it("the agent cancels before the customer shares", async () => {
-    const interactionId = await platform.addInteraction("voice");
+    const interactionId = await addInteraction("voice");
     const agent = await open("/agent.html");
     await startOn(agent, interactionId);
     await agent.getByRole("button", { name: "End screen share" }).click();
@@ -419,7 +431,7 @@ describe("endings", () => {
   }, 90_000);
 
   it("the customer declines the invitation", async () => {
-    const interactionId = await platform.addInteraction("chat");
+    const interactionId = await addInteraction("chat");
     const agent = await open("/agent.html");
     const customer = await open(`/customer.html?interaction=${interactionId}`);
     const name = await startOn(agent, interactionId);
@@ -430,7 +442,7 @@ describe("endings", () => {
   }, 60_000);
 
   it("nobody answers the invitation: the countdown runs out", async () => {
-    const interactionId = await platform.addInteraction("chat");
+    const interactionId = await addInteraction("chat");
     const agent = await open("/agent.html");
     const name = await startOn(agent, interactionId);
     await expect.poll(() => agent.locator("#deadline").textContent()).toMatch(/^The invitation expires in 0:0[1-8]\.$/);

@@ -10,7 +10,7 @@ export interface Status {
   next: string;
 }
 
-const START_AGAIN = "You can start a new screen share from an interaction in the list.";
+const START_AGAIN = "You can start a new screen share from a call or chat in the list.";
 
 /** Where a live session is, for the agent. `customer` is the customer's name. */
 export function liveStatus(state: SessionState, customer: string): Status {

@@ -105,6 +105,8 @@ function render(): void {
   $("headline").textContent = capital(status.headline);
   $("next").textContent = status.next;
   show("linked", !!session);
+  // The link icon means a live link to the interaction; an ended share only names it.
+  $("link-icon").style.display = live() ? "" : "none";
   if (session) $("linked-text").textContent = agentText.linkedTo(session.channel === Channel.CHAT ? "chat" : "voice", customerOf(session));
   const key = session?.securityKey;
   show("key-box", !!key);
