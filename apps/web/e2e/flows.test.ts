@@ -317,9 +317,26 @@ describe("the agent is never stuck", () => {
     const name = await startOn(agent, interactionId);
     await expect.poll(() => agent.getByTestId("key").textContent()).toMatch(/^\d{3} \d{3}$/);
     const key = await agent.getByTestId("key").textContent();
-    await agent.reload();
+    // A refresh slow enough for the server to see the console drop (RECONNECTING_VIEWER) before it comes back. The new
+    // page counts every time the key box is hidden after it was shown: the key must never blink out.
+    await agent.addInitScript(() => {
+      const counter = window as unknown as { keyHidden: number };
+      counter.keyHidden = 0;
+      document.addEventListener("DOMContentLoaded", () => {
+        const box = document.getElementById("key-box") as HTMLElement;
+        new MutationObserver((records) => {
+          counter.keyHidden += records.filter((record) => record.oldValue === null).length;
+        }).observe(box, { attributes: true, attributeFilter: ["hidden"], attributeOldValue: true });
+      });
+    });
+    await agent.goto("about:blank");
+    await new Promise((done) => setTimeout(done, 1_500));
+    await agent.goto(`${platform.url}/agent.html`);
     await expectStatus(agent, `Waiting for ${name} to enter the security key.`);
     await expect.poll(() => agent.getByTestId("key").textContent()).toBe(key);
+    await new Promise((done) => setTimeout(done, 1_500));
+    expect(await agent.evaluate(() => (window as unknown as { keyHidden: number }).keyHidden)).toBe(0);
+    expect(await agent.getByRole("button", { name: "New key" }).isVisible()).toBe(true);
     await agent.getByRole("button", { name: "New key" }).click();
     await expect.poll(() => agent.getByTestId("key").textContent()).not.toBe(key);
     await checkPage(agent);
