@@ -115,6 +115,8 @@ const tuningRow = (result: LegibilityResult) =>
 export interface DocInput {
   result: { date: string; machine: string; conditions: { loadAverageAtStart: number[]; loadAverageAtEnd: number[]; wallSeconds: number }; figures: Record<string, unknown> };
   table: string;
+  /** The previous full run's headline figures, so the run-to-run spread shows. */
+  previous?: string;
   concurrency: number;
   seconds: number;
   rounds: number;
@@ -124,14 +126,14 @@ export interface DocInput {
 
 /** docs/benchmarks.md, from a full run's results. */
 export function benchmarksDoc(input: DocInput): string {
-  const { result, table, concurrency, seconds, rounds, frameRuns, tuningRuns } = input;
+  const { result, table, previous, concurrency, seconds, rounds, frameRuns, tuningRuns } = input;
   const { machine, conditions } = result;
   const figures = result.figures as unknown as NewFigures;
   const timing = FULL_TIMING;
   const recoveryRuns = figures.recovery?.runs ?? 0;
   const dropSeconds = figures.recovery?.dropSeconds ?? 5;
   const capacitySeconds = 4;
-  const steadyBatch = 800;
+  const steadyBatch = 600;
   const tuningTable = [
     "| profile | cap (kbps) | accuracy | SSIM | still (kbps) | change → legible (ms) | scroll → legible (ms) | sent | fps | key frames |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -151,7 +153,7 @@ are in \`bench/results/latest.json\`. Absolute times on a shared 2-core machine 
 anchor measured in the same run, and the targets are ratios.
 
 ${table}
-
+${previous ? `\nFor the spread from run to run, the ${previous}.\n` : ""}
 How each is measured:
 - **Lifecycle throughput**: ${concurrency} closed loops (a fixed concurrency of ${concurrency} in flight) for ${seconds} s per round,
   ${rounds} rounds per store after a discarded warm-up of both sides, each loop one agent doing full voice lifecycles

@@ -141,7 +141,7 @@ try {
   progress("capacity done; steady state");
   // An interaction's retention counts from its last write, so it must outlast a lifecycle on a loaded machine.
   const retentionOn = quick ? { endedSessionMs: 300, interactionMs: 4_000 } : { endedSessionMs: 2_000, interactionMs: 5_000 };
-  const run = quick ? { lifecycles: 20, batch: 20, settle: false } : { lifecycles: 4_000, batch: 800, settle: true };
+  const run = quick ? { lifecycles: 20, batch: 20, settle: false } : { lifecycles: 2_400, batch: 600, settle: true };
   const redisForSteady = quick ? undefined : await startRedis();
   try {
     figures.steadyState = {
@@ -160,7 +160,7 @@ try {
 if (!quick) {
   const webStack = await startReferenceStack({ corsOrigins: ["*"] });
   try {
-    figures.recovery = await recovery(webStack, 8);
+    figures.recovery = await recovery(webStack, 6);
   } finally {
     await webStack.stop();
   }
@@ -188,12 +188,13 @@ const rows: Array<[string, string, string, string]> = [
 const table = ["| benchmark | figures | anchor | target |", "| --- | --- | --- | --- |", ...rows.map((row) => `| ${row.join(" | ")} |`)].join("\n");
 console.log(table);
 const previousFile = resolve(root, "bench/results/latest.json");
-if (existsSync(previousFile)) console.log(`\n${previousRun(JSON.parse(readFileSync(previousFile, "utf8")))}`);
+const previous = existsSync(previousFile) ? previousRun(JSON.parse(readFileSync(previousFile, "utf8"))) : undefined;
+if (previous) console.log(`\n${previous}`);
 
 const machine = `nproc ${processors}, CPU "${cpuModel}", ${Math.round(totalmem() / 2 ** 30)} GiB memory, Node.js ${process.version}, LiveKit ${livekitVersion}`;
 const conditions = { loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg().map((value) => round(value, 2)), wallSeconds: round((performance.now() - benchStarted) / 1000, 1) };
 const result = { date: new Date().toISOString(), quick, machine, conditions, figures };
 mkdirSync(resolve(root, "bench/results"), { recursive: true });
 writeFileSync(resolve(root, quick ? "bench/results/quick.json" : "bench/results/latest.json"), `${JSON.stringify(result, null, 2)}\n`);
-if (!quick) writeFileSync(resolve(root, "docs/benchmarks.md"), benchmarksDoc({ result, table, concurrency, seconds, rounds, frameRuns, tuningRuns: readTuningRuns(resolve(root, "bench/results/legibility-tuning.jsonl")) }));
+if (!quick) writeFileSync(resolve(root, "docs/benchmarks.md"), benchmarksDoc({ result, table, previous, concurrency, seconds, rounds, frameRuns, tuningRuns: readTuningRuns(resolve(root, "bench/results/legibility-tuning.jsonl")) }));
 process.exit(0);
