@@ -5,7 +5,8 @@ export class KeyedLock {
   run<T>(key: string, work: () => Promise<T>): Promise<T> {
     const previous = this.tails.get(key) ?? Promise.resolve();
     const result = previous.then(work, work);
-    const tail = result.catch(() => {});
+    // The tail only orders the next caller; this caller gets the failure through `result`.
+    const tail = result.catch(() => undefined);
     this.tails.set(key, tail);
     void tail.then(() => {
       if (this.tails.get(key) === tail) this.tails.delete(key);
