@@ -316,11 +316,19 @@ export class SessionEngine {
   /** Redeems a typed security key for the sharer: the session moves on and its sharer credential is issued. */
   redeemKey(orgId: string, typed: string, clientAddress: string, idempotencyKey: string) {
     return this.keys.redeem(orgId, typed, clientAddress, idempotencyKey, async (record) => {
-      const redeemed = record.securityKey ? await this.command(record.id, "KEY_REDEEMED", Actor.SHARER) : record;
-      return create(RedeemSecurityKeyResponseSchema, {
-        session: sessionToProto(redeemed, { withKey: false }),
-        sharerCredential: await this.sharerCredential(record.id),
-      });
+      try {
+        const redeemed = record.securityKey ? await this.command(record.id, "KEY_REDEEMED", Actor.SHARER) : record;
+        return create(RedeemSecurityKeyResponseSchema, {
+          session: sessionToProto(redeemed, { withKey: false }),
+          sharerCredential: await this.sharerCredential(record.id),
+        });
+      } catch (error) {
+        // The agent ended the session while its key was being redeemed: to the customer, a key no longer live.
+        if (error instanceof ConnectError && error.code === Code.FailedPrecondition) {
+          throw new ConnectError("the screen share of this security key has ended: ask the agent for a new one", Code.NotFound, undefined, undefined, error);
+        }
+        throw error;
+      }
     });
   }
 
