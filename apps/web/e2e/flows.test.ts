@@ -55,15 +55,20 @@ async function addInteraction(channel: "voice" | "chat", customerName?: string):
   return interactionId;
 }
 
+/** The demo agent's ViewerService, as another console of the same agent would call it. */
+async function agentApi() {
+  const token = await mintViewerToken({ secret: stack.viewerTokenSecret, org: platform.orgId, sub: platform.agentId, permissions: [VIEW_PERMISSION] });
+  return createClient(
+    ViewerService,
+    createConnectTransport({ baseUrl: stack.server.url, httpVersion: "1.1", interceptors: [(next) => (request) => (request.header.set("authorization", `Bearer ${token}`), next(request))] }),
+  );
+}
+
 /** Each test starts with a free agent, whatever the previous one left behind. */
 afterEach(async () => {
   await Promise.allSettled(contexts.splice(0).map((context) => context.close()));
   for (const interactionId of added.splice(0)) platform.transfer(interactionId);
-  const token = await mintViewerToken({ secret: stack.viewerTokenSecret, org: platform.orgId, sub: platform.agentId, permissions: [VIEW_PERMISSION] });
-  const viewer = createClient(
-    ViewerService,
-    createConnectTransport({ baseUrl: stack.server.url, httpVersion: "1.1", interceptors: [(next) => (request) => (request.header.set("authorization", `Bearer ${token}`), next(request))] }),
-  );
+  const viewer = await agentApi();
   for (const session of (await viewer.listSessions({ liveOnly: true })).sessions) {
     const sharing = session.state === SessionState.SHARING || session.state === SessionState.RECONNECTING_SHARER;
     // It may have ended on its own meanwhile; anything else would show in the next test.
@@ -362,6 +367,23 @@ describe("the agent is never stuck", () => {
     await reopened.getByRole("button", { name: "Leave session" }).click();
     await expectStatus(reopened, `You left the session. ${name}'s screen is no longer shared.`);
   }, 90_000);
+
+  it("a start refused because a share already runs elsewhere says so in words and shows that share", async () => {
+    const call = await addInteraction("voice");
+    const chat = await addInteraction("chat");
+    const agent = await open("/agent.html");
+    await startOn(agent, call);
+    const name = await customerName(agent, chat);
+    await agent.getByRole("button", { name: "End screen share" }).click();
+    await expectStatus(agent, "You ended the screen share before it started.");
+    // Another console of the same agent starts a chat share meanwhile; this one still offers Start.
+    await (await agentApi()).startScreenShare({ interactionId: chat });
+    await agent.locator(`li[data-interaction="${call}"]`).getByRole("button", { name: /Start Screen Share/ }).click();
+    await expect.poll(() => agent.getByRole("alert").innerText()).toMatch(/^You already have a screen share running, shown here\. End it or leave it before starting another\./);
+    await expectStatus(agent, `Waiting for ${name} to accept in the chat.`);
+    expect(await agent.getByRole("button", { name: /Start Screen Share/ }).count()).toBe(0);
+    await checkPage(agent, "agent-already-sharing");
+  }, 60_000);
 
   it("a cancelled invitation leaves the customer's chat at once", async () => {
     const interactionId = await addInteraction("chat");
