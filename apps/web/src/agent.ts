@@ -107,7 +107,10 @@ function render(): void {
   show("linked", !!session);
   // The link icon means a live link to the interaction; an ended share only names it.
   $("link-icon").style.display = live() ? "" : "none";
-  if (session) $("linked-text").textContent = agentText.linkedTo(session.channel === Channel.CHAT ? "chat" : "voice", customerOf(session));
+  if (session) {
+    const linked = agentText.linkedTo(session.channel === Channel.CHAT ? "chat" : "voice", customerOf(session));
+    $("linked-text").textContent = live() ? linked : `(${linked})`;
+  }
   const key = session?.securityKey;
   show("key-box", !!key);
   $("key").textContent = key?.display ?? "";
