@@ -66,6 +66,13 @@ for _, id in ipairs(ids) do
 end
 return found`;
 
+// Drops a live key and its org entry, each only while it still belongs to the session: a regenerated key's session
+// keeps its new entry when the old key is deleted.
+const DELETE_KEY = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+if redis.call('HGET', KEYS[2], ARGV[2]) == ARGV[1] then redis.call('HDEL', KEYS[2], ARGV[2]) end
+return 1`;
+
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 // An in-flight idempotency record is extended, or dropped, only by the call that wrote it.
 const EXTEND = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
@@ -181,18 +188,17 @@ export class RedisStore implements Store {
   async putKey(orgId: string, hash: string, sessionId: string) {
     const set = await this.redis.set(`${PREFIX}key:${hash}`, sessionId, "NX");
     if (set !== "OK") return false;
-    await this.redis.sadd(`${PREFIX}orgkeys:${orgId}`, sessionId);
+    await this.redis.hset(`${PREFIX}orgkeyhashes:${orgId}`, hash, sessionId);
     return true;
   }
   async getKey(hash: string) {
     return (await this.redis.get(`${PREFIX}key:${hash}`)) ?? undefined;
   }
   async deleteKey(orgId: string, hash: string, sessionId: string) {
-    await this.redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 1`, 1, `${PREFIX}key:${hash}`, sessionId);
-    await this.redis.srem(`${PREFIX}orgkeys:${orgId}`, sessionId);
+    await this.redis.eval(DELETE_KEY, 2, `${PREFIX}key:${hash}`, `${PREFIX}orgkeyhashes:${orgId}`, sessionId, hash);
   }
-  orgKeySessions(orgId: string) {
-    return this.redis.smembers(`${PREFIX}orgkeys:${orgId}`);
+  async orgKeySessions(orgId: string) {
+    return [...new Set(await this.redis.hvals(`${PREFIX}orgkeyhashes:${orgId}`))];
   }
   async putCredential(token: string, credential: Credential, ttlMs: number) {
     await this.redis.set(`${CREDENTIAL}${token}`, JSON.stringify(credential), "PX", ttlMs);

@@ -221,3 +221,17 @@ describe("the Redis store's idempotency records", () => {
     expect(runs).toBe(1);
   });
 });
+
+describe.each(stores)("the %s store's live-key index", (_name, open) => {
+  it("keeps a session among the org's keyed sessions when its old key is deleted after its new key was added", async () => {
+    const store = await open();
+    // What a regeneration does: the new key is indexed, then the old key's deferred delete runs.
+    expect(await store.putKey("org", "old-hash", "s1")).toBe(true);
+    expect(await store.putKey("org", "new-hash", "s1")).toBe(true);
+    await store.deleteKey("org", "old-hash", "s1");
+    expect(await store.orgKeySessions("org")).toEqual(["s1"]);
+    expect(await store.getKey("old-hash")).toBeUndefined();
+    await store.deleteKey("org", "new-hash", "s1");
+    expect(await store.orgKeySessions("org")).toEqual([]);
+  });
+});

@@ -157,7 +157,8 @@ export class MemoryStore implements Store {
   private readonly live = new Set<string>();
   private readonly counts = new Map<string, number>();
   private readonly keys = new Map<string, string>();
-  private readonly orgKeys = new Map<string, Set<string>>();
+  /** Per org, each live key's index and its session: a session briefly holds two while its key is regenerated. */
+  private readonly orgKeys = new Map<string, Map<string, string>>();
   private readonly credentials = new Map<string, { credential: Credential; expiresAt: number }>();
   private readonly results = new Map<string, { expiresAt: number; result: Promise<Uint8Array> }>();
   private readonly limiter = new Map<string, { windowStart: number; failures: number; blockedUntil: number; strikes: number; expiresAt: number }>();
@@ -255,9 +256,9 @@ export class MemoryStore implements Store {
   async putKey(orgId: string, hash: string, sessionId: string) {
     if (this.keys.has(hash)) return false;
     this.keys.set(hash, sessionId);
-    const set = this.orgKeys.get(orgId) ?? new Set();
-    set.add(sessionId);
-    this.orgKeys.set(orgId, set);
+    const live = this.orgKeys.get(orgId) ?? new Map();
+    live.set(hash, sessionId);
+    this.orgKeys.set(orgId, live);
     return true;
   }
   async getKey(hash: string) {
@@ -265,12 +266,12 @@ export class MemoryStore implements Store {
   }
   async deleteKey(orgId: string, hash: string, sessionId: string) {
     if (this.keys.get(hash) === sessionId) this.keys.delete(hash);
-    const sessions = this.orgKeys.get(orgId);
-    sessions?.delete(sessionId);
-    if (sessions?.size === 0) this.orgKeys.delete(orgId);
+    const live = this.orgKeys.get(orgId);
+    if (live?.get(hash) === sessionId) live.delete(hash);
+    if (live?.size === 0) this.orgKeys.delete(orgId);
   }
   async orgKeySessions(orgId: string) {
-    return [...(this.orgKeys.get(orgId) ?? [])];
+    return [...new Set(this.orgKeys.get(orgId)?.values())];
   }
   async putCredential(token: string, credential: Credential, ttlMs: number) {
     this.credentials.set(token, { credential, expiresAt: this.later(Expiring.Credential, token, ttlMs) });
