@@ -1,6 +1,7 @@
 // Capacity at a latency objective: the highest lifecycle rate a deployment holds with StartScreenShare p99 under
 // 200 ms. Open loop (lifecycles start on a schedule, whether or not earlier ones finished), each server node in
 // its own process, the load generator in this one; embedded store, Redis, and two nodes on one Redis.
+import { randomBytes } from "node:crypto";
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { resolve } from "node:path";
@@ -133,7 +134,10 @@ export interface CapacityResult {
 
 /** The three deployments, one LiveKit for all (rooms are created and deleted per lifecycle). */
 export async function capacity(livekit: LiveKitHandle, options: { from: number; seconds: number; maxSteps: number; deployments: Deployment[] }): Promise<CapacityResult> {
-  const secrets = { viewerTokenSecret: "capacity-viewer-token-secret", integrationApiKey: "capacity-integration-api-key" };
+  const secrets = {
+    viewerTokens: { secret: randomBytes(32).toString("base64url"), issuer: "bench", audience: "screenshare" },
+    integrationApiKey: randomBytes(32).toString("base64url"),
+  };
   const base = (port: number): ServerOptions => ({
     port,
     livekit: { url: livekit.url, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },

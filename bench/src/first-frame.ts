@@ -42,7 +42,7 @@ export async function ourFirstFrame(stack: ReferenceStack, run: number): Promise
   const interactionId = `frames-${process.pid}-${run}`;
   const platform = createClient(InteractionService, transport(stack.integrationApiKey));
   await platform.registerInteraction({ orgId, interactionId, channel: Channel.VOICE, agentUserId: agent });
-  const viewer = createClient(ViewerService, transport(await mintViewerToken({ secret: stack.viewerTokenSecret, org: orgId, sub: agent, permissions: [VIEW_PERMISSION] })));
+  const viewer = createClient(ViewerService, transport(await mintViewerToken({ ...stack.viewerTokens, org: orgId, sub: agent, permissions: [VIEW_PERMISSION] })));
   const { session } = await viewer.startScreenShare({ interactionId });
   const sessionId = session?.sessionId ?? "";
   const redeemed = await createClient(SharerService, transport("")).redeemSecurityKey({ orgId, securityKey: session?.securityKey?.key ?? "" });

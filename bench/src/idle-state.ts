@@ -37,7 +37,14 @@ async function fill(engine: SessionEngine, count: number, from = 0): Promise<voi
 const redisUrl = process.env.IDLE_REDIS_URL;
 const results = [];
 for (const count of counts) {
-  const options = resolveOptions({ port: 0, livekit: { url: "", apiKey: "", apiSecret: "" }, viewerTokenSecret: "x".repeat(16), integrationApiKey: "y".repeat(16), quiet: true, media: { reconcileIntervalMs: 24 * 60 * 60_000 } });
+  const options = resolveOptions({
+    port: 0,
+    livekit: { url: "", apiKey: "", apiSecret: "z".repeat(32) },
+    viewerTokens: { secret: "x".repeat(32), issuer: "bench", audience: "bench" },
+    integrationApiKey: "y".repeat(32),
+    quiet: true,
+    media: { reconcileIntervalMs: 24 * 60 * 60_000 },
+  });
   if (redisUrl) {
     // Redis: bytes of used_memory per session, from the growth while `count` sessions are added.
     const store = new RedisStore(redisUrl);

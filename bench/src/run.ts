@@ -113,7 +113,7 @@ try {
     parallel: 6,
     config: checkVendorConfig({
       integrationApiKey: conformanceStack.integrationApiKey,
-      viewerTokens: { kind: "hs256", secret: conformanceStack.viewerTokenSecret },
+      viewerTokens: { kind: "hs256", ...conformanceStack.viewerTokens },
       livekit: { apiKey: conformanceStack.livekit.apiKey, apiSecret: conformanceStack.livekit.apiSecret },
     }),
     ...(quick && { run: ["rules/server-info"] }),

@@ -1,6 +1,7 @@
 // Steady state: memory over a long run of full lifecycles (the server node in its own process), sampled after
 // every batch; the figure is the least-squares slope per 10k lifecycles, with retention on (short windows, so the
 // run reaches the state a long-lived server is in) beside the same run with the default 30-day retention.
+import { randomBytes } from "node:crypto";
 import type { LiveKitHandle } from "@screenshare/devstack";
 import type { Retention } from "@screenshare/server/config";
 import { Redis } from "ioredis";
@@ -34,7 +35,10 @@ export async function steadyState(
   livekit: LiveKitHandle,
   options: { lifecycles: number; batch: number; retention?: Partial<Retention>; redisUrl?: string; label: string; settle?: boolean },
 ): Promise<SteadyStateFigures> {
-  const secrets = { viewerTokenSecret: "steady-state-viewer-token-secret", integrationApiKey: "steady-state-integration-key" };
+  const secrets = {
+    viewerTokens: { secret: randomBytes(32).toString("base64url"), issuer: "bench", audience: "screenshare" },
+    integrationApiKey: randomBytes(32).toString("base64url"),
+  };
   const node = await startNode({
     port: await freePort(),
     livekit: { url: livekit.url, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },

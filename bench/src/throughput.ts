@@ -98,11 +98,11 @@ export interface LifecycleFigures {
 export interface Target {
   url: string;
   integrationApiKey: string;
-  viewerTokenSecret: string;
+  viewerTokens: { secret: string; issuer: string; audience: string };
   livekit: { apiKey: string; apiSecret: string };
 }
 
-export const targetOf = (stack: ReferenceStack): Target => ({ url: stack.server.url, integrationApiKey: stack.integrationApiKey, viewerTokenSecret: stack.viewerTokenSecret, livekit: stack.livekit });
+export const targetOf = (stack: ReferenceStack): Target => ({ url: stack.server.url, integrationApiKey: stack.integrationApiKey, viewerTokens: stack.viewerTokens, livekit: stack.livekit });
 
 /**
  * One full voice lifecycle per call, for one of `agents` agents (one org each, so an agent's sessions never
@@ -118,7 +118,7 @@ export async function lifecycleOn(target: Target, agents: number, agentPrefix = 
   const run = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   const viewers: Array<Client<typeof ViewerService>> = [];
   for (let agent = 0; agent < agents; agent++) {
-    const token = await mintViewerToken({ secret: target.viewerTokenSecret, org: `bench-${agentPrefix}${agent}`, sub: `agent-${agent}`, permissions: [VIEW_PERMISSION] });
+    const token = await mintViewerToken({ ...target.viewerTokens, org: `bench-${agentPrefix}${agent}`, sub: `agent-${agent}`, permissions: [VIEW_PERMISSION] });
     viewers.push(createClient(ViewerService, withToken(url, token)));
   }
   let lifecyclesStarted = 0;

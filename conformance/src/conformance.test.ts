@@ -23,7 +23,7 @@ const SHORT: StackOptions = {
 function vendorConfig(stack: ReferenceStack, knownFailing: string[] = []): VendorConfig {
   return checkVendorConfig({
     integrationApiKey: stack.integrationApiKey,
-    viewerTokens: { kind: "hs256", secret: stack.viewerTokenSecret },
+    viewerTokens: { kind: "hs256", ...stack.viewerTokens },
     orgs: ["conformance-org-a", "conformance-org-b"],
     livekit: { apiKey: stack.livekit.apiKey, apiSecret: stack.livekit.apiSecret },
     knownFailing,

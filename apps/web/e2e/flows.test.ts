@@ -57,7 +57,7 @@ async function addInteraction(channel: "voice" | "chat", customerName?: string):
 
 /** The demo agent's ViewerService, as another console of the same agent would call it. */
 async function agentApi() {
-  const token = await mintViewerToken({ secret: stack.viewerTokenSecret, org: platform.orgId, sub: platform.agentId, permissions: [VIEW_PERMISSION] });
+  const token = await mintViewerToken({ ...stack.viewerTokens, org: platform.orgId, sub: platform.agentId, permissions: [VIEW_PERMISSION] });
   return createClient(
     ViewerService,
     createConnectTransport({ baseUrl: stack.server.url, httpVersion: "1.1", interceptors: [(next) => (request) => (request.header.set("authorization", `Bearer ${token}`), next(request))] }),

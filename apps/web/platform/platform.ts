@@ -69,7 +69,7 @@ export async function startPlatform(stack: ReferenceStack, options: { port?: num
         serverUrl: stack.server.url,
         agentId,
         agentName: AGENT_NAME,
-        token: await mintViewerToken({ secret: stack.viewerTokenSecret, org: orgId, sub: agentId, permissions: [VIEW_PERMISSION], ttlSeconds: 8 * 3600 }),
+        token: await mintViewerToken({ ...stack.viewerTokens, org: orgId, sub: agentId, permissions: [VIEW_PERMISSION], ttlSeconds: 8 * 3600 }),
         interactions: listed(),
       }),
     "/platform/interactions": async () => json(listed()),

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintViewerToken, VIEW_PERMISSION } from "./auth.js";
 import { clientsFor, collectEvents, sleep, unique } from "./test-harness.js";
 
-const SECRET = "chaos-viewer-token-secret";
-const API_KEY = "chaos-integration-api-key";
+const TOKENS = { secret: "chaos-viewer-token-secret".padEnd(32, "-"), issuer: "chaos-test", audience: "screenshare" };
+const API_KEY = "chaos-integration-api-key".padEnd(32, "-");
 /** An unredeemed key expires this soon; redeemed sessions wait far longer for a screen than the test runs. */
 const KEY_TTL_S = 6;
 /** Media failure detection as configured here: LiveKit checked every second, given 3 s before sessions end. */
@@ -32,7 +32,8 @@ async function node(port: number): Promise<ChildProcess> {
       resolve(import.meta.dirname, "cli.ts"),
       ...["--port", String(port), "--redis-url", redis.url, "--livekit-url", livekit.url],
       ...["--livekit-api-key", livekit.apiKey, "--livekit-api-secret", livekit.apiSecret],
-      ...["--viewer-token-secret", SECRET, "--integration-api-key", API_KEY],
+      ...["--viewer-token-secret", TOKENS.secret, "--integration-api-key", API_KEY],
+      ...["--viewer-token-issuer", TOKENS.issuer, "--viewer-token-audience", TOKENS.audience],
       ...["--key-ttl", String(KEY_TTL_S), "--selection-timeout", "300", ...MEDIA_FLAGS],
     ],
     { stdio: "ignore" },
@@ -60,7 +61,7 @@ async function agent() {
   const user = unique("agent");
   const interactionId = unique("interaction");
   await clientsFor(url(ports[0] as number), API_KEY).platform.registerInteraction({ orgId: org, interactionId, channel: Channel.VOICE, agentUserId: user });
-  const token = await mintViewerToken({ secret: SECRET, org, sub: user, permissions: [VIEW_PERMISSION] });
+  const token = await mintViewerToken({ ...TOKENS, org, sub: user, permissions: [VIEW_PERMISSION] });
   return { org, interactionId, on: (port: number) => clientsFor(url(port), token) };
 }
 type Agent = Awaited<ReturnType<typeof agent>>;

@@ -1,8 +1,10 @@
 import { createHmac } from "node:crypto";
+import { isIP } from "node:net";
 import { DEFAULT_TIMEOUTS, type LifecycleTimeouts } from "@screenshare/machine";
 import { DEFAULT_RETENTION, type Retention } from "./store.js";
 
 export { DEFAULT_RETENTION, type Retention } from "./store.js";
+import { checkViewerTokenOptions, type ViewerTokenOptions } from "./auth.js";
 
 /** Limits the server enforces and advertises through ServerInfoService. */
 export interface Limits {
@@ -47,6 +49,38 @@ export interface MediaOptions {
 /** See {@link MediaOptions}; docs/operations.md gives the detection bounds these make. */
 export const DEFAULT_MEDIA_OPTIONS: MediaOptions = { requestTimeoutMs: 2_000, reconcileIntervalMs: 10_000, outageMs: 30_000 };
 
+/** Bounds on what one connection or request may cost; see docs/security.md ("Limits"). */
+export interface NetworkLimits {
+  /** Largest request message in bytes, after decompression; larger ones answer RESOURCE_EXHAUSTED unread. */
+  readMaxBytes: number;
+  /** A connection with no request in flight (and one that never sends a byte) is closed after this long. */
+  idleTimeoutMs: number;
+  /** A request's headers must arrive within this long of its first byte (slow-header attacks). */
+  headersTimeoutMs: number;
+  /** A whole request, headers and body, must arrive within this long (slow-body attacks). */
+  requestTimeoutMs: number;
+}
+
+/** Defaults: every request of screenshare.v1 is far below 64 KiB. */
+export const DEFAULT_NETWORK_LIMITS: NetworkLimits = {
+  readMaxBytes: 64 * 1024,
+  idleTimeoutMs: 60_000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+};
+
+/**
+ * Where the client address of a request comes from behind a load balancer. Off by default: the address is then the
+ * connection's peer. When the peer is one of `proxies`, the address is the right-most entry of `header` that is not
+ * itself a listed proxy (an entry a client wrote lies to the left of what the proxies appended).
+ */
+export interface TrustedProxy {
+  /** e.g. `x-forwarded-for`. */
+  header: string;
+  /** Addresses of the load balancers, exactly as they connect (e.g. `10.0.0.5`, `::1`). */
+  proxies: readonly string[];
+}
+
 /** Faults that make the server wrong in exactly one way; they exist only to prove the conformance suite fails. */
 export const FAULTS = [
   "survive-interaction-disconnect",
@@ -61,23 +95,34 @@ export const FAULTS = [
 /** One fault switch. */
 export type Fault = (typeof FAULTS)[number];
 
+/**
+ * Switches for the programmatic test API only (`startServer`'s second argument, `startReferenceStack`): no flag or
+ * environment variable reaches them.
+ */
+export interface TestSwitches {
+  faults?: readonly Fault[];
+}
+
 /** Everything {@link startServer} needs. */
 export interface ServerOptions {
   /** Interface to listen on; 127.0.0.1 by default. */
   host?: string;
   /** 0 picks a free port. */
   port: number;
+  /** LiveKit's URL and API key; the secret (at least 32 bytes) also checks LiveKit's webhook signatures. */
   livekit: { url: string; apiKey: string; apiSecret: string };
-  /** Secret (HS256) that viewer tokens are signed with. */
-  viewerTokenSecret: string;
-  /** Bearer key of the contact-center platform for InteractionService. */
+  /** How viewer tokens are checked: keys, issuer, audience, lifetime. */
+  viewerTokens: ViewerTokenOptions;
+  /** Bearer key of the contact-center platform for InteractionService; at least 32 bytes. */
   integrationApiKey: string;
   timeouts?: Partial<LifecycleTimeouts>;
   limits?: Partial<Limits>;
   /** How long the store keeps what is no longer in use; see docs/operations.md. */
   retention?: Partial<Retention>;
   media?: Partial<MediaOptions>;
-  faults?: readonly Fault[];
+  network?: Partial<NetworkLimits>;
+  /** Take client addresses (for rate limits) from a header set by these load balancers; off by default. */
+  trustedProxy?: TrustedProxy;
   /** Allowed browser origins for CORS; `*` allows any. None by default. */
   corsOrigins?: readonly string[];
   /** Where state lives: embedded in this process (default) or in Redis, shared by every node. */
@@ -87,23 +132,39 @@ export interface ServerOptions {
 }
 
 /** Options with every default filled in. */
-export interface ResolvedOptions extends Required<Omit<ServerOptions, "timeouts" | "limits" | "retention" | "media" | "faults" | "corsOrigins">> {
-  /** Secret of the live-key index; derived from the viewer-token secret so every node of a deployment agrees. */
+export interface ResolvedOptions
+  extends Required<Omit<ServerOptions, "timeouts" | "limits" | "retention" | "media" | "network" | "corsOrigins" | "trustedProxy">> {
+  /** Secret of the live-key index; derived from the integration API key so every node of a deployment agrees. */
   keyIndexSecret: Buffer;
   timeouts: LifecycleTimeouts;
   limits: Limits;
   retention: Retention;
   media: MediaOptions;
+  network: NetworkLimits;
+  trustedProxy: TrustedProxy | undefined;
   faults: ReadonlySet<Fault>;
   corsOrigins: readonly string[];
 }
 
-export function resolveOptions(options: ServerOptions): ResolvedOptions {
-  for (const fault of options.faults ?? []) {
+/** Secrets shorter than this are refused: 32 bytes is 256 bits, the strength of the HMACs they key. */
+export const MIN_SECRET_BYTES = 32;
+
+/** Fills in defaults and checks everything; throws naming the first option to fix. */
+export function resolveOptions(options: ServerOptions, switches: TestSwitches = {}): ResolvedOptions {
+  for (const fault of switches.faults ?? []) {
     if (!FAULTS.includes(fault)) throw new Error(`unknown fault "${fault}"; known: ${FAULTS.join(", ")}`);
   }
-  if (options.viewerTokenSecret.length < 16) throw new Error("viewerTokenSecret must be at least 16 characters");
-  if (options.integrationApiKey.length < 16) throw new Error("integrationApiKey must be at least 16 characters");
+  checkViewerTokenOptions(options.viewerTokens);
+  if (Buffer.byteLength(options.integrationApiKey) < MIN_SECRET_BYTES) throw new Error(`the integration API key must be at least ${MIN_SECRET_BYTES} bytes`);
+  if (Buffer.byteLength(options.livekit.apiSecret) < MIN_SECRET_BYTES) throw new Error(`the LiveKit API secret must be at least ${MIN_SECRET_BYTES} bytes`);
+  for (const proxy of options.trustedProxy?.proxies ?? []) {
+    if (!isIP(proxy)) throw new Error(`trusted proxy "${proxy}" is not an IP address`);
+  }
+  if (options.trustedProxy && !/^[A-Za-z0-9-]+$/.test(options.trustedProxy.header)) throw new Error(`"${options.trustedProxy.header}" is not a header name`);
+  const network = { ...DEFAULT_NETWORK_LIMITS, ...options.network };
+  for (const [name, value] of Object.entries(network)) {
+    if (!(Number.isSafeInteger(value) && value > 0)) throw new Error(`network limit ${name} must be a positive whole number`);
+  }
   const retention = { ...DEFAULT_RETENTION, ...options.retention };
   const media = { ...DEFAULT_MEDIA_OPTIONS, ...options.media };
   for (const [name, value] of [...Object.entries(retention), ...Object.entries(media)]) {
@@ -113,16 +174,18 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     host: options.host ?? "127.0.0.1",
     port: options.port,
     livekit: options.livekit,
-    viewerTokenSecret: options.viewerTokenSecret,
+    viewerTokens: options.viewerTokens,
     integrationApiKey: options.integrationApiKey,
     timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     retention,
     media,
-    faults: new Set(options.faults ?? []),
+    network,
+    trustedProxy: options.trustedProxy && { header: options.trustedProxy.header.toLowerCase(), proxies: options.trustedProxy.proxies },
+    faults: new Set(switches.faults ?? []),
     corsOrigins: options.corsOrigins ?? [],
     store: options.store ?? { kind: "memory" },
-    keyIndexSecret: createHmac("sha256", options.viewerTokenSecret).update("security-key-index").digest(),
+    keyIndexSecret: createHmac("sha256", options.integrationApiKey).update("security-key-index").digest(),
     quiet: options.quiet ?? false,
   };
 }

@@ -35,9 +35,9 @@ describe("a timer whose event could not be applied", () => {
   async function voiceSession(store: FailingStore, log: EngineLog) {
     const options = resolveOptions({
       port: 0,
-      livekit: { url: "", apiKey: "", apiSecret: "" },
-      viewerTokenSecret: "durability-viewer-secret",
-      integrationApiKey: "durability-integration-key",
+      livekit: { url: "", apiKey: "", apiSecret: "durability-livekit-secret".padEnd(32, "-") },
+      viewerTokens: { secret: "durability-viewer-secret".padEnd(32, "-"), issuer: "durability", audience: "screenshare" },
+      integrationApiKey: "durability-integration-key".padEnd(32, "-"),
       timeouts: { securityKeyTtlMs: 200 },
     });
     const metrics = createMetrics();
@@ -86,9 +86,9 @@ describe("media failures nobody reports", () => {
     const media = memoryMedia();
     const options = resolveOptions({
       port: 0,
-      livekit: { url: "", apiKey: "", apiSecret: "" },
-      viewerTokenSecret: "durability-viewer-secret",
-      integrationApiKey: "durability-integration-key",
+      livekit: { url: "", apiKey: "", apiSecret: "durability-livekit-secret".padEnd(32, "-") },
+      viewerTokens: { secret: "durability-viewer-secret".padEnd(32, "-"), issuer: "durability", audience: "screenshare" },
+      integrationApiKey: "durability-integration-key".padEnd(32, "-"),
       media: { reconcileIntervalMs: 100, outageMs: 600 },
     });
     const engine = new SessionEngine(new MemoryStore(), options, media, createMetrics(), recordingLog());

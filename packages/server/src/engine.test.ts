@@ -19,7 +19,7 @@ class LosingStore extends MemoryStore {
 
 async function voiceSession(limits: { securityKeyMaxAttempts: number }) {
   const store = new LosingStore();
-  const options = resolveOptions({ port: 0, livekit: { url: "", apiKey: "", apiSecret: "" }, viewerTokenSecret: "x".repeat(16), integrationApiKey: "y".repeat(16), quiet: true, limits });
+  const options = resolveOptions({ port: 0, livekit: { url: "", apiKey: "", apiSecret: "z".repeat(32) }, viewerTokens: { secret: "x".repeat(32), issuer: "test", audience: "test" }, integrationApiKey: "y".repeat(32), quiet: true, limits });
   const engine = new SessionEngine(store, options, memoryMedia(), createMetrics());
   await engine.interactions.register(create(InteractionSchema, { orgId: "org", interactionId: "call", channel: Channel.VOICE, agentUserId: "agent", status: InteractionStatus.CONNECTED }));
   const record = await engine.start("org", "agent", "call");

@@ -10,8 +10,8 @@ import { joinRoom, publishScreen, receiveFrames } from "./media-peer.js";
 import { type RunningServer, startServer } from "./server.js";
 import { clientsFor, collectEvents, unique } from "./test-harness.js";
 
-const SECRET = "multi-node-viewer-token-secret";
-const API_KEY = "multi-node-integration-api-key";
+const TOKENS = { secret: "multi-node-viewer-token-secret".padEnd(32, "-"), issuer: "multi-node-test", audience: "screenshare" };
+const API_KEY = "multi-node-integration-api-key".padEnd(32, "-");
 
 let livekitRedis: RedisHandle;
 let serverRedis: RedisHandle;
@@ -31,7 +31,7 @@ beforeAll(async () => {
       await startServer({
         port,
         livekit: { url: livekit.url, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },
-        viewerTokenSecret: SECRET,
+        viewerTokens: TOKENS,
         integrationApiKey: API_KEY,
         store: { kind: "redis", url: serverRedis.url },
         quiet: true,
@@ -51,7 +51,7 @@ describe("two server nodes beside two LiveKit nodes", () => {
     const agent = unique("agent");
     const interactionId = unique("interaction");
     await clientsFor(first.url, API_KEY).platform.registerInteraction({ orgId: org, interactionId, channel: Channel.VOICE, agentUserId: agent });
-    const token = await mintViewerToken({ secret: SECRET, org, sub: agent, permissions: [VIEW_PERMISSION] });
+    const token = await mintViewerToken({ ...TOKENS, org, sub: agent, permissions: [VIEW_PERMISSION] });
     const viewer = clientsFor(first.url, token);
     const { session } = await viewer.viewer.startScreenShare({ interactionId });
     const sessionId = session?.sessionId ?? "";

@@ -17,8 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintViewerToken, VIEW_PERMISSION } from "./auth.js";
 import { type RunningServer, startServer } from "./server.js";
 
-const viewerTokenSecret = "proto-promises-viewer-token-secret";
-const integrationApiKey = "proto-promises-integration-api-key";
+const viewerTokens = { secret: "proto-promises-viewer-token-secret".padEnd(32, "-"), issuer: "proto-promises", audience: "screenshare" };
+const integrationApiKey = "proto-promises-integration-api-key".padEnd(32, "-");
 let server: RunningServer;
 
 /** A loopback port that refuses connections: the media plane is down. */
@@ -36,7 +36,7 @@ beforeAll(async () => {
   server = await startServer({
     port: 0,
     livekit: { url: `ws://127.0.0.1:${livekitPort}`, apiKey: "devkey", apiSecret: "proto-promises-livekit-secret-0123456789" },
-    viewerTokenSecret,
+    viewerTokens,
     integrationApiKey,
     quiet: true,
   });
@@ -88,7 +88,7 @@ describe("proto comments match the reference server", () => {
   it("StartScreenShare: UNAVAILABLE when the media plane cannot create the room, and no session was started", async () => {
     const platform = createClient(InteractionService, transport(integrationApiKey));
     await platform.registerInteraction({ orgId: "org-1", interactionId: "call-1", channel: Channel.VOICE, agentUserId: "agent-1" });
-    const token = await mintViewerToken({ secret: viewerTokenSecret, org: "org-1", sub: "agent-1", permissions: [VIEW_PERMISSION] });
+    const token = await mintViewerToken({ ...viewerTokens, org: "org-1", sub: "agent-1", permissions: [VIEW_PERMISSION] });
     const viewer = createClient(ViewerService, transport(token));
     const error = await viewer.startScreenShare({ interactionId: "call-1" }).then(() => undefined, ConnectError.from);
     expect(error?.code).toBe(Code.Unavailable);

@@ -188,9 +188,9 @@ describe("who may do what", () => {
   it("needs a viewer token with the permission", async () => {
     await expectCode(clientsFor(stack.server.url).viewer.listSessions({}), Code.Unauthenticated);
     await expectCode(clientsFor(stack.server.url, "not-a-jwt").viewer.listSessions({}), Code.Unauthenticated);
-    const forged = await mintViewerToken({ secret: "another-secret-entirely", org: "o", sub: "u", permissions: [VIEW_PERMISSION] });
+    const forged = await mintViewerToken({ ...stack.viewerTokens, secret: "another-secret-entirely-".padEnd(40, "x"), org: "o", sub: "u", permissions: [VIEW_PERMISSION] });
     await expectCode(clientsFor(stack.server.url, forged).viewer.listSessions({}), Code.Unauthenticated);
-    const noPermission = await mintViewerToken({ secret: stack.viewerTokenSecret, org: "o", sub: "u", permissions: ["other"] });
+    const noPermission = await mintViewerToken({ ...stack.viewerTokens, org: "o", sub: "u", permissions: ["other"] });
     await expectCode(clientsFor(stack.server.url, noPermission).viewer.listSessions({}), Code.PermissionDenied, /screenshare:session:view/);
     await expectCode(clientsFor(stack.server.url, "wrong-key").platform.registerInteraction({}), Code.Unauthenticated);
   });
@@ -289,7 +289,7 @@ describe("bad input", () => {
     ["after_sequence beyond the end", (c) => c.watch.watchSession({ sessionId: "no-such-session", afterSequence: 5n })[Symbol.asyncIterator]().next(), Code.NotFound, /not found/],
   ];
   it.each(cases)("%s", async (_name, call, code, message) => {
-    const token = await mintViewerToken({ secret: stack.viewerTokenSecret, org: "bad-input-org", sub: "agent", permissions: [VIEW_PERMISSION] });
+    const token = await mintViewerToken({ ...stack.viewerTokens, org: "bad-input-org", sub: "agent", permissions: [VIEW_PERMISSION] });
     const error = await expectCode(call(clientsFor(stack.server.url, token)), code, message);
     if (code === Code.InvalidArgument && !/page_token/.test(message.source)) {
       expect(error.findDetails(FieldViolationSchema).length).toBeGreaterThan(0);

@@ -8,7 +8,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { SessionState } from "@screenshare/protocol";
 import { type WebhookEvent, WebhookReceiver } from "livekit-server-sdk";
 import { pino } from "pino";
-import { resolveOptions, type ServerOptions } from "./config.js";
+import { resolveOptions, type ServerOptions, type TestSwitches } from "./config.js";
 import { SessionEngine } from "./engine.js";
 import { RedisStore } from "./redis-store.js";
 import { MemoryStore } from "./store.js";
@@ -30,8 +30,8 @@ const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0");
  * Starts the reference server. One port serves the Connect protocol, gRPC and gRPC-Web over HTTP/1.1 and
  * cleartext HTTP/2, plus `POST /livekit/webhook`, `GET /healthz` and `GET /metrics`.
  */
-export async function startServer(serverOptions: ServerOptions): Promise<RunningServer> {
-  const options = resolveOptions(serverOptions);
+export async function startServer(serverOptions: ServerOptions, switches: TestSwitches = {}): Promise<RunningServer> {
+  const options = resolveOptions(serverOptions, switches);
   const log = pino({ level: options.quiet ? "silent" : "info", base: { service: "screenshare-server" } });
   const metrics = createMetrics();
   const media = liveKitMedia(options);

@@ -1,5 +1,6 @@
+import { randomBytes } from "node:crypto";
 import { freePort, type LiveKitHandle, type RedisHandle, startLiveKit, startRedis } from "@screenshare/devstack";
-import type { Fault, Limits, MediaOptions, Retention } from "./config.js";
+import type { Fault, Limits, MediaOptions, NetworkLimits, Retention, TrustedProxy } from "./config.js";
 import type { LifecycleTimeouts } from "@screenshare/machine";
 import { type RunningServer, startServer } from "./server.js";
 
@@ -9,8 +10,11 @@ export interface StackOptions {
   limits?: Partial<Limits>;
   retention?: Partial<Retention>;
   media?: Partial<MediaOptions>;
+  /** Faults that make the server wrong on purpose (conformance self-test); reachable only here. */
   faults?: readonly Fault[];
   corsOrigins?: readonly string[];
+  network?: Partial<NetworkLimits>;
+  trustedProxy?: TrustedProxy;
   /** Start Redis and keep the server's state there instead of the embedded store. */
   redis?: boolean;
   /** Fixed server port; free by default. */
@@ -23,7 +27,8 @@ export interface ReferenceStack {
   server: RunningServer;
   livekit: LiveKitHandle;
   redis?: RedisHandle;
-  viewerTokenSecret: string;
+  /** What the server checks viewer tokens with; spread it into `mintViewerToken`. */
+  viewerTokens: { secret: string; issuer: string; audience: string };
   integrationApiKey: string;
   stop(): Promise<void>;
 }
@@ -47,22 +52,27 @@ async function startOnce(options: StackOptions): Promise<ReferenceStack> {
   const port = options.port ?? (await freePort());
   const livekit = await startLiveKit({ webhookUrls: [`http://127.0.0.1:${port}/livekit/webhook`] });
   const redis = options.redis ? await startRedis() : undefined;
-  const viewerTokenSecret = "reference-viewer-token-secret";
-  const integrationApiKey = "reference-integration-api-key";
-  const server = await startServer({
-    port,
-    livekit: { url: livekit.url, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },
-    viewerTokenSecret,
-    integrationApiKey,
-    quiet: options.quiet ?? true,
-    ...(redis && { store: { kind: "redis" as const, url: redis.url } }),
-    ...(options.timeouts && { timeouts: options.timeouts }),
-    ...(options.limits && { limits: options.limits }),
-    ...(options.retention && { retention: options.retention }),
-    ...(options.media && { media: options.media }),
-    ...(options.faults && { faults: options.faults }),
-    ...(options.corsOrigins && { corsOrigins: options.corsOrigins }),
-  }).catch(async (error: unknown) => {
+  // Fresh secrets per stack: nothing a test, the demo or a benchmark uses is written in this repository.
+  const viewerTokens = { secret: randomBytes(32).toString("base64url"), issuer: "reference-stack", audience: "screenshare" };
+  const integrationApiKey = randomBytes(32).toString("base64url");
+  const server = await startServer(
+    {
+      port,
+      livekit: { url: livekit.url, apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },
+      viewerTokens,
+      integrationApiKey,
+      quiet: options.quiet ?? true,
+      ...(redis && { store: { kind: "redis" as const, url: redis.url } }),
+      ...(options.timeouts && { timeouts: options.timeouts }),
+      ...(options.limits && { limits: options.limits }),
+      ...(options.retention && { retention: options.retention }),
+      ...(options.media && { media: options.media }),
+      ...(options.corsOrigins && { corsOrigins: options.corsOrigins }),
+      ...(options.network && { network: options.network }),
+      ...(options.trustedProxy && { trustedProxy: options.trustedProxy }),
+    },
+    { faults: options.faults ?? [] },
+  ).catch(async (error: unknown) => {
     await Promise.all([livekit.stop(), redis?.stop()]);
     throw error;
   });
@@ -70,7 +80,7 @@ async function startOnce(options: StackOptions): Promise<ReferenceStack> {
     server,
     livekit,
     ...(redis && { redis }),
-    viewerTokenSecret,
+    viewerTokens,
     integrationApiKey,
     async stop() {
       await server.stop();

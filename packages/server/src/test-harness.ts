@@ -48,7 +48,7 @@ export const unique = (prefix: string) => `${prefix}-${process.pid}-${++counter}
 export async function agentWithInteraction(stack: ReferenceStack, channel: Channel, orgId = unique("org")) {
   const agent = unique("agent");
   const interactionId = unique("interaction");
-  const token = await mintViewerToken({ secret: stack.viewerTokenSecret, org: orgId, sub: agent, permissions: [VIEW_PERMISSION] });
+  const token = await mintViewerToken({ ...stack.viewerTokens, org: orgId, sub: agent, permissions: [VIEW_PERMISSION] });
   const platform = clientsFor(stack.server.url, stack.integrationApiKey).platform;
   await platform.registerInteraction({ orgId, interactionId, channel, agentUserId: agent, customerDisplayName: "Customer" });
   return { orgId, agent, interactionId, token, viewer: clientsFor(stack.server.url, token), platform };

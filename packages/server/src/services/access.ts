@@ -22,7 +22,7 @@ export interface ServiceContext {
 export type Access = ReturnType<typeof accessRules>;
 
 export function accessRules(engine: SessionEngine, options: ResolvedOptions) {
-  const verifyViewer = viewerVerifier(new TextEncoder().encode(options.viewerTokenSecret));
+  const verifyViewer = viewerVerifier(options.viewerTokens);
   const viewerSession = async (viewer: Viewer, sessionId: string): Promise<SessionRecord> => {
     const record = await engine.sessionInOrg(sessionId, viewer.orgId);
     if (record.machine.context.viewerUserId !== viewer.userId) throw new ConnectError(`session ${sessionId} not found`, Code.NotFound);
