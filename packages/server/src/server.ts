@@ -1,20 +1,23 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { createServer as createHttp2Server, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import { constants as http2Constants, createServer as createHttp2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from "node:http2";
 import { createServer as createNetServer, type Socket } from "node:net";
 import { Duplex } from "node:stream";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createContextValues, type Interceptor } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Compression } from "@connectrpc/connect/protocol";
 import { SessionState } from "@screenshare/protocol";
 import { type WebhookEvent, WebhookReceiver } from "livekit-server-sdk";
 import { pino } from "pino";
-import { resolveOptions, type ServerOptions, type TestSwitches } from "./config.js";
+import { clientAddress } from "./client-address.js";
+import { type NetworkLimits, resolveOptions, type ServerOptions, type TestSwitches } from "./config.js";
 import { SessionEngine } from "./engine.js";
 import { RedisStore } from "./redis-store.js";
 import { MemoryStore } from "./store.js";
 import { liveKitMedia } from "./media.js";
 import { createMetrics } from "./metrics.js";
 import { kRemoteAddress, registerServices } from "./services/index.js";
+import { validateEnums } from "./validation.js";
 
 /** A running reference server. */
 export interface RunningServer {
@@ -74,14 +77,39 @@ export async function startServer(serverOptions: ServerOptions, switches: TestSw
     }
   };
 
+  const enums: Interceptor = (next) => async (request) => {
+    if (!request.stream) validateEnums(request.method.input, request.message);
+    return next(request);
+  };
+
+  // The peer address of each HTTP/2 session: node:http2 runs sessions over the sniffing stream, which has none.
+  const sessionPeers = new WeakMap<ServerHttp2Session, string | undefined>();
+  let connectingPeer: string | undefined;
+
   const rpc = connectNodeAdapter({
     routes: (router) => registerServices(router, engine, options),
-    interceptors: options.faults.has("grpc-web-lets-unauthenticated-through") ? [timing, grpcWebFault] : [timing],
-    contextValues: (request) => createContextValues().set(kRemoteAddress, request.socket?.remoteAddress ?? "unknown"),
+    interceptors: options.faults.has("grpc-web-lets-unauthenticated-through") ? [timing, enums, grpcWebFault] : [timing, enums],
+    contextValues: (request) =>
+      createContextValues().set(
+        kRemoteAddress,
+        clientAddress(
+          "stream" in request ? sessionPeers.get(request.stream.session as ServerHttp2Session) : request.socket.remoteAddress,
+          options.trustedProxy && request.headers[options.trustedProxy.header],
+          options.trustedProxy,
+        ),
+      ),
+    // Checked while reading and again after decompression, so a compression bomb is refused after 64 KiB of output.
+    readMaxBytes: options.network.readMaxBytes,
+    acceptCompression: [compressionGzip, compressionBrotli].map(clientFault),
+    binaryOptions: { readUnknownFields: false },
   });
 
   async function handleWebhook(request: IncomingMessage | Http2ServerRequest, response: ServerResponse | Http2ServerResponse) {
-    const body = await readBody(request);
+    const body = await readBody(request, options.network.readMaxBytes);
+    if (body === undefined) {
+      response.writeHead(413).end(`webhook body larger than ${options.network.readMaxBytes} bytes\n`);
+      return;
+    }
     let event: WebhookEvent;
     try {
       event = await webhooks.receive(body, String(request.headers.authorization ?? ""));
@@ -178,18 +206,45 @@ export async function startServer(serverOptions: ServerOptions, switches: TestSw
   }
 
   // One port for both HTTP versions: peek at the first bytes for the HTTP/2 preface.
-  const http1 = createHttpServer(handle);
-  const http2 = createHttp2Server(handle);
+  const { network } = options;
+  const http1 = createHttpServer(
+    {
+      headersTimeout: network.headersTimeoutMs,
+      requestTimeout: network.requestTimeoutMs,
+      keepAliveTimeout: network.idleTimeoutMs,
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(network.headersTimeoutMs / 4))),
+    },
+    handle,
+  );
+  // Node checks headersTimeout and requestTimeout from a timer it starts on "listening"; this server never listens
+  // itself (the sniffing server hands it connections), so start that check here.
+  http1.emit("listening");
+  const http2 = createHttp2Server({ settings: { maxConcurrentStreams: 100, maxHeaderListSize: 16 * 1024 } }, handle);
+  http2.on("session", (session: ServerHttp2Session) => {
+    // Emitted synchronously from the "connection" below, so connectingPeer is this session's peer.
+    sessionPeers.set(session, connectingPeer);
+    closeWhenIdle(session, network.idleTimeoutMs);
+  });
+  http2.on("stream", (stream) => {
+    // A request must arrive whole in time; a stream that dribbles its body is cancelled.
+    const timer = setTimeout(() => stream.close(http2Constants.NGHTTP2_CANCEL), network.requestTimeoutMs);
+    timer.unref();
+    stream.once("end", () => clearTimeout(timer));
+    stream.once("close", () => clearTimeout(timer));
+  });
   const sockets = new Set<Socket>();
   const server = createNetServer((socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
-    socket.once("data", (chunk: Buffer) => {
-      socket.pause();
-      if (chunk.subarray(0, HTTP2_PREFACE.length).equals(HTTP2_PREFACE)) {
-        http2.emit("connection", replaying(socket, chunk));
+    // A peer that vanished without a FIN is found by TCP keep-alive probes.
+    socket.setKeepAlive(true, network.idleTimeoutMs);
+    sniff(socket, network, (http2Preface, head) => {
+      if (http2Preface) {
+        connectingPeer = socket.remoteAddress;
+        http2.emit("connection", replaying(socket, head));
+        connectingPeer = undefined;
       } else {
-        socket.unshift(chunk);
+        socket.unshift(head);
         http1.emit("connection", socket);
         socket.resume();
       }
@@ -214,8 +269,72 @@ export async function startServer(serverOptions: ServerOptions, switches: TestSw
       await engine.close();
       await store.close();
       for (const socket of sockets) socket.destroy();
+      // Stops the timer of the "listening" emitted above; the server was never bound, so the callback's error is expected.
+      http1.close(() => undefined);
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * Reads a connection's first bytes until they show whether it speaks HTTP/2 (the preface) or HTTP/1.1; a connection
+ * that sends nothing within the headers timeout is closed.
+ */
+function sniff(socket: Socket, network: NetworkLimits, decided: (http2: boolean, head: Buffer) => void): void {
+  let head = Buffer.alloc(0);
+  const silent = () => socket.destroy();
+  socket.setTimeout(network.headersTimeoutMs);
+  socket.once("timeout", silent);
+  const onData = (chunk: Buffer) => {
+    head = Buffer.concat([head, chunk]);
+    const prefix = head.subarray(0, HTTP2_PREFACE.length);
+    if (prefix.length < HTTP2_PREFACE.length && prefix.equals(HTTP2_PREFACE.subarray(0, prefix.length))) return;
+    socket.off("data", onData);
+    socket.off("timeout", silent);
+    socket.setTimeout(0);
+    socket.pause();
+    decided(prefix.equals(HTTP2_PREFACE), head);
+  };
+  socket.on("data", onData);
+}
+
+/**
+ * Closes an HTTP/2 session that has had no open stream for `idleMs`, counted from its last stream's end whatever
+ * else it sends (pings, settings and header fragments do not keep a session alive).
+ */
+function closeWhenIdle(session: ServerHttp2Session, idleMs: number): void {
+  let open = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    timer = setTimeout(() => {
+      session.close();
+      // A peer that never answers the GOAWAY is cut off.
+      setTimeout(() => session.destroy(), 1_000).unref();
+    }, idleMs);
+    timer.unref();
+  };
+  arm();
+  session.on("stream", (stream) => {
+    open++;
+    clearTimeout(timer);
+    stream.once("close", () => {
+      if (--open === 0 && !session.closed && !session.destroyed) arm();
+    });
+  });
+  session.once("close", () => clearTimeout(timer));
+}
+
+/** A compression whose failures blame the request: a body that does not decompress is the client's fault. */
+function clientFault(compression: Compression): Compression {
+  return {
+    name: compression.name,
+    compress: (bytes) => compression.compress(bytes),
+    decompress: (bytes, readMaxBytes) =>
+      compression.decompress(bytes, readMaxBytes).catch((error: unknown) => {
+        const cause = ConnectError.from(error);
+        if (cause.code === Code.ResourceExhausted) throw cause;
+        throw new ConnectError(`the request body is not valid ${compression.name}: ${cause.rawMessage}`, Code.InvalidArgument, undefined, undefined, error);
+      }),
   };
 }
 
@@ -252,10 +371,22 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-function readBody(request: IncomingMessage | Http2ServerRequest): Promise<string> {
+/** The body as text, or undefined (and the rest unread) once it passes `maxBytes`. */
+function readBody(request: IncomingMessage | Http2ServerRequest, maxBytes: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        request.off("data", onData);
+        request.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    request.on("data", onData);
     request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     request.on("error", reject);
   });

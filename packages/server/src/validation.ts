@@ -1,4 +1,5 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type DescMessage, type Message } from "@bufbuild/protobuf";
+import { reflect, type ReflectMessage } from "@bufbuild/protobuf/reflect";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { FieldViolationSchema } from "@screenshare/protocol";
 
@@ -29,10 +30,50 @@ export type FieldRules = Record<string, keyof typeof RULES>;
  * message that names each field and how to fix it.
  */
 export function validate(request: object, rules: FieldRules): void {
-  const violations = Object.entries(rules).flatMap(([field, rule]) => {
-    const value = (request as Record<string, unknown>)[camel(field)];
-    return RULES[rule].test(value) ? [] : [{ field, description: RULES[rule].hint }];
+  reject(
+    Object.entries(rules).flatMap(([field, rule]) => {
+      const value = (request as Record<string, unknown>)[camel(field)];
+      return RULES[rule].test(value) ? [] : [{ field, description: RULES[rule].hint }];
+    }),
+  );
+}
+
+/**
+ * Checks that every enum field of `message` (nested messages and lists included) holds a value its enum declares:
+ * protobuf keeps unknown numbers (an "open" enum), and a stored CHANNEL 99 would make a session nobody can join.
+ */
+export function validateEnums(schema: DescMessage, message: Message): void {
+  reject(enumViolations(reflect(schema, message), ""));
+}
+
+function enumViolations(message: ReflectMessage, prefix: string): Array<{ field: string; description: string }> {
+  return message.fields.flatMap((field) => {
+    if (!message.isSet(field)) return [];
+    const path = `${prefix}${field.name}`;
+    const declared = (values: readonly { number: number }[], value: unknown) => values.some((known) => known.number === value);
+    const hint = (values: readonly { name: string }[]) => ({ field: path, description: `must be one of ${values.map((known) => known.name).join(", ")}` });
+    switch (field.fieldKind) {
+      case "enum":
+        return declared(field.enum.values, message.get(field)) ? [] : [hint(field.enum.values)];
+      case "list": {
+        if (field.listKind === "enum") {
+          const values = field.enum.values;
+          return [...message.get(field)].every((value) => declared(values, value)) ? [] : [hint(values)];
+        }
+        if (field.listKind === "message") return [...message.get(field)].flatMap((item, index) => enumViolations(item as ReflectMessage, `${path}[${index}].`));
+        return [];
+      }
+      case "message":
+        return enumViolations(message.get(field), `${path}.`);
+      case "map":
+        return field.mapKind === "enum" && ![...message.get(field).values()].every((value) => declared(field.enum.values, value)) ? [hint(field.enum.values)] : [];
+      default:
+        return [];
+    }
   });
+}
+
+function reject(violations: Array<{ field: string; description: string }>): void {
   if (violations.length > 0) throw invalidArgument(violations);
 }
 
