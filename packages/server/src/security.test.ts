@@ -79,6 +79,14 @@ describe("rate-limit identity", () => {
     }
   });
 
+  it("counts parallel guesses one by one: 20 at once from one address get exactly 4 answers before the block", async () => {
+    const org = unique("org");
+    const transport = transportFrom(server.url, "grpc", "127.0.0.10");
+    const codes = await Promise.all(Array.from({ length: 20 }, () => guess(transport, org)));
+    expect(codes.filter((code) => code === Code.NotFound)).toHaveLength(4);
+    expect(codes.filter((code) => code === Code.ResourceExhausted)).toHaveLength(16);
+  });
+
   it("behind a trusted proxy is the forwarded address; a forwarding header from anyone else is ignored", async () => {
     const org = unique("org");
     const viaProxy = (client: string) => transportFrom(server.url, "grpc", "127.0.0.9", { "x-forwarded-for": `${client}, 127.0.0.9` });
