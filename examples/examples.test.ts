@@ -48,7 +48,9 @@ async function runExample(
   server: Record<string, string> = {
     SCREENSHARE_URL: stack.server.url,
     INTEGRATION_API_KEY: stack.integrationApiKey,
-    VIEWER_TOKEN_SECRET: stack.viewerTokenSecret,
+    VIEWER_TOKEN_SECRET: stack.viewerTokens.secret,
+    VIEWER_TOKEN_ISSUER: stack.viewerTokens.issuer,
+    VIEWER_TOKEN_AUDIENCE: stack.viewerTokens.audience,
   },
 ): Promise<{ code: number | null; stdout: string; stderr: string; screens: number }> {
   const env = { ...process.env, ...server };
@@ -136,7 +138,12 @@ describe("pnpm devstack (screenshare-devstack up)", () => {
     try {
       const printed = await devstack.until(/^ {2}screenshare-server /);
       const flags = printed.find((line) => line.startsWith("  screenshare-server "))?.trim().split(" ").slice(1) ?? [];
-      const secrets = { VIEWER_TOKEN_SECRET: "hand-started-viewer-token-secret-0123456789", INTEGRATION_API_KEY: "hand-started-integration-api-key-0123456789" };
+      const secrets = {
+        VIEWER_TOKEN_SECRET: "hand-started-viewer-token-secret-0123456789",
+        VIEWER_TOKEN_ISSUER: "hand-started",
+        VIEWER_TOKEN_AUDIENCE: "screenshare",
+        INTEGRATION_API_KEY: "hand-started-integration-api-key-0123456789",
+      };
       server = startGroup("screenshare-server", [...flags, "--port", String(port)], { ...process.env, ...secrets });
       await server.until(/listening/);
       const run = await runExample(goExample, ["--protocol", "connect", "--flow", "chat"], join(here, "go"), {
@@ -165,7 +172,7 @@ describe("pnpm dev:server (screenshare-devstack server)", () => {
           return name && value ? [[name, value]] : [];
         }),
       );
-      expect(Object.keys(exports).sort()).toEqual(["INTEGRATION_API_KEY", "SCREENSHARE_URL", "VIEWER_TOKEN_SECRET"]);
+      expect(Object.keys(exports).sort()).toEqual(["INTEGRATION_API_KEY", "SCREENSHARE_URL", "VIEWER_TOKEN_AUDIENCE", "VIEWER_TOKEN_ISSUER", "VIEWER_TOKEN_SECRET"]);
       expect(exports.SCREENSHARE_URL).toBe(`http://127.0.0.1:${port}`);
       // The printed viewer token works as is (Connect protocol with JSON: what curl would send).
       const viewerToken = printed.map((line) => /^ {2}(eyJ\S+)$/.exec(line)?.[1]).find(Boolean);

@@ -28,6 +28,8 @@ type config struct {
 	org               string
 	integrationKey    string
 	viewerTokenSecret string
+	tokenIssuer       string
+	tokenAudience     string
 	// screen is "skip" (end the session while the customer chooses a screen) or "external" (print the
 	// customer's LiveKit join info on a "publish-screen" line and wait for another process to publish a screen).
 	screen         string
@@ -51,13 +53,15 @@ func main() {
 	flag.StringVar(&cfg.org, "org", "example-org", "the org to act in")
 	flag.StringVar(&cfg.integrationKey, "integration-api-key", os.Getenv("INTEGRATION_API_KEY"), "the server's integration API key (env INTEGRATION_API_KEY)")
 	flag.StringVar(&cfg.viewerTokenSecret, "viewer-token-secret", os.Getenv("VIEWER_TOKEN_SECRET"), "the secret viewer tokens are signed with (env VIEWER_TOKEN_SECRET)")
+	flag.StringVar(&cfg.tokenIssuer, "viewer-token-issuer", os.Getenv("VIEWER_TOKEN_ISSUER"), "the iss the server expects in viewer tokens (env VIEWER_TOKEN_ISSUER)")
+	flag.StringVar(&cfg.tokenAudience, "viewer-token-audience", os.Getenv("VIEWER_TOKEN_AUDIENCE"), "the aud the server expects in viewer tokens (env VIEWER_TOKEN_AUDIENCE)")
 	flag.StringVar(&cfg.screen, "screen", "skip", `"skip" or "external": wait for another process to publish the customer's screen`)
 	flows := flag.String("flow", "voice,chat", "the flows to run, comma-separated")
 	timeout := flag.Duration("timeout", 60*time.Second, "give up after this long")
 	flag.Parse()
 
-	if cfg.integrationKey == "" || cfg.viewerTokenSecret == "" {
-		fail("set --integration-api-key and --viewer-token-secret (or INTEGRATION_API_KEY and VIEWER_TOKEN_SECRET) to the server's")
+	if cfg.integrationKey == "" || cfg.viewerTokenSecret == "" || cfg.tokenIssuer == "" || cfg.tokenAudience == "" {
+		fail("set --integration-api-key, --viewer-token-secret, --viewer-token-issuer and --viewer-token-audience (or INTEGRATION_API_KEY, VIEWER_TOKEN_SECRET, VIEWER_TOKEN_ISSUER and VIEWER_TOKEN_AUDIENCE) to the server's")
 	}
 	if cfg.screen != "skip" && cfg.screen != "external" {
 		fail(`--screen must be "skip" or "external"`)

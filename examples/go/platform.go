@@ -17,6 +17,8 @@ import (
 type platform struct {
 	interactions      screensharev1connect.InteractionServiceClient
 	viewerTokenSecret []byte
+	issuer            string
+	audience          string
 	orgID             string
 }
 
@@ -24,6 +26,8 @@ func newPlatform(cfg config) *platform {
 	return &platform{
 		interactions:      screensharev1connect.NewInteractionServiceClient(cfg.httpClient, cfg.url, cfg.options(cfg.integrationKey)...),
 		viewerTokenSecret: []byte(cfg.viewerTokenSecret),
+		issuer:            cfg.tokenIssuer,
+		audience:          cfg.tokenAudience,
 		orgID:             cfg.org,
 	}
 }
@@ -63,13 +67,18 @@ func (p *platform) customerCredential(ctx context.Context, interactionID string)
 	return response.Msg.GetCustomerCredential(), nil
 }
 
-// viewerToken signs the JWT ViewerService expects: HS256 with "org", "sub", "permissions" and "exp".
+// viewerToken signs the JWT ViewerService expects: HS256 with "iss", "aud", "org", "sub", "permissions", "iat"
+// and "exp".
 func (p *platform) viewerToken(agentID string) (string, error) {
+	now := time.Now()
 	token, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"iss":         p.issuer,
+		"aud":         p.audience,
+		"iat":         now.Unix(),
 		"org":         p.orgID,
 		"sub":         agentID,
 		"permissions": []string{"screenshare:session:view"},
-		"exp":         time.Now().Add(time.Hour).Unix(),
+		"exp":         now.Add(time.Hour).Unix(),
 	}).SignedString(p.viewerTokenSecret)
 	if err != nil {
 		return "", fmt.Errorf("signing the viewer token: %w", err)

@@ -29,6 +29,8 @@ def main() -> int:
     parser.add_argument("--org", default="example-org", help="the org to act in")
     parser.add_argument("--integration-api-key", default=os.environ.get("INTEGRATION_API_KEY"), help="env INTEGRATION_API_KEY")
     parser.add_argument("--viewer-token-secret", default=os.environ.get("VIEWER_TOKEN_SECRET"), help="env VIEWER_TOKEN_SECRET")
+    parser.add_argument("--viewer-token-issuer", default=os.environ.get("VIEWER_TOKEN_ISSUER"), help="the iss the server expects; env VIEWER_TOKEN_ISSUER")
+    parser.add_argument("--viewer-token-audience", default=os.environ.get("VIEWER_TOKEN_AUDIENCE"), help="the aud the server expects; env VIEWER_TOKEN_AUDIENCE")
     parser.add_argument(
         "--screen",
         choices=["skip", "external"],
@@ -37,8 +39,11 @@ def main() -> int:
     )
     parser.add_argument("--flow", default="voice,chat", help="the flows to run, comma-separated")
     args = parser.parse_args()
-    if not args.integration_api_key or not args.viewer_token_secret:
-        parser.error("set --integration-api-key and --viewer-token-secret (or INTEGRATION_API_KEY and VIEWER_TOKEN_SECRET) to the server's")
+    if not all([args.integration_api_key, args.viewer_token_secret, args.viewer_token_issuer, args.viewer_token_audience]):
+        parser.error(
+            "set --integration-api-key, --viewer-token-secret, --viewer-token-issuer and --viewer-token-audience"
+            " (or INTEGRATION_API_KEY, VIEWER_TOKEN_SECRET, VIEWER_TOKEN_ISSUER and VIEWER_TOKEN_AUDIENCE) to the server's"
+        )
     flows = {"voice": voice_flow, "chat": chat_flow}
     unknown = [name for name in args.flow.split(",") if name not in flows]
     if unknown:
@@ -50,7 +55,7 @@ def main() -> int:
     with grpc.insecure_channel(url.netloc) as channel:
         info = server_info_service_pb2_grpc.ServerInfoServiceStub(channel).GetServerInfo(server_info.GetServerInfoRequest(), timeout=10).info
         print(f"server {info.implementation} speaks {info.protocol_version}; keys have {info.security_key_length} digits")
-        platform = Platform(channel, args.org, args.integration_api_key, args.viewer_token_secret)
+        platform = Platform(channel, args.org, args.integration_api_key, args.viewer_token_secret, args.viewer_token_issuer, args.viewer_token_audience)
         for name in args.flow.split(","):
             try:
                 ended = flows[name](channel, platform, args.screen)

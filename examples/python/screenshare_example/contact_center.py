@@ -10,10 +10,12 @@ from screenshare.v1 import session_pb2
 
 
 class Platform:
-    def __init__(self, channel: grpc.Channel, org_id: str, integration_api_key: str, viewer_token_secret: str):
+    def __init__(self, channel: grpc.Channel, org_id: str, integration_api_key: str, viewer_token_secret: str, issuer: str, audience: str):
         self._interactions = interaction_service_pb2_grpc.InteractionServiceStub(channel)
         self._auth = (("authorization", f"Bearer {integration_api_key}"),)
         self._viewer_token_secret = viewer_token_secret
+        self._issuer = issuer
+        self._audience = audience
         self.org_id = org_id
 
     def register(self, interaction_id: str, agent_id: str, channel: "session_pb2.Channel") -> None:
@@ -48,11 +50,15 @@ class Platform:
         return response.customer_credential
 
     def viewer_token(self, agent_id: str) -> str:
-        """The JWT ViewerService expects: HS256 with "org", "sub", "permissions" and "exp"."""
+        """The JWT ViewerService expects: HS256 with "iss", "aud", "org", "sub", "permissions", "iat" and "exp"."""
+        now = int(time.time())
         claims = {
+            "iss": self._issuer,
+            "aud": self._audience,
             "org": self.org_id,
             "sub": agent_id,
             "permissions": ["screenshare:session:view"],
-            "exp": int(time.time()) + 3600,
+            "iat": now,
+            "exp": now + 3600,
         }
         return jwt.encode(claims, self._viewer_token_secret, algorithm="HS256")
