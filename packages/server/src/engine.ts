@@ -285,16 +285,37 @@ export class SessionEngine {
   }
 
   /** Applies a verified LiveKit webhook. A reload's old connection may leave after the new one joined: only the latest one's leaving counts. */
-  async mediaEvent(event: WebhookEvent): Promise<void> {
+  async mediaEvent(event: WebhookEvent, rememberMs: number): Promise<"applied" | "replayed"> {
+    let applied = false;
+    // The id is remembered in the store, so a replay is refused by every node, for as long as the signature that
+    // came with the event is valid; after that the signature itself refuses it.
+    await this.store.idempotent(`livekit-webhook/${event.id}`, rememberMs, async () => {
+      applied = true;
+      await this.applyMediaEvent(event);
+      return new Uint8Array();
+    });
+    return applied ? "applied" : "replayed";
+  }
+
+  private async applyMediaEvent(event: WebhookEvent): Promise<void> {
     const fact = mediaFactOf(event);
     if (!fact) return;
-    const participant = fact.participant;
-    if (participant?.change === "joined") {
+    const { participant, role } = fact;
+    if (role) {
+      let stale = false;
       await this.writer.update(fact.sessionId, (record) => {
-        record.participants[participant.role] = participant.sid;
+        stale = fact.at < (record.mediaFactAt?.[role] ?? 0);
+        if (stale) return false;
+        record.mediaFactAt = { ...record.mediaFactAt, [role]: fact.at };
+        if (participant?.change === "joined") record.participants[role] = participant.sid;
         return true;
       });
-    } else if (participant?.change === "left") {
+      if (stale) {
+        this.log.info({ sessionId: fact.sessionId, type: fact.type }, "LiveKit fact older than the latest applied for its participant; ignored");
+        return;
+      }
+    }
+    if (participant?.change === "left") {
       const record = await this.store.getSession(fact.sessionId);
       if (record?.participants[participant.role] !== participant.sid) return;
     }

@@ -6,6 +6,10 @@ import { parseIdentity, sessionOfRoom } from "./media.js";
 export interface MediaFact {
   sessionId: string;
   type: SessionEventType;
+  /** When LiveKit created the event (epoch ms; LiveKit counts whole seconds). */
+  at: number;
+  /** The participant the fact is about; none for the room's end. */
+  role?: "viewer" | "sharer";
   /** A participant's connection joined (remember it as its role's latest) or left (counts only if the latest). */
   participant?: { role: "viewer" | "sharer"; sid: string; change: "joined" | "left" };
 }
@@ -19,20 +23,21 @@ export function mediaFactOf(event: WebhookEvent): MediaFact | undefined {
   if (!sessionId) return undefined;
   const participant = event.participant ? parseIdentity(event.participant.identity) : undefined;
   const sid = event.participant?.sid ?? "";
+  const at = Number(event.createdAt) * 1000;
   switch (event.event) {
     case "participant_joined":
     case "participant_left": {
       if (!participant || participant.sessionId !== sessionId || !sid) return undefined;
       const joined = event.event === "participant_joined";
       const type = participant.role === "viewer" ? (joined ? "VIEWER_JOINED" : "VIEWER_DISCONNECTED") : joined ? "SHARER_JOINED" : "SHARER_DISCONNECTED";
-      return { sessionId, type, participant: { role: participant.role, sid, change: joined ? "joined" : "left" } };
+      return { sessionId, type, at, role: participant.role, participant: { role: participant.role, sid, change: joined ? "joined" : "left" } };
     }
     case "track_published":
     case "track_unpublished":
       if (participant?.role !== "sharer" || event.track?.source !== TrackSource.SCREEN_SHARE) return undefined;
-      return { sessionId, type: event.event === "track_published" ? "SCREEN_TRACK_PUBLISHED" : "SCREEN_TRACK_UNPUBLISHED" };
+      return { sessionId, type: event.event === "track_published" ? "SCREEN_TRACK_PUBLISHED" : "SCREEN_TRACK_UNPUBLISHED", at, role: "sharer" };
     case "room_finished":
-      return { sessionId, type: "MEDIA_FAILED" };
+      return { sessionId, type: "MEDIA_FAILED", at };
     default:
       return undefined;
   }

@@ -1,5 +1,5 @@
 // What an attacker tries, as docs/security.md lists it: one test per defect found by probing the server.
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { connect as http2Connect, constants } from "node:http2";
 import { connect as netConnect, type Socket } from "node:net";
@@ -7,7 +7,8 @@ import { gzipSync } from "node:zlib";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
-import { Channel, InteractionService, type InteractionStatus, RegisterInteractionRequestSchema, SharerService } from "@screenshare/protocol";
+import { Channel, InteractionService, type InteractionStatus, RegisterInteractionRequestSchema, SessionState, SharerService } from "@screenshare/protocol";
+import { AccessToken, TrackSource, WebhookEvent } from "livekit-server-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintViewerToken, VIEW_PERMISSION } from "./auth.js";
 import type { ServerOptions } from "./config.js";
@@ -305,7 +306,18 @@ describe("connection timeouts", () => {
   });
 });
 
-describe("security keys, end to end", () => {
+/** A LiveKit webhook as LiveKit signs it: a 5-minute token over the body's SHA-256. */
+async function signedWebhook(stack: ReferenceStack, fields: NonNullable<ConstructorParameters<typeof WebhookEvent>[0]> & { event: WebhookEvent["event"] }) {
+  const event = new WebhookEvent(fields);
+  // The SDK's subclass declares `event` as a class field, which resets what the constructor set.
+  event.event = fields.event;
+  const body = event.toJsonString();
+  const token = new AccessToken(stack.livekit.apiKey, stack.livekit.apiSecret, { ttl: "5m" });
+  token.sha256 = createHash("sha256").update(body).digest("base64");
+  return { body, authorization: await token.toJwt() };
+}
+
+describe("end to end, with LiveKit", () => {
   let stack: ReferenceStack;
   beforeAll(async () => {
     stack = await startReferenceStack();
@@ -329,5 +341,56 @@ describe("security keys, end to end", () => {
       const token = await mintViewerToken({ ...stack.viewerTokens, ...foreign, org: agent.orgId, sub: agent.agent, permissions: [VIEW_PERMISSION] });
       expect(await codeOf(clientsFor(stack.server.url, token).viewer.startScreenShare({ interactionId: agent.interactionId }))).toBe(Code.Unauthenticated);
     }
+  });
+
+  it("applies a webhook once: replaying a sharer's earlier join and leave, or a fact older than the latest, changes nothing", async () => {
+    const agent = await agentWithInteraction(stack, Channel.VOICE);
+    const { session } = await agent.viewer.viewer.startScreenShare({ interactionId: agent.interactionId });
+    const sessionId = session?.sessionId ?? "";
+    await clientsFor(stack.server.url).sharer.redeemSecurityKey({ orgId: agent.orgId, securityKey: session?.securityKey?.key ?? "" });
+    const at = BigInt(Math.floor(Date.now() / 1000));
+    const room = { name: `ss-${sessionId}` };
+    const sharer = (sid: string) => ({ sid, identity: `sharer-${sessionId}` });
+    const screen = { source: TrackSource.SCREEN_SHARE };
+    const deliver = async (webhook: { body: string; authorization: string }) => {
+      const response = await rawPost(stack.server.url, "/livekit/webhook", Buffer.from(webhook.body), { "content-type": "application/webhook+json", authorization: webhook.authorization });
+      expect(response.status).toBe(200);
+    };
+    const state = async () => (await agent.viewer.viewer.getSession({ sessionId })).session?.state;
+    // The sharer's first connection joins and drops (a reload); the second joins and shares.
+    const firstJoin = await signedWebhook(stack, { id: unique("EV"), event: "participant_joined", room, participant: sharer("PA_first"), createdAt: at - 30n });
+    const firstLeave = await signedWebhook(stack, { id: unique("EV"), event: "participant_left", room, participant: sharer("PA_first"), createdAt: at - 29n });
+    for (const webhook of [
+      firstJoin,
+      firstLeave,
+      await signedWebhook(stack, { id: unique("EV"), event: "participant_joined", room, participant: sharer("PA_second"), createdAt: at - 20n }),
+      await signedWebhook(stack, { id: unique("EV"), event: "track_published", room, participant: sharer("PA_second"), track: screen, createdAt: at - 20n }),
+    ]) {
+      await deliver(webhook);
+    }
+    expect(await state()).toBe(SessionState.SHARING);
+    // An attacker who recorded the first connection's join and leave replays them, signatures still valid.
+    await deliver(firstJoin);
+    await deliver(firstLeave);
+    expect(await state()).toBe(SessionState.SHARING);
+    // A fact created before the latest one applied for the sharer (a late delivery) is ignored too.
+    await deliver(await signedWebhook(stack, { id: unique("EV"), event: "track_unpublished", room, participant: sharer("PA_second"), track: screen, createdAt: at - 25n }));
+    expect(await state()).toBe(SessionState.SHARING);
+    // A current one still applies.
+    await deliver(await signedWebhook(stack, { id: unique("EV"), event: "track_unpublished", room, participant: sharer("PA_second"), track: screen, createdAt: at }));
+    expect(await state()).toBe(SessionState.SELECTING_SCREEN);
+  });
+
+  it("refuses a webhook without an id or whose signature does not expire within an hour", async () => {
+    const event = new WebhookEvent({ room: { name: "ss-none" } });
+    event.event = "room_started";
+    const body = event.toJsonString();
+    const sign = async (ttl: string) => {
+      const token = new AccessToken(stack.livekit.apiKey, stack.livekit.apiSecret, { ttl });
+      token.sha256 = createHash("sha256").update(body).digest("base64");
+      return token.toJwt();
+    };
+    expect((await rawPost(stack.server.url, "/livekit/webhook", Buffer.from(body), { authorization: await sign("5m") })).status).toBe(400);
+    expect((await rawPost(stack.server.url, "/livekit/webhook", Buffer.from(body), { authorization: await sign("6h") })).status).toBe(401);
   });
 });

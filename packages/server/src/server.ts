@@ -8,6 +8,7 @@ import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connect
 import type { Compression } from "@connectrpc/connect/protocol";
 import { SessionState } from "@screenshare/protocol";
 import { type WebhookEvent, WebhookReceiver } from "livekit-server-sdk";
+import { decodeJwt } from "jose";
 import { pino } from "pino";
 import { clientAddress } from "./client-address.js";
 import { type NetworkLimits, resolveOptions, type ServerOptions, type TestSwitches } from "./config.js";
@@ -28,6 +29,10 @@ export interface RunningServer {
 }
 
 const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0");
+/** What livekit-server-sdk allows a webhook signature's times to be off by. */
+const WEBHOOK_CLOCK_TOLERANCE_MS = 10_000;
+/** LiveKit signs webhooks for 5 minutes; a longer-lived signature would make replay memory grow. */
+const MAX_WEBHOOK_SIGNATURE_MS = 60 * 60_000;
 
 /**
  * Starts the reference server. One port serves the Connect protocol, gRPC and gRPC-Web over HTTP/1.1 and
@@ -110,15 +115,30 @@ export async function startServer(serverOptions: ServerOptions, switches: TestSw
       response.writeHead(413).end(`webhook body larger than ${options.network.readMaxBytes} bytes\n`);
       return;
     }
+    const signature = String(request.headers.authorization ?? "");
     let event: WebhookEvent;
     try {
-      event = await webhooks.receive(body, String(request.headers.authorization ?? ""));
-    } catch {
+      event = await webhooks.receive(body, signature);
+    } catch (error) {
+      log.info({ err: error }, "webhook signature rejected");
       response.writeHead(401).end("webhook signature rejected\n");
       return;
     }
+    // An event is applied once: its id is remembered while its signature is valid (LiveKit signs for 5 minutes), so
+    // the signature must expire, soon enough for the ids to fit in memory, and every event must have an id.
+    const { exp } = decodeJwt(signature);
+    const rememberMs = (exp ?? 0) * 1000 - Date.now() + WEBHOOK_CLOCK_TOLERANCE_MS;
+    if (exp === undefined || rememberMs > MAX_WEBHOOK_SIGNATURE_MS) {
+      response.writeHead(401).end(`webhook signature must expire within ${MAX_WEBHOOK_SIGNATURE_MS / 60_000} minutes\n`);
+      return;
+    }
+    if (!event.id) {
+      response.writeHead(400).end("webhook event without an id\n");
+      return;
+    }
     // Applied before answering: a failure answers 500, and LiveKit delivers the event again.
-    await engine.mediaEvent(event);
+    const outcome = await engine.mediaEvent(event, rememberMs);
+    if (outcome === "replayed") log.info({ webhook: event.id, event: event.event }, "webhook delivered again; not applied twice");
     response.writeHead(200).end();
   }
 

@@ -18,6 +18,11 @@ export interface SessionRecord {
   sharerCredential?: string;
   /** The latest LiveKit participant SID per role: a `participant_left` of an older one is a stale fact. */
   participants: { viewer?: string; sharer?: string };
+  /**
+   * When LiveKit created the latest fact applied per role (epoch ms): a fact about that participant created earlier
+   * (delivered late, or replayed) is ignored.
+   */
+  mediaFactAt?: { viewer?: number; sharer?: number };
 }
 
 /** One stored event: `[event type as given to the machine, actor, at (epoch ms), sequence]`. */
