@@ -66,7 +66,14 @@ Start the server with these flags, and its secrets as flags or environment varia
   const url = `http://127.0.0.1:${serverPort}`;
   const livekit = await startLiveKit({ port: livekitPort ?? (await freePort()), apiSecret, webhookUrls: [`${url}/livekit/webhook`] });
   stops.push(livekit.stop);
-  const secrets = { VIEWER_TOKEN_SECRET: randomBytes(32).toString("base64url"), INTEGRATION_API_KEY: randomBytes(32).toString("base64url") };
+  // Fresh secrets, and the issuer and audience viewer tokens must carry; the server and the examples read the same
+  // environment variables.
+  const secrets = {
+    VIEWER_TOKEN_SECRET: randomBytes(32).toString("base64url"),
+    VIEWER_TOKEN_ISSUER: "screenshare-dev-server",
+    VIEWER_TOKEN_AUDIENCE: "screenshare",
+    INTEGRATION_API_KEY: randomBytes(32).toString("base64url"),
+  };
   const server: ChildProcess = spawn(
     "screenshare-server",
     ["--port", String(serverPort), "--livekit-url", livekit.url, "--livekit-api-key", livekit.apiKey, "--livekit-api-secret", livekit.apiSecret],
@@ -98,7 +105,10 @@ Start the server with these flags, and its secrets as flags or environment varia
   });
   const viewerToken = await new SignJWT({ org: "example-org", permissions: ["screenshare:session:view"] })
     .setProtectedHeader({ alg: "HS256" })
+    .setIssuer(secrets.VIEWER_TOKEN_ISSUER)
+    .setAudience(secrets.VIEWER_TOKEN_AUDIENCE)
     .setSubject("agent-1")
+    .setIssuedAt()
     .setExpirationTime("12h")
     .sign(new TextEncoder().encode(secrets.VIEWER_TOKEN_SECRET));
   console.log(`
@@ -110,7 +120,7 @@ ${Object.entries(secrets)
   .join("\n")}
 
 A viewer token of agent "agent-1" in org "example-org" (12 h; sign your own with VIEWER_TOKEN_SECRET, HS256, claims
-org, sub, permissions ["screenshare:session:view"], exp):
+iss VIEWER_TOKEN_ISSUER, aud VIEWER_TOKEN_AUDIENCE, org, sub, permissions ["screenshare:session:view"], iat, exp):
   ${viewerToken}
 
 Run the examples against it (docs/integrators.md), in another shell after the exports above:
