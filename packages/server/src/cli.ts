@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env tsx
 // screenshare-server: the reference server. Flags override environment variables; secrets have no defaults.
 import { DEV_WARNING, parseCommandLine, UsageError, usage } from "./command-line.js";
 import { startServer } from "./server.js";

@@ -63,6 +63,10 @@ describe("the command line", () => {
     expect(Object.keys(parseCommandLine(complete, {}).options)).not.toContain("faults");
   });
 
+  it("ignores a leading -- (as pnpm passes it through)", () => {
+    expect(parseCommandLine(["--", ...complete, "--port", "9000"], {}).options.port).toBe(9000);
+  });
+
   it("opts in to a trusted proxy's client-address header, and reads numbers strictly", () => {
     const { options } = parseCommandLine([...complete, "--trusted-proxy", "10.0.0.5", "--trusted-proxy", "10.0.0.6", "--idle-timeout", "5"], {});
     expect(options.trustedProxy).toEqual({ header: "x-forwarded-for", proxies: ["10.0.0.5", "10.0.0.6"] });

@@ -68,7 +68,8 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   }
   let parsed: ReturnType<typeof parse>;
   try {
-    parsed = parse(argv);
+    // `pnpm start -- --help` passes the "--" through.
+    parsed = parse(argv[0] === "--" ? argv.slice(1) : argv);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
