@@ -185,6 +185,14 @@ function fuzzRequest(protocol: Protocol, method: DescMethod, credentials: string
   return { http2, method: "POST", path, headers, body: envelope(body, encoding !== undefined ? below(4) !== 0 : below(6) === 0) };
 }
 
+/** A webhook without a valid signature: random or JSON body, missing, garbage or unsigned-JWT authorization. */
+function forgedWebhook(): Request {
+  const body = below(2) === 0 ? bytes(below(200)) : Buffer.from(JSON.stringify({ id: "EV_x", event: "participant_left", room: { name: "ss-x" } }));
+  const unsigned = `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from('{"sha256":"x"}').toString("base64url")}.`;
+  const authorization = pick(["", "garbage", unsigned, `Bearer ${unsigned}`]);
+  return { http2: below(2) === 0, method: "POST", path: "/livekit/webhook", headers: { "content-type": "application/webhook+json", ...(authorization && { authorization }) }, body };
+}
+
 interface Answer {
   status: number;
   text: string;
@@ -286,7 +294,8 @@ it(`answers ${FUZZ_MS / 1000} s of malformed requests for all ${METHODS.length} 
         while (Date.now() < until) {
           const protocol = pick(PROTOCOLS);
           const method = pick(METHODS);
-          const request = fuzzRequest(protocol, method, credentials);
+          // One request in 16 is a forged LiveKit webhook instead.
+          const request = below(16) === 0 ? forgedWebhook() : fuzzRequest(protocol, method, credentials);
           const answer = await send(request).then(verdict, (error: Error) => `transport-${error.name}`);
           tried++;
           tally.set(answer, (tally.get(answer) ?? 0) + 1);
