@@ -305,10 +305,15 @@ export class SessionEngine {
       let stale = false;
       await this.writer.update(fact.sessionId, (record) => {
         stale = fact.at < (record.mediaFactAt?.[role] ?? 0);
-        if (stale) return false;
-        record.mediaFactAt = { ...record.mediaFactAt, [role]: fact.at };
-        if (participant?.change === "joined") record.participants[role] = participant.sid;
-        return true;
+        if (!stale) record.mediaFactAt = { ...record.mediaFactAt, [role]: fact.at };
+        // The latest connection is known by its join's time, even when that join's fact is too old to apply
+        // (LiveKit may deliver a join after a later fact of the same participant).
+        const newestJoin = participant?.change === "joined" && fact.at >= (record.joinedAt?.[role] ?? 0);
+        if (newestJoin) {
+          record.participants[role] = participant.sid;
+          record.joinedAt = { ...record.joinedAt, [role]: fact.at };
+        }
+        return !stale || newestJoin;
       });
       if (stale) {
         this.log.info({ sessionId: fact.sessionId, type: fact.type }, "LiveKit fact older than the latest applied for its participant; ignored");

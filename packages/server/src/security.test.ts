@@ -376,6 +376,16 @@ describe("end to end, with LiveKit", () => {
     // A fact created before the latest one applied for the sharer (a late delivery) is ignored too.
     await deliver(await signedWebhook(stack, { id: unique("EV"), event: "track_unpublished", room, participant: sharer("PA_second"), track: screen, createdAt: at - 25n }));
     expect(await state()).toBe(SessionState.SHARING);
+    // A join delivered after a later fact of the same participant does not apply, but its connection is the latest:
+    // when that connection leaves, the sharer is disconnected.
+    await deliver(await signedWebhook(stack, { id: unique("EV"), event: "track_published", room, participant: sharer("PA_third"), track: screen, createdAt: at - 10n }));
+    await deliver(await signedWebhook(stack, { id: unique("EV"), event: "participant_joined", room, participant: sharer("PA_third"), createdAt: at - 11n }));
+    expect(await state()).toBe(SessionState.SHARING);
+    await deliver(await signedWebhook(stack, { id: unique("EV"), event: "participant_left", room, participant: sharer("PA_third"), createdAt: at - 9n }));
+    expect(await state()).toBe(SessionState.RECONNECTING_SHARER);
+    await deliver(await signedWebhook(stack, { id: unique("EV"), event: "participant_joined", room, participant: sharer("PA_fourth"), createdAt: at - 8n }));
+    await deliver(await signedWebhook(stack, { id: unique("EV"), event: "track_published", room, participant: sharer("PA_fourth"), track: screen, createdAt: at - 8n }));
+    expect(await state()).toBe(SessionState.SHARING);
     // A current one still applies.
     await deliver(await signedWebhook(stack, { id: unique("EV"), event: "track_unpublished", room, participant: sharer("PA_second"), track: screen, createdAt: at }));
     expect(await state()).toBe(SessionState.SELECTING_SCREEN);

@@ -23,6 +23,8 @@ export interface SessionRecord {
    * (delivered late, or replayed) is ignored.
    */
   mediaFactAt?: { viewer?: number; sharer?: number };
+  /** When LiveKit created the join of each role's latest SID: a join created earlier never replaces it. */
+  joinedAt?: { viewer?: number; sharer?: number };
 }
 
 /** One stored event: `[event type as given to the machine, actor, at (epoch ms), sequence]`. */
