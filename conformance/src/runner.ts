@@ -139,6 +139,16 @@ export function checkedRules(item: Case, observed: ReadonlySet<string>): string[
   });
 }
 
+/** Runs one case against a server whose info is known, on its own: for harnesses that drive cases one by one. */
+export async function runSingle(item: Case, options: { url: string; config: VendorConfig; info: ServerInfo; wire?: Wire }): Promise<CaseResult> {
+  const transports = new TransportFactory(options.url, options.wire ?? DEFAULT_WIRE);
+  try {
+    return await runCase(item, new CaseContext(options.url, options.config, options.info, transports), { url: options.url, config: options.config });
+  } finally {
+    transports.close();
+  }
+}
+
 async function runCase(item: Case, context: CaseContext, options: RunOptions): Promise<CaseResult> {
   const knownFailing = options.config.knownFailing.some((pattern) => matches(item.name, pattern));
   const started = Date.now();

@@ -1,0 +1,52 @@
+// The suite's fast cases against an in-process reference server, once per store: the test StrykerJS runs for each
+// mutant of the server's contract code (scripts/mutation.sh). Not part of the test command.
+import { randomUUID } from "node:crypto";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { type RedisHandle, startRedis } from "@screenshare/devstack";
+import { type ServerInfo, ServerInfoService } from "@screenshare/protocol";
+import { type RunningServer, startServer } from "@screenshare/server";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { checkVendorConfig } from "../config.js";
+import { allCases, runSingle, selects } from "../runner.js";
+
+/** Cases that wait on neither media nor long timers: each takes well under a second. */
+export const FAST = ["matrix/**", "rules/**", "keys/**", "idempotency/**", "stream/**", "invitations/**", "screen-selection/**"];
+const SLOW = ["rules/state/cancel-while-sharing-refused", "rules/media-plane/**", "keys/expiry", "keys/ttl-restarts-on-regenerate", "keys/unpredictable", "keys/key-space-exhausted"];
+const cases = allCases().filter((item) => selects(item.name, FAST) && !selects(item.name, SLOW));
+
+const secrets = { viewerTokenSecret: `mutation-viewer-secret-${randomUUID()}`, integrationApiKey: `mutation-integration-key-${randomUUID()}` };
+
+for (const store of ["memory", "redis"] as const) {
+  describe(`${store} store`, () => {
+    let server: RunningServer;
+    let redis: RedisHandle | undefined;
+    let info: ServerInfo;
+    beforeAll(async () => {
+      redis = store === "redis" ? await startRedis() : undefined;
+      server = await startServer({
+        port: 0,
+        livekit: inject("livekit" as never) as { url: string; apiKey: string; apiSecret: string },
+        ...secrets,
+        quiet: true,
+        timeouts: { securityKeyTtlMs: 20_000, acceptanceTimeoutMs: 20_000, screenSelectionTimeoutMs: 20_000, viewerReconnectGraceMs: 2_000, sharerReconnectGraceMs: 2_000, maxSessionDurationMs: 60_000 },
+        limits: { securityKeyMaxAttempts: 3, redeemAttemptsPerClient: 60, redeemAttemptsPerOrg: 20 },
+        ...(redis && { store: { kind: "redis" as const, url: redis.url } }),
+      });
+      info = (await createClient(ServerInfoService, createConnectTransport({ baseUrl: server.url, httpVersion: "1.1" })).getServerInfo({})).info as ServerInfo;
+    });
+    afterAll(async () => {
+      await server?.stop();
+      await redis?.stop();
+    });
+    const config = () =>
+      checkVendorConfig({ integrationApiKey: secrets.integrationApiKey, viewerTokens: { kind: "hs256", secret: secrets.viewerTokenSecret }, orgs: [`mutation-a-${randomUUID()}`, `mutation-b-${randomUUID()}`] });
+    for (const item of cases) {
+      it(item.name, async () => {
+        const result = await runSingle(item, { url: server.url, config: config(), info });
+        expect(result.status === "failed" ? result.message : result.status).not.toBe(undefined);
+        expect(result.status, result.message).not.toBe("failed");
+      });
+    }
+  });
+}
