@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { RoomEvent, TrackSource } from "@livekit/rtc-node";
-import { Channel, EndReason, InteractionStatus, LiveSessionConflictSchema, RetryDelaySchema, ScreenSelectionProblem, SessionState } from "@screenshare/protocol";
+import { Channel, EndReason, FieldViolationSchema, InteractionStatus, LiveSessionConflictSchema, RetryDelaySchema, ScreenSelectionProblem, SessionState } from "@screenshare/protocol";
 import { AccessToken } from "livekit-server-sdk";
 import type { Case } from "./case.js";
 import { type Agent, type CaseContext, sleep } from "./context.js";
@@ -191,10 +191,16 @@ export const ruleCases: Case[] = [
     await rejects(agent.clients.viewer.getSession({ sessionId: "" }), Code.InvalidArgument, "empty session_id");
     await rejects(agent.clients.viewer.getSession({ sessionId: "no-such-session" }), Code.NotFound, "unknown session_id");
   }),
-  define("rules/bad-input/page-size", async (context) => {
+  define("rules/bad-input/page-size-and-token", async (context) => {
     const agent = await context.agent(Channel.VOICE);
-    await rejects(agent.clients.viewer.listSessions({ pageSize: 101 }), Code.InvalidArgument, "page_size 101");
-  }),
+    for (const [request, field] of [
+      [{ pageSize: 101 }, "page_size"],
+      [{ pageToken: "not-a-token-we-issued" }, "page_token"],
+    ] as const) {
+      const error = await rejects(agent.clients.viewer.listSessions(request), Code.InvalidArgument, `ListSessions with a bad ${field}`);
+      equal(error.findDetails(FieldViolationSchema).map((violation) => violation.field).join(","), field, "FieldViolation.field");
+    }
+  }, ["ViewerService.ListSessions/error/INVALID_ARGUMENT"]),
   define("rules/bad-input/register-interaction", async (context) => {
     await rejects(context.platform.registerInteraction({ orgId: context.config.orgs[0], interactionId: "i", agentUserId: "a" }), Code.InvalidArgument, "channel UNSPECIFIED");
   }),

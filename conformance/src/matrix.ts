@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { Channel, InteractionStatus, ScreenSelectionProblem, SessionState } from "@screenshare/protocol";
+import { Channel, FieldViolationSchema, InteractionStatus, ScreenSelectionProblem, SessionState } from "@screenshare/protocol";
 import type { Case } from "./case.js";
 import type { Agent, CaseContext } from "./context.js";
 import { VIEW_PERMISSION, withAlgorithmNone, withWrongSignature } from "./context.js";
@@ -10,6 +10,7 @@ import { check, Mismatch } from "./expect.js";
 /** What a call answered: a code (undefined for success), its message, the responses, and whether a stream was still open. */
 export interface Outcome {
   code: Code | undefined;
+  error?: ConnectError;
   message: string;
   responses: unknown[];
   open: boolean;
@@ -36,7 +37,7 @@ export async function invoke(context: CaseContext, rpc: RpcContract, request: ob
   } catch (error) {
     if (signal.aborted && rpc.method.methodKind !== "unary") return { code: undefined, message: "", responses, open: true };
     const connectError = ConnectError.from(error);
-    return { code: connectError.code, message: connectError.rawMessage, responses, open: false };
+    return { code: connectError.code, error: connectError, message: connectError.rawMessage, responses, open: false };
   }
 }
 
@@ -354,7 +355,17 @@ function invalidCase(rpc: RpcContract, spec: RpcSpec): Case[] {
       covers: [`${rpc.id}/error/INVALID_ARGUMENT`],
       async run(context) {
         const f = await fixture(context, setupOf(spec, kind));
-        expectCode(await invoke(context, rpc, invalid(f, context), credential(context, f, kind), { take: 1 }), Code.InvalidArgument, `${rpc.id} with a malformed field`);
+        const outcome = await invoke(context, rpc, invalid(f, context), credential(context, f, kind), { take: 1 });
+        expectCode(outcome, Code.InvalidArgument, `${rpc.id} with a malformed field`);
+        // errors.proto: a FieldViolation per bad field, naming the field as the .proto does and saying what to fix.
+        const violations = outcome.error?.findDetails(FieldViolationSchema) ?? [];
+        const fields = new Set(rpc.method.input.fields.map((field) => field.name));
+        check(violations.length > 0, "a FieldViolation detail", "none");
+        for (const violation of violations) {
+          check(fields.has(violation.field), `FieldViolation.field one of ${[...fields].join(", ")}`, violation.field);
+          check(violation.description.length > 0, `a description of what is wrong with ${violation.field}`, "empty");
+          check(outcome.message.includes(violation.field), `the message to name ${violation.field}`, outcome.message);
+        }
       },
     },
   ];

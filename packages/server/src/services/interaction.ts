@@ -3,7 +3,7 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { Actor, InteractionSchema, type InteractionService, InteractionStatus } from "@screenshare/protocol";
 import { sessionToProto } from "../session-view.js";
-import { validate } from "../validation.js";
+import { invalidArgument, validate } from "../validation.js";
 import type { ServiceContext } from "./access.js";
 
 /** InteractionService: the contact-center platform, authenticated by the integration API key. */
@@ -13,7 +13,7 @@ export function interactionService({ engine, access }: ServiceContext): ServiceI
       access.platform(context);
       validate(request, { org_id: "id", interaction_id: "id", channel: "knownEnum", agent_user_id: "id", customer_display_name: "displayName" });
       if (request.status === InteractionStatus.DISCONNECTED) {
-        throw new ConnectError("status must be ALERTING or CONNECTED when registering", Code.InvalidArgument);
+        throw invalidArgument([{ field: "status", description: "must be ALERTING or CONNECTED when registering" }]);
       }
       const interaction = await engine.interactions.register(
         create(InteractionSchema, {
@@ -30,7 +30,7 @@ export function interactionService({ engine, access }: ServiceContext): ServiceI
     async setInteractionStatus(request, context) {
       access.platform(context);
       validate(request, { org_id: "id", interaction_id: "id", status: "knownEnum" });
-      if (request.status === InteractionStatus.ALERTING) throw new ConnectError("status must be CONNECTED or DISCONNECTED", Code.InvalidArgument);
+      if (request.status === InteractionStatus.ALERTING) throw invalidArgument([{ field: "status", description: "must be CONNECTED or DISCONNECTED" }]);
       return engine.setInteractionStatus(request.orgId, request.interactionId, request.status);
     },
     async issueCustomerCredential(request, context) {

@@ -12,7 +12,7 @@ import {
 } from "@screenshare/protocol";
 import { bearer } from "../auth.js";
 import { invitationOf, sessionToProto } from "../session-view.js";
-import { validate } from "../validation.js";
+import { invalidArgument, validate } from "../validation.js";
 import { ensureLive, kRemoteAddress, MUTATION, SESSION, type ServiceContext } from "./access.js";
 
 /** How often a waiting invitation stream checks that its customer credential is still valid. */
@@ -106,7 +106,7 @@ export function sharerService({ engine, access }: ServiceContext): ServiceImpl<t
           : request.problem === ScreenSelectionProblem.BROWSER_UNSUPPORTED
             ? "SHARER_UNSUPPORTED"
             : undefined;
-      if (!type) throw new ConnectError(`problem ${request.problem} is not a ScreenSelectionProblem this server knows`, Code.InvalidArgument);
+      if (!type) throw invalidArgument([{ field: "problem", description: `${request.problem} is not a ScreenSelectionProblem this server knows` }]);
       // A chat customer on a browser that cannot share says so on the invitation itself, before any sharer credential.
       const asCustomer = type === "SHARER_UNSUPPORTED" && (await engine.credentials.lookup(bearer(context.requestHeader)))?.kind === "customer";
       const record = asCustomer ? await customerSession(context, request.sessionId) : await access.sharerSession(context, request.sessionId);

@@ -11,7 +11,7 @@ import {
 } from "@screenshare/protocol";
 import type { SessionRecord } from "../engine.js";
 import { historyOf, sessionToProto } from "../session-view.js";
-import { validate } from "../validation.js";
+import { invalidArgument, validate } from "../validation.js";
 import { ensureLive, MUTATION, SESSION, type ServiceContext } from "./access.js";
 
 type CommandResponse = typeof CancelScreenShareResponseSchema | typeof LeaveSessionResponseSchema | typeof RegenerateSecurityKeyResponseSchema;
@@ -67,7 +67,7 @@ export function viewerService({ engine, access }: ServiceContext): ServiceImpl<t
       const viewer = await access.viewer(context);
       const offset = request.pageToken === "" ? 0 : Number.parseInt(request.pageToken, 10);
       if (!Number.isSafeInteger(offset) || offset < 0 || String(offset) !== (request.pageToken || "0")) {
-        throw new ConnectError("page_token must be a next_page_token this server returned", Code.InvalidArgument);
+        throw invalidArgument([{ field: "page_token", description: "must be a next_page_token this server returned" }]);
       }
       const size = request.pageSize || DEFAULT_PAGE_SIZE;
       const records = await Promise.all((await engine.sessionsOfViewer(viewer.orgId, viewer.userId)).map((id) => engine.getSession(id)));

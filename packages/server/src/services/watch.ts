@@ -3,7 +3,7 @@ import { isLive } from "@screenshare/machine";
 import { type SessionEvent, SessionState, type WatchService } from "@screenshare/protocol";
 import { bearer } from "../auth.js";
 import { historyOf } from "../session-view.js";
-import { validate } from "../validation.js";
+import { invalidArgument, validate } from "../validation.js";
 import { SESSION, type ServiceContext } from "./access.js";
 
 /**
@@ -28,7 +28,7 @@ export function watchService({ engine, access }: ServiceContext): ServiceImpl<ty
       if (!owned) throw new ConnectError(`session ${request.sessionId} not found`, Code.NotFound);
       const last = BigInt(owned.lastSequence);
       if (request.afterSequence > last) {
-        throw new ConnectError(`after_sequence ${request.afterSequence} is beyond the session's last sequence ${last}`, Code.InvalidArgument);
+        throw invalidArgument([{ field: "after_sequence", description: `${request.afterSequence} is beyond the session's last sequence ${last}` }]);
       }
       // Subscribe before replaying, so no event falls between the replay and the live tail.
       const queue: SessionEvent[] = [];
