@@ -107,12 +107,12 @@ export interface CapacityFigures {
   steps: Step[];
 }
 
-/** Raises the rate by 25 % per step from `from` until a step fails to hold; reports the last that held. */
+/** Raises the rate by 40 % per step from `from` until a step fails to hold; reports the last that held. */
 async function highestRate(targets: Target[], from: number, seconds: number, maxSteps: number): Promise<CapacityFigures> {
   const runners = await Promise.all(targets.map((target, node) => lifecycleOn(target, AGENTS, `node${node}-`)));
   await offer(runners, from, 1); // warm-up, discarded: the first seconds measure the JIT
   const steps: Step[] = [];
-  for (let rate = from; steps.length < maxSteps; rate = Math.ceil(rate * 1.25)) {
+  for (let rate = from; steps.length < maxSteps; rate = Math.ceil(rate * 1.4)) {
     const step = await offer(runners, rate, seconds);
     steps.push(step);
     process.stderr.write(`capacity: ${targets.length} node(s), ${rate}/s offered, ${step.completedPerSecond}/s done, StartScreenShare p99 ${step.startP99Ms} ms${step.holds ? "" : " (does not hold)"}\n`);
