@@ -175,8 +175,9 @@ export async function recovery(stack: ReferenceStack, runs: number, dropSeconds 
       // The old page is gone once the new one answers the click, so a frame presented after it is the new share's.
       started = Date.now();
       await customer.reload();
-      // The key form's own "Share your screen" stays in the page, hidden, after a voice customer's reload.
-      await customer.getByRole("button", { name: "Share your screen" }).filter({ visible: true }).click();
+      // After a reload the page offers "Share your screen" again (#choose); the key form's button of the same name
+      // shows until the page has resumed its session, so the button is named by id.
+      await customer.locator("#choose").click();
       const clicked = Date.now();
       figures.customerRefresh.push((await firstFrame(agent, (frame) => frame.at > clicked)) - started);
 
