@@ -59,7 +59,8 @@ async function signedTrackPublished(livekit: { apiKey: string; apiSecret: string
   });
   // The SDK's WebhookEvent subclass shadows the `event` field, so toJsonString drops it; LiveKit sends it.
   const body = JSON.stringify({ event: "track_published", ...JSON.parse(event.toJsonString()) });
-  const token = new AccessToken(livekit.apiKey, livekit.apiSecret);
+  // LiveKit signs webhooks for 5 minutes; the server refuses longer-lived signatures (it remembers ids that long).
+  const token = new AccessToken(livekit.apiKey, livekit.apiSecret, { ttl: "5m" });
   token.sha256 = createHash("sha256").update(body).digest("base64");
   return { body, authorization: await token.toJwt() };
 }
