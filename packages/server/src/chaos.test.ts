@@ -144,12 +144,13 @@ describe("two nodes on one Redis", () => {
       nodeA = await node(a);
       await cancelled.owner.on(a).viewer.cancelScreenShare({ sessionId: cancelled.sessionId });
 
-      // 2. Redis killed mid-session (appendfsync everysec: writes older than a second survive) and restarted.
+      // 2. Redis killed mid-session (appendfsync everysec: writes older than a second survive, two under load) and
+      // restarted.
       const stopped = await share(await agent(), b, a);
       follow(stopped, "SHARER_STOPPED");
       const expiringOverRestart = await share(await agent(), b);
       follow(expiringOverRestart, "KEY_EXPIRED");
-      await sleep(1_200);
+      await sleep(2_100);
       await redis.restart({ kill: true });
       await Promise.all([ready(a), ready(b)]);
       const { session: survived } = await stopped.owner.on(a).viewer.getSession({ sessionId: stopped.sessionId });

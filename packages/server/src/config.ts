@@ -38,7 +38,10 @@ export const DEFAULT_LIMITS: Limits = {
 
 /** How the server talks to, and watches, the media plane. */
 export interface MediaOptions {
-  /** Every LiveKit call gives up after this long; an RPC waiting for one answers UNAVAILABLE. Default 2 s. */
+  /**
+   * Every LiveKit call gives up after this long; an RPC waiting for one answers UNAVAILABLE. Default 5 s (2 s
+   * was too short for a LiveKit on a loaded 2-core machine; docs/operations.md).
+   */
   requestTimeoutMs: number;
   /** How often live sessions are checked against LiveKit's rooms. Default 10 s. */
   reconcileIntervalMs: number;
@@ -47,7 +50,7 @@ export interface MediaOptions {
 }
 
 /** See {@link MediaOptions}; docs/operations.md gives the detection bounds these make. */
-export const DEFAULT_MEDIA_OPTIONS: MediaOptions = { requestTimeoutMs: 2_000, reconcileIntervalMs: 10_000, outageMs: 30_000 };
+export const DEFAULT_MEDIA_OPTIONS: MediaOptions = { requestTimeoutMs: 5_000, reconcileIntervalMs: 10_000, outageMs: 30_000 };
 
 /** Bounds on what one connection or request may cost; see docs/security.md ("Limits"). */
 export interface NetworkLimits {

@@ -163,8 +163,9 @@ describe("on Redis", () => {
     const { session: unredeemed } = await waiting.viewer.viewer.startScreenShare({ interactionId: waiting.interactionId });
     // A stream open across the restart still gets every event and closes after the last.
     const watched = collectEvents(agent.viewer.watch, sessionId, undefined, 0n, 20_000);
-    // A crash (kill -9) with appendfsync everysec keeps every write older than a second.
-    await sleep(1_200);
+    // A crash (kill -9) with appendfsync everysec keeps every write older than a second; Redis may put an fsync off
+    // by up to another second while the disk is busy, hence two.
+    await sleep(2_100);
     await stack.redis?.restart({ kill: true });
     await waitUntilReady();
     const { session: after } = await agent.viewer.viewer.getSession({ sessionId });
