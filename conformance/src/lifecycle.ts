@@ -1,18 +1,15 @@
 import {
   applyEvent,
-  coveredTransitions,
-  type LifecyclePath,
-  lifecyclePaths,
   type LifecycleTimeouts,
   pendingTimers,
   PROTO_SESSION_STATE,
   startSession,
   timerOf,
   toProtoEndReason,
-  variantInput,
 } from "@screenshare/machine";
 import { equals, toJson } from "@bufbuild/protobuf";
 import { Channel, InteractionStatus, ScreenSelectionProblem, type ServerInfo, type SessionEvent, SessionEventSchema, SessionState } from "@screenshare/protocol";
+import { coveredTransitions, type LifecyclePath, lifecyclePaths, variantInput } from "@screenshare/machine/paths";
 import { RoomServiceClient } from "livekit-server-sdk";
 import type { Case } from "./case.js";
 import { type Agent, type CaseContext, type MediaPeer, sleep } from "./context.js";

@@ -1,5 +1,5 @@
 import { createClient } from "@connectrpc/connect";
-import { listTransitions } from "@screenshare/machine";
+import { listTransitions } from "@screenshare/machine/paths";
 import { type ServerInfo, ServerInfoService } from "@screenshare/protocol";
 import type { Case, CaseResult } from "./case.js";
 import { ruleCases } from "./cases.js";

@@ -1,33 +1,25 @@
 /**
- * The screen share session lifecycle: one XState v5 machine (`sessionMachine`) and the pure host API around it.
- * A host stores `PersistedSession` JSON, applies events with `applyEvent`, carries out the returned effects and
- * arms the returned timers.
+ * The screen share session lifecycle at run time: the pure host API around one XState v5 machine. A host stores
+ * `PersistedSession` JSON, applies events with `applyEvent`, carries out the returned effects and arms the
+ * returned timers, all by stable names. Graph tooling (generated paths, transition lists) is on
+ * `@screenshare/machine/paths`, so that browsers never load `xstate/graph`.
  */
 export {
-  COMMAND_EVENTS,
   DEFAULT_TIMEOUTS,
-  END_REASONS,
-  FACT_EVENTS,
-  sessionMachine,
+  timerOf,
   type Channel,
-  type Deadlines,
   type EndReason,
+  type HostEvent,
   type LifecycleTimeouts,
   type SessionContext,
   type SessionEvent,
   type SessionEventType,
   type SessionInput,
-  type SessionMachine,
-  TIMERS,
-  timerEventType,
-  timerOf,
-  type HostEvent,
   type TimerEventType,
   type TimerName,
 } from "./machine.js";
 export {
   applyEvent,
-  classifyEvent,
   endReasonOf,
   isLive,
   lifecycleStateOf,
@@ -41,17 +33,4 @@ export {
   type Step,
   type TimerRequest,
 } from "./host.js";
-export { PROTO_SESSION_STATE, eventsHandledIn, fromProtoEndReason, fromProtoSessionState, toProtoEndReason } from "./protocol.js";
-export {
-  allEventTypes,
-  coveredTransitions,
-  EXPLORATION_VARIANTS,
-  lifecyclePaths,
-  listTransitions,
-  replay,
-  variantInput,
-  type ExplorationVariant,
-  type LifecyclePath,
-  type PathStep,
-  type TransitionInfo,
-} from "./paths.js";
+export { PROTO_SESSION_STATE, eventsHandledIn, toProtoEndReason } from "./protocol.js";

@@ -1,7 +1,7 @@
 import { EndReason as ProtoEndReason, SessionState as ProtoSessionState } from "@screenshare/protocol";
 import type { LifecycleState } from "./host.js";
-import { END_REASONS, type EndReason } from "./machine.js";
-import { listTransitions } from "./paths.js";
+import { END_REASONS, type EndReason, timerOf } from "./machine.js";
+import { listTransitions } from "./transitions.js";
 
 /** Machine state to protocol `SessionState`. Total: a test checks both directions. */
 export const PROTO_SESSION_STATE: Readonly<Record<LifecycleState, ProtoSessionState>> = {
@@ -47,7 +47,7 @@ export function eventsHandledIn(state: ProtoSessionState): ReadonlySet<string> {
   if (lifecycle !== "viewerReconnecting") sources.add("session.live.viewer.connected");
   return new Set(
     listTransitions()
-      .filter((transition) => sources.has(transition.source) && !transition.event.startsWith("xstate.") && transition.event !== "always")
+      .filter((transition) => sources.has(transition.source) && !timerOf(transition.event) && transition.event !== "always")
       .map((transition) => transition.event),
   );
 }

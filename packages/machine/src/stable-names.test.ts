@@ -1,7 +1,7 @@
 import { createMachine } from "xstate";
 import { describe, expect, it } from "vitest";
 import { applyEvent, createHost, type PersistedSession, pendingTimers, startSession, type Step } from "./host.js";
-import { DEFAULT_TIMEOUTS, type SessionMachine, sessionMachine, TIMERS } from "./machine.js";
+import { DEFAULT_TIMEOUTS, type SessionMachine, sessionMachine, TIMERS, timerOf } from "./machine.js";
 
 const T0 = 1_000_000;
 const input = { sessionId: "s1", orgId: "org", interactionId: "i1", viewerUserId: "agent", channel: "voice" as const, timeouts: DEFAULT_TIMEOUTS, at: T0 };
@@ -68,5 +68,33 @@ describe("stable names", () => {
     const internal = "xstate.after.securityKeyTtl.session.live.lifecycle.awaitingKeyRedemption";
     expect(applyEvent(session, { type: internal, at: T0 + DEFAULT_TIMEOUTS.securityKeyTtlMs }).kind).toBe("ignored");
     expect(applyEvent(session, { type: "TIMEOUT:securityKeyTtl", at: T0 + DEFAULT_TIMEOUTS.securityKeyTtlMs }).kind).toBe("applied");
+  });
+});
+
+describe("the runtime entry", () => {
+  it("lists only events a party or the media plane sends as what a state handles, never a timer", async () => {
+    const { eventsHandledIn } = await import("./index.js");
+    const { SessionState } = await import("@screenshare/protocol");
+    const handled = [SessionState.AWAITING_KEY_REDEMPTION, SessionState.SELECTING_SCREEN, SessionState.SHARING].flatMap((state) => [...eventsHandledIn(state)]);
+    expect(handled).toContain("KEY_REDEEMED");
+    expect(handled.filter((event) => timerOf(event))).toEqual([]);
+  });
+
+  it("loads neither xstate/graph nor the path tooling", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { resolve } = await import("node:path");
+    const seen = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const source = readFileSync(file, "utf8");
+      for (const [, spec] of source.matchAll(/^(?:import|export)[^;]*?from "([^"]+)";/gms)) {
+        if (spec?.startsWith("./")) visit(resolve(file, "..", spec.replace(/\.js$/, ".ts")));
+        else seen.add(spec as string);
+      }
+    };
+    visit(resolve(import.meta.dirname, "index.ts"));
+    expect([...seen].filter((name) => name.includes("graph") || name.endsWith("paths.ts"))).toEqual([]);
+    expect(seen).toContain("xstate");
   });
 });
