@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Room } from "@livekit/rtc-node";
 import { freePort, type PublishedScreen, publishScreen } from "@screenshare/devstack";
-import { type ReferenceStack, startReferenceStack } from "@screenshare/server/stack";
+import { type ReferenceStack, startReferenceStack } from "@screenshare/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const here = fileURLToPath(new URL(".", import.meta.url));

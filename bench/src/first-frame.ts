@@ -2,7 +2,7 @@ import { Room } from "@livekit/rtc-node";
 import { publishScreen, receiveFrames } from "@screenshare/devstack";
 import { Channel, type MediaJoinInfo } from "@screenshare/protocol";
 import { mintViewerToken, VIEW_PERMISSION } from "@screenshare/server";
-import type { ReferenceStack } from "@screenshare/server/stack";
+import type { ReferenceStack } from "@screenshare/testkit";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { InteractionService, InteractionStatus, SharerService, ViewerService } from "@screenshare/protocol";

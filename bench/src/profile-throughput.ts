@@ -1,6 +1,6 @@
 // Profiles the lifecycle throughput run alone: `node --cpu-prof --cpu-prof-dir=bench/results/profiles --import tsx
 // src/profile-throughput.ts [memory|redis]`, then summarise the .cpuprofile with `tsx src/summarise-profile.ts`.
-import { startReferenceStack } from "@screenshare/server/stack";
+import { startReferenceStack } from "@screenshare/testkit";
 import { lifecycleThroughput } from "./throughput.js";
 
 const redis = process.argv[2] === "redis";

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { build } from "vite";
-import type { ReferenceStack } from "@screenshare/server/stack";
+import type { ReferenceStack } from "@screenshare/testkit";
 import { type Platform, startPlatform } from "@screenshare/web/platform/platform.js";
 import { udpPortOf } from "./legibility/legibility.js";
 import { quantile, round } from "./stats.js";

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { checkVendorConfig, runConformance } from "@screenshare/conformance";
 import { startLiveKit, startRedis } from "@screenshare/devstack";
-import { startReferenceStack } from "@screenshare/server/stack";
+import { startReferenceStack } from "@screenshare/testkit";
 import { capacity } from "./capacity.js";
 import { anchorFirstFrame, ourFirstFrame } from "./first-frame.js";
 import { FULL_TIMING, legibility, PROFILES } from "./legibility/legibility.js";

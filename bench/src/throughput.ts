@@ -4,7 +4,7 @@ import { type Client, createClient } from "@connectrpc/connect";
 import { connectNodeAdapter, createConnectTransport } from "@connectrpc/connect-node";
 import { Channel, InteractionService, InteractionStatus, SharerService, ViewerService } from "@screenshare/protocol";
 import { mintViewerToken, VIEW_PERMISSION } from "@screenshare/server";
-import type { ReferenceStack } from "@screenshare/server/stack";
+import type { ReferenceStack } from "@screenshare/testkit";
 import { AccessToken, TrackSource, WebhookEvent } from "livekit-server-sdk";
 import { EchoService } from "./gen/bench/v1/echo_pb.js";
 import { quantile, round } from "./stats.js";

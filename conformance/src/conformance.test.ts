@@ -1,5 +1,5 @@
 import type { Fault } from "@screenshare/server";
-import { type ReferenceStack, startReferenceStack, type StackOptions } from "@screenshare/server/stack";
+import { type ReferenceStack, startReferenceStack, type StackOptions } from "@screenshare/testkit";
 import { describe, expect, it } from "vitest";
 import { checkVendorConfig, type VendorConfig } from "./config.js";
 import { documentedRules } from "./contract.js";

@@ -1,7 +1,7 @@
 // The README's run command lands here: builds the web apps, starts a real LiveKit and the reference server on
 // 127.0.0.1 with embedded defaults, and the platform simulator with a voice call and a chat; prints the URLs.
 import { resolve } from "node:path";
-import { startReferenceStack } from "@screenshare/server/stack";
+import { startReferenceStack } from "@screenshare/testkit";
 import { build } from "vite";
 import { startPlatform } from "./platform.js";
 

@@ -8,7 +8,7 @@ import { freePort, type LiveKitHandle, type RedisHandle, startLiveKit, startRedi
 import { Channel, EndReason, type SessionEvent, SessionState } from "@screenshare/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintViewerToken, VIEW_PERMISSION } from "./auth.js";
-import { clientsFor, collectEvents, sleep, unique } from "./test-harness.js";
+import { clientsFor, collectEvents, sleep, unique } from "@screenshare/testkit";
 
 const TOKENS = { secret: "chaos-viewer-token-secret".padEnd(32, "-"), issuer: "chaos-test", audience: "screenshare" };
 const API_KEY = "chaos-integration-api-key".padEnd(32, "-");

@@ -7,9 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveOptions } from "./config.js";
 import { type EngineLog, SessionEngine, sessionToProto } from "./engine.js";
 import { createMetrics } from "./metrics.js";
-import { type ReferenceStack, startReferenceStack } from "./stack.js";
+import { agentWithInteraction, clientsFor, collectEvents, memoryMedia, type ReferenceStack, sleep, startReferenceStack } from "@screenshare/testkit";
 import { MemoryStore, type SessionRecord } from "./store.js";
-import { agentWithInteraction, clientsFor, collectEvents, memoryMedia, sleep } from "./test-harness.js";
 
 /** The embedded store, with writes and timer arming that fail while told to. */
 class FailingStore extends MemoryStore {

@@ -6,7 +6,7 @@ import { resolveOptions } from "./config.js";
 import { SessionEngine } from "./engine.js";
 import { createMetrics } from "./metrics.js";
 import { MemoryStore, type SessionRecord } from "./store.js";
-import { memoryMedia } from "./test-harness.js";
+import { memoryMedia } from "@screenshare/testkit";
 
 
 /** An embedded store whose session writes can be made to lose, as if another node always wrote first. */

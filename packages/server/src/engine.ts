@@ -33,6 +33,7 @@ import { SessionWriter } from "./session-writer.js";
 import { type DueTimer, type SessionRecord, type Store, sessionIndexKeys } from "./store.js";
 
 export type { Credential, SessionRecord } from "./store.js";
+export type { MediaPlane } from "./media.js";
 export { sessionToProto } from "./session-view.js";
 
 const TIMER_POLL_MS = 25;

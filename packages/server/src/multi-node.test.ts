@@ -1,14 +1,13 @@
 // The deployment a growing user runs (docs/operations.md): two LiveKit nodes in LiveKit's own multi-node mode on
 // one Redis, two server nodes on another, and one session whose viewer and sharer reach it through different
 // nodes of both.
-import { freePort, type LiveKitHandle, type RedisHandle, startLiveKit, startRedis } from "@screenshare/devstack";
+import { freePort, type LiveKitHandle, publishScreen, receiveFrames, type RedisHandle, startLiveKit, startRedis } from "@screenshare/devstack";
 import { Channel, EndReason, SessionState } from "@screenshare/protocol";
+import { clientsFor, collectEvents, joinRoom, unique } from "@screenshare/testkit";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintViewerToken, VIEW_PERMISSION } from "./auth.js";
-import { joinRoom, publishScreen, receiveFrames } from "./media-peer.js";
 import { type RunningServer, startServer } from "./server.js";
-import { clientsFor, collectEvents, unique } from "./test-harness.js";
 
 const TOKENS = { secret: "multi-node-viewer-token-secret".padEnd(32, "-"), issuer: "multi-node-test", audience: "screenshare" };
 const API_KEY = "multi-node-integration-api-key".padEnd(32, "-");

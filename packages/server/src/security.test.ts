@@ -13,8 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintViewerToken, VIEW_PERMISSION } from "./auth.js";
 import type { ServerOptions } from "./config.js";
 import { type RunningServer, startServer } from "./server.js";
-import { type ReferenceStack, startReferenceStack } from "./stack.js";
-import { agentWithInteraction, clientsFor, sleep, unique } from "./test-harness.js";
+import { agentWithInteraction, clientsFor, type ReferenceStack, sleep, startReferenceStack, unique } from "@screenshare/testkit";
 
 const viewerTokens = { secret: randomBytes(32).toString("base64url"), issuer: "security-test", audience: "screenshare" };
 const integrationApiKey = randomBytes(32).toString("base64url");

@@ -12,9 +12,8 @@ import {
 } from "@screenshare/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintViewerToken, VIEW_PERMISSION } from "./auth.js";
-import { joinRoom, publishScreen, receiveFrames } from "./media-peer.js";
-import { type ReferenceStack, startReferenceStack } from "./stack.js";
-import { agentWithInteraction, clientsFor, collectEvents, sleep, unique } from "./test-harness.js";
+import { publishScreen, receiveFrames } from "@screenshare/devstack";
+import { agentWithInteraction, clientsFor, collectEvents, joinRoom, type ReferenceStack, sleep, startReferenceStack, unique } from "@screenshare/testkit";
 
 // server-redis.test.ts runs this whole file again with the Redis store.
 const redis = process.env.SCREENSHARE_TEST_STORE === "redis";

@@ -4,7 +4,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisStore } from "./redis-store.js";
 import { MemoryStore, type Retention, type SessionRecord, type Store, sessionIndexKeys } from "./store.js";
-import { sleep } from "./test-harness.js";
+import { sleep } from "@screenshare/testkit";
 
 let redis: RedisHandle;
 let redisClient: Redis;

@@ -1,4 +1,4 @@
-// Test-only helpers: clients for every service with per-caller credentials, and a headless media peer.
+// Clients for every service with per-caller credentials, and the test fixtures built on them.
 import { type Client, type Transport, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import {
@@ -10,8 +10,7 @@ import {
   WatchService,
   type SessionEvent,
 } from "@screenshare/protocol";
-import { mintViewerToken, VIEW_PERMISSION } from "./auth.js";
-import type { MediaPlane } from "./media.js";
+import { mintViewerToken, VIEW_PERMISSION } from "@screenshare/server";
 import type { ReferenceStack } from "./stack.js";
 
 export type Clients = {
@@ -77,38 +76,3 @@ export async function collectEvents(
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * A media plane that does no I/O and keeps its rooms in memory: for tests of everything but media. `rooms` is
- * open, so a test can make a room vanish; `failing` makes every call fail as an unreachable LiveKit would.
- */
-export function memoryMedia(): MediaPlane & { rooms: Map<string, number>; failing: boolean } {
-  const rooms = new Map<string, number>();
-  const media = {
-    url: "ws://127.0.0.1:1",
-    rooms,
-    failing: false,
-    check() {
-      if (media.failing) throw new Error("media plane unreachable (test)");
-    },
-    async createRoom(sessionId: string) {
-      media.check();
-      rooms.set(sessionId, Date.now());
-    },
-    async deleteRoom(sessionId: string) {
-      media.check();
-      rooms.delete(sessionId);
-    },
-    async ping() {
-      media.check();
-    },
-    async listRooms() {
-      media.check();
-      return [...rooms].map(([sessionId, createdAt]) => ({ sessionId, createdAt }));
-    },
-    async token(role: "viewer" | "sharer", sessionId: string) {
-      return { token: "", identity: `${role}-${sessionId}`, expiresAt: Date.now() };
-    },
-  };
-  return media;
-}

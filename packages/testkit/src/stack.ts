@@ -1,20 +1,19 @@
 import { randomBytes } from "node:crypto";
 import { freePort, type LiveKitHandle, type RedisHandle, startLiveKit, startRedis } from "@screenshare/devstack";
-import type { Fault, Limits, MediaOptions, NetworkLimits, Retention, TrustedProxy } from "./config.js";
 import type { LifecycleTimeouts } from "@screenshare/machine";
-import { type RunningServer, startServer } from "./server.js";
+import { type Fault, type Limits, type RunningServer, type ServerOptions, startServer } from "@screenshare/server";
 
 /** Options for {@link startReferenceStack}. */
 export interface StackOptions {
   timeouts?: Partial<LifecycleTimeouts>;
   limits?: Partial<Limits>;
-  retention?: Partial<Retention>;
-  media?: Partial<MediaOptions>;
+  retention?: ServerOptions["retention"];
+  media?: ServerOptions["media"];
   /** Faults that make the server wrong on purpose (conformance self-test); reachable only here. */
   faults?: readonly Fault[];
   corsOrigins?: readonly string[];
-  network?: Partial<NetworkLimits>;
-  trustedProxy?: TrustedProxy;
+  network?: ServerOptions["network"];
+  trustedProxy?: ServerOptions["trustedProxy"];
   /** Start Redis and keep the server's state there instead of the embedded store. */
   redis?: boolean;
   /** Fixed server port; free by default. */

@@ -1,8 +1,6 @@
-// Test-only: a headless LiveKit peer (rtc-node) that joins with the join info the server hands out.
+// A headless LiveKit peer (rtc-node) that joins with the join info the server hands out.
 import { Room } from "@livekit/rtc-node";
 import type { MediaJoinInfo } from "@screenshare/protocol";
-
-export { publishScreen, receiveFrames } from "@screenshare/devstack";
 
 /** Joins the room of `media` as the party it was issued for. */
 export async function joinRoom(media: MediaJoinInfo | undefined): Promise<Room> {
