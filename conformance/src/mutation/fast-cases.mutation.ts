@@ -15,7 +15,8 @@ export const FAST = ["matrix/**", "rules/**", "keys/**", "idempotency/**", "stre
 const SLOW = ["rules/state/cancel-while-sharing-refused", "rules/media-plane/**", "keys/expiry", "keys/ttl-restarts-on-regenerate", "keys/unpredictable", "keys/key-space-exhausted"];
 const cases = allCases().filter((item) => selects(item.name, FAST) && !selects(item.name, SLOW));
 
-const secrets = { viewerTokenSecret: `mutation-viewer-secret-${randomUUID()}`, integrationApiKey: `mutation-integration-key-${randomUUID()}` };
+const tokens = { secret: `mutation-viewer-secret-${randomUUID()}`, issuer: "mutation-issuer", audience: "screenshare" };
+const integrationApiKey = `mutation-integration-key-${randomUUID()}`;
 
 /** MUTATION_STORES=memory,redis runs both stores; each store doubles the time of a surviving mutant. */
 const stores = (process.env.MUTATION_STORES ?? "memory,redis").split(",") as Array<"memory" | "redis">;
@@ -30,7 +31,8 @@ for (const store of stores) {
       server = await startServer({
         port: 0,
         livekit: inject("livekit" as never) as { url: string; apiKey: string; apiSecret: string },
-        ...secrets,
+        viewerTokens: tokens,
+        integrationApiKey,
         quiet: true,
         timeouts: { securityKeyTtlMs: 20_000, acceptanceTimeoutMs: 20_000, screenSelectionTimeoutMs: 20_000, viewerReconnectGraceMs: 2_000, sharerReconnectGraceMs: 2_000, maxSessionDurationMs: 60_000 },
         limits: { securityKeyMaxAttempts: 3, redeemAttemptsPerClient: 60, redeemAttemptsPerOrg: 20 },
@@ -43,7 +45,7 @@ for (const store of stores) {
       await redis?.stop();
     });
     const config = () =>
-      checkVendorConfig({ integrationApiKey: secrets.integrationApiKey, viewerTokens: { kind: "hs256", secret: secrets.viewerTokenSecret }, orgs: [`mutation-a-${randomUUID()}`, `mutation-b-${randomUUID()}`] });
+      checkVendorConfig({ integrationApiKey, viewerTokens: { kind: "hs256", ...tokens }, orgs: [`mutation-a-${randomUUID()}`, `mutation-b-${randomUUID()}`] });
     for (const item of cases) {
       it(item.name, async () => {
         const result = await runSingle(item, { url: server.url, config: config(), info });
