@@ -132,11 +132,22 @@ function startGroup(command: string, args: string[], env: NodeJS.ProcessEnv = pr
 describe("pnpm devstack (screenshare-devstack up)", () => {
   it("points LiveKit's webhooks at a server started by hand with the flags it prints: a session reaches SHARING", async () => {
     const [port, livekitPort] = [await freePort(), await freePort()];
-    const devstack = startGroup("screenshare-devstack", ["up", "--webhook-url", `http://127.0.0.1:${port}/livekit/webhook`, "--livekit-port", String(livekitPort)]);
+    const devstack = startGroup("screenshare-devstack", [
+      "up",
+      "--webhook-url",
+      `http://127.0.0.1:${port}/livekit/webhook`,
+      "--livekit-port",
+      String(livekitPort),
+    ]);
     let server: ReturnType<typeof startGroup> | undefined;
     try {
       const printed = await devstack.until(/^ {2}screenshare-server /);
-      const flags = printed.find((line) => line.startsWith("  screenshare-server "))?.trim().split(" ").slice(1) ?? [];
+      const flags =
+        printed
+          .find((line) => line.startsWith("  screenshare-server "))
+          ?.trim()
+          .split(" ")
+          .slice(1) ?? [];
       const secrets = {
         VIEWER_TOKEN_SECRET: "hand-started-viewer-token-secret-0123456789",
         VIEWER_TOKEN_ISSUER: "hand-started",
@@ -171,7 +182,13 @@ describe("pnpm dev:server (screenshare-devstack server)", () => {
           return name && value ? [[name, value]] : [];
         }),
       );
-      expect(Object.keys(exports).sort()).toEqual(["INTEGRATION_API_KEY", "SCREENSHARE_URL", "VIEWER_TOKEN_AUDIENCE", "VIEWER_TOKEN_ISSUER", "VIEWER_TOKEN_SECRET"]);
+      expect(Object.keys(exports).sort()).toEqual([
+        "INTEGRATION_API_KEY",
+        "SCREENSHARE_URL",
+        "VIEWER_TOKEN_AUDIENCE",
+        "VIEWER_TOKEN_ISSUER",
+        "VIEWER_TOKEN_SECRET",
+      ]);
       expect(exports.SCREENSHARE_URL).toBe(`http://127.0.0.1:${port}`);
       // The printed viewer token works as is (Connect protocol with JSON: what curl would send).
       const viewerToken = printed.map((line) => /^ {2}(eyJ\S+)$/.exec(line)?.[1]).find(Boolean);

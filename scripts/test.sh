@@ -12,6 +12,8 @@ echo "== protocol: lint, format, generated code in sync"
 bash scripts/check-generated.sh
 echo "== protocol: no breaking change"
 bash scripts/buf-breaking.sh
+echo "== lint and format (Biome)"
+pnpm exec biome check
 echo "== typecheck"
 pnpm -r --if-present typecheck
 echo "== tests"

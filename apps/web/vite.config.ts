@@ -8,7 +8,11 @@ export default defineConfig({
     // livekit-client alone is over 500 kB; one chunk per page is fine for a demo served from loopback.
     chunkSizeWarningLimit: 1500,
     rollupOptions: {
-      input: { index: resolve(import.meta.dirname, "index.html"), agent: resolve(import.meta.dirname, "agent.html"), customer: resolve(import.meta.dirname, "customer.html") },
+      input: {
+        index: resolve(import.meta.dirname, "index.html"),
+        agent: resolve(import.meta.dirname, "agent.html"),
+        customer: resolve(import.meta.dirname, "customer.html"),
+      },
     },
   },
 });

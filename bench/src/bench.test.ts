@@ -6,13 +6,24 @@ import { describe, expect, it } from "vitest";
 // Proves the benchmark scripts run and report every figure; it times nothing and asserts no speed.
 describe("benchmarks, quick variant", () => {
   it("run end to end and report every figure", () => {
-    const run = spawnSync(process.execPath, ["--import", "tsx", resolve(import.meta.dirname, "run.ts"), "--quick"], { cwd: resolve(import.meta.dirname, ".."), encoding: "utf8" });
+    const run = spawnSync(process.execPath, ["--import", "tsx", resolve(import.meta.dirname, "run.ts"), "--quick"], {
+      cwd: resolve(import.meta.dirname, ".."),
+      encoding: "utf8",
+    });
     expect(run.status, run.stderr).toBe(0);
     const output = run.stdout;
     // Quiet: the table on stdout, progress on stderr, and no library's debug lines on either.
     expect(`${run.stdout}${run.stderr}`).not.toMatch(/"name":"lk-rtc"|"level":20/);
     expect(run.stderr).toContain("legibility: ours at no cap");
-    for (const row of ["lifecycle throughput, embedded store", "time to first frame", "idle state, 1000 sessions", "conformance suite", "legibility, no cap", "capacity at StartScreenShare p99 < 200 ms, embedded store", "memory over 20 lifecycles, retention on, embedded"]) {
+    for (const row of [
+      "lifecycle throughput, embedded store",
+      "time to first frame",
+      "idle state, 1000 sessions",
+      "conformance suite",
+      "legibility, no cap",
+      "capacity at StartScreenShare p99 < 200 ms, embedded store",
+      "memory over 20 lifecycles, retention on, embedded",
+    ]) {
       expect(output).toContain(row);
     }
     const result = JSON.parse(readFileSync(resolve(import.meta.dirname, "../results/quick.json"), "utf8"));

@@ -1,10 +1,11 @@
 // Capacity at a latency objective: the highest lifecycle rate a deployment holds with StartScreenShare p99 under
 // 200 ms. Open loop (lifecycles start on a schedule, whether or not earlier ones finished), each server node in
 // its own process, the load generator in this one; embedded store, Redis, and two nodes on one Redis.
-import { randomBytes } from "node:crypto";
+
 import { type ChildProcess, spawn } from "node:child_process";
-import { createInterface } from "node:readline";
+import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
+import { createInterface } from "node:readline";
 import { freePort, type LiveKitHandle, startRedis } from "@screenshare/devstack";
 import type { ServerOptions } from "@screenshare/server";
 import { quantile, round } from "./stats.js";
@@ -32,10 +33,14 @@ export interface Node {
 
 /** Starts one server node in its own process (with --expose-gc and an IPC channel for {@link Node.heapUsed}). */
 export async function startNode(options: ServerOptions): Promise<Node> {
-  const child: ChildProcess = spawn(process.execPath, ["--expose-gc", "--import", "tsx", resolve(import.meta.dirname, "capacity-node.ts"), JSON.stringify(options)], {
-    cwd: resolve(import.meta.dirname, ".."),
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--expose-gc", "--import", "tsx", resolve(import.meta.dirname, "capacity-node.ts"), JSON.stringify(options)],
+    {
+      cwd: resolve(import.meta.dirname, ".."),
+      stdio: ["ignore", "pipe", "inherit", "ipc"],
+    },
+  );
   const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`capacity: a server node exited with ${code}`))));
   const url = await Promise.race([new Promise<string>((done) => createInterface({ input: child.stdout as NodeJS.ReadableStream }).once("line", done)), exited]);
   exited.catch(() => undefined); // an exit after start-up is the stop below
@@ -97,7 +102,13 @@ async function offer(runners: Array<(agent: number) => Promise<{ startMs: number
   const elapsed = (performance.now() - started) / 1000;
   const startP99Ms = round(quantile(latencies, 0.99), 1);
   const completedPerSecond = round(completed / elapsed, 1);
-  return { offeredPerSecond: rate, completedPerSecond, startP99Ms, failed: failed + skipped, holds: failed + skipped === 0 && startP99Ms < OBJECTIVE_P99_MS && completedPerSecond >= 0.9 * rate };
+  return {
+    offeredPerSecond: rate,
+    completedPerSecond,
+    startP99Ms,
+    failed: failed + skipped,
+    holds: failed + skipped === 0 && startP99Ms < OBJECTIVE_P99_MS && completedPerSecond >= 0.9 * rate,
+  };
 }
 
 export interface CapacityFigures {
@@ -115,7 +126,9 @@ async function highestRate(targets: Target[], from: number, seconds: number, max
   for (let rate = from; steps.length < maxSteps; rate = Math.ceil(rate * 1.4)) {
     const step = await offer(runners, rate, seconds);
     steps.push(step);
-    process.stderr.write(`capacity: ${targets.length} node(s), ${rate}/s offered, ${step.completedPerSecond}/s done, StartScreenShare p99 ${step.startP99Ms} ms${step.holds ? "" : " (does not hold)"}\n`);
+    process.stderr.write(
+      `capacity: ${targets.length} node(s), ${rate}/s offered, ${step.completedPerSecond}/s done, StartScreenShare p99 ${step.startP99Ms} ms${step.holds ? "" : " (does not hold)"}\n`,
+    );
     if (!step.holds) break;
   }
   const held = steps.filter((step) => step.holds).at(-1);
@@ -133,7 +146,10 @@ export interface CapacityResult {
 }
 
 /** The three deployments, one LiveKit for all (rooms are created and deleted per lifecycle). */
-export async function capacity(livekit: LiveKitHandle, options: { from: number; seconds: number; maxSteps: number; deployments: Deployment[] }): Promise<CapacityResult> {
+export async function capacity(
+  livekit: LiveKitHandle,
+  options: { from: number; seconds: number; maxSteps: number; deployments: Deployment[] },
+): Promise<CapacityResult> {
   const secrets = {
     viewerTokens: { secret: randomBytes(32).toString("base64url"), issuer: "bench", audience: "screenshare" },
     integrationApiKey: randomBytes(32).toString("base64url"),
@@ -149,8 +165,14 @@ export async function capacity(livekit: LiveKitHandle, options: { from: number; 
   const run = async (nodes: number, redisUrl?: string) => {
     const started = [];
     try {
-      for (let node = 0; node < nodes; node++) started.push(await startNode({ ...base(await freePort()), ...(redisUrl && { store: { kind: "redis" as const, url: redisUrl } }) }));
-      return await highestRate(started.map((node) => target(node.url)), options.from, options.seconds, options.maxSteps);
+      for (let node = 0; node < nodes; node++)
+        started.push(await startNode({ ...base(await freePort()), ...(redisUrl && { store: { kind: "redis" as const, url: redisUrl } }) }));
+      return await highestRate(
+        started.map((node) => target(node.url)),
+        options.from,
+        options.seconds,
+        options.maxSteps,
+      );
     } finally {
       await Promise.all(started.map((node) => node.stop()));
     }
@@ -163,7 +185,8 @@ export async function capacity(livekit: LiveKitHandle, options: { from: number; 
   try {
     if (wanted.has("redis")) result.redis = await run(1, redis.url);
     if (wanted.has("two nodes on one Redis")) result.twoNodesRedis = await run(2, redis.url);
-    if (result.redis?.lifecyclesPerSecond && result.twoNodesRedis) result.twoNodesRatio = round(result.twoNodesRedis.lifecyclesPerSecond / result.redis.lifecyclesPerSecond, 2);
+    if (result.redis?.lifecyclesPerSecond && result.twoNodesRedis)
+      result.twoNodesRatio = round(result.twoNodesRedis.lifecyclesPerSecond / result.redis.lifecyclesPerSecond, 2);
     return result;
   } finally {
     await redis.stop();

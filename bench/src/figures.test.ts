@@ -10,7 +10,20 @@ describe("benchmark arithmetic", () => {
   });
 
   it("takes the least-squares slope of memory over lifecycles", () => {
-    expect(slope([[0, 10], [1, 12], [2, 14]])).toBeCloseTo(2);
-    expect(slope([[0, 5], [1, 6], [2, 4], [3, 5]])).toBeCloseTo(-0.2);
+    expect(
+      slope([
+        [0, 10],
+        [1, 12],
+        [2, 14],
+      ]),
+    ).toBeCloseTo(2);
+    expect(
+      slope([
+        [0, 5],
+        [1, 6],
+        [2, 4],
+        [3, 5],
+      ]),
+    ).toBeCloseTo(-0.2);
   });
 });

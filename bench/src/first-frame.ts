@@ -1,11 +1,10 @@
-import { Room } from "@livekit/rtc-node";
-import { publishScreen, receiveFrames } from "@screenshare/devstack";
-import { Channel, type MediaJoinInfo } from "@screenshare/protocol";
-import { mintViewerToken, VIEW_PERMISSION } from "@screenshare/server";
-import type { ReferenceStack } from "@screenshare/testkit";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { InteractionService, InteractionStatus, SharerService, ViewerService } from "@screenshare/protocol";
+import { Room } from "@livekit/rtc-node";
+import { publishScreen, receiveFrames } from "@screenshare/devstack";
+import { Channel, InteractionService, InteractionStatus, type MediaJoinInfo, SharerService, ViewerService } from "@screenshare/protocol";
+import { mintViewerToken, VIEW_PERMISSION } from "@screenshare/server";
+import type { ReferenceStack } from "@screenshare/testkit";
 import { AccessToken, RoomServiceClient } from "livekit-server-sdk";
 
 const WIDTH = 640;
@@ -36,13 +35,20 @@ const tokenOf = (media: MediaJoinInfo | undefined) => (media?.transport.case ===
 export async function ourFirstFrame(stack: ReferenceStack, run: number): Promise<number> {
   const url = stack.server.url;
   const transport = (token: string) =>
-    createConnectTransport({ baseUrl: url, httpVersion: "1.1", interceptors: [(next) => (request) => (token && request.header.set("authorization", `Bearer ${token}`), next(request))] });
+    createConnectTransport({
+      baseUrl: url,
+      httpVersion: "1.1",
+      interceptors: [(next) => (request) => (token && request.header.set("authorization", `Bearer ${token}`), next(request))],
+    });
   const orgId = "bench-frames";
   const agent = `frames-agent-${run}`;
   const interactionId = `frames-${process.pid}-${run}`;
   const platform = createClient(InteractionService, transport(stack.integrationApiKey));
   await platform.registerInteraction({ orgId, interactionId, channel: Channel.VOICE, agentUserId: agent });
-  const viewer = createClient(ViewerService, transport(await mintViewerToken({ ...stack.viewerTokens, org: orgId, sub: agent, permissions: [VIEW_PERMISSION] })));
+  const viewer = createClient(
+    ViewerService,
+    transport(await mintViewerToken({ ...stack.viewerTokens, org: orgId, sub: agent, permissions: [VIEW_PERMISSION] })),
+  );
   const { session } = await viewer.startScreenShare({ interactionId });
   const sessionId = session?.sessionId ?? "";
   const redeemed = await createClient(SharerService, transport("")).redeemSecurityKey({ orgId, securityKey: session?.securityKey?.key ?? "" });

@@ -2,13 +2,14 @@
 // list one viewer's sessions among many. Sessions are created through the engine (the RPC layer adds nothing
 // that stays in memory) with a media plane that does no I/O: 50k LiveKit rooms would measure LiveKit, not us.
 // With IDLE_REDIS_URL set it measures Redis memory per session instead.
-import { Channel, InteractionSchema, InteractionStatus } from "@screenshare/protocol";
+
 import { create } from "@bufbuild/protobuf";
+import { Channel, InteractionSchema, InteractionStatus } from "@screenshare/protocol";
 import { resolveOptions } from "@screenshare/server/config";
 import { SessionEngine, sessionToProto } from "@screenshare/server/engine";
 import { createMetrics } from "@screenshare/server/metrics";
-import { MemoryStore } from "@screenshare/server/store";
 import { RedisStore } from "@screenshare/server/redis-store";
+import { MemoryStore } from "@screenshare/server/store";
 import { Redis } from "ioredis";
 import { quantile } from "./stats.js";
 
@@ -28,7 +29,13 @@ const noMedia = {
 /** Creates `count` sessions, each of its own agent, half voice and half chat. */
 async function fill(engine: SessionEngine, count: number, from = 0): Promise<void> {
   for (let index = from; index < from + count; index++) {
-    const interaction = create(InteractionSchema, { orgId: "org", interactionId: `i-${index}`, channel: index % 2 ? Channel.CHAT : Channel.VOICE, agentUserId: `agent-${index}`, status: InteractionStatus.CONNECTED });
+    const interaction = create(InteractionSchema, {
+      orgId: "org",
+      interactionId: `i-${index}`,
+      channel: index % 2 ? Channel.CHAT : Channel.VOICE,
+      agentUserId: `agent-${index}`,
+      status: InteractionStatus.CONNECTED,
+    });
     await engine.interactions.register(interaction);
     await engine.start("org", `agent-${index}`, interaction.interactionId);
   }
@@ -81,12 +88,20 @@ for (const count of counts) {
   for (let lookup = 0; lookup < 21; lookup++) {
     const started = performance.now();
     const ids = await engine.sessionsOfViewer("org", `agent-${count + lookup * Math.floor(count / 21)}`);
-    const sessions = (await Promise.all(ids.map((id) => engine.getSession(id)))).flatMap((record) => (record ? [sessionToProto(record, { withKey: true })] : []));
+    const sessions = (await Promise.all(ids.map((id) => engine.getSession(id)))).flatMap((record) =>
+      record ? [sessionToProto(record, { withKey: true })] : [],
+    );
     listTimes.push(performance.now() - started);
     listed += sessions.length;
   }
   const listMs = quantile(listTimes, 0.5);
   await engine.close();
-  results.push({ sessions: count, bytesPerSession: Math.round(bytesPerSession), rssBytesPerSession: Math.round(rssBytesPerSession), listOneViewerMs: Number(listMs.toFixed(3)), listed });
+  results.push({
+    sessions: count,
+    bytesPerSession: Math.round(bytesPerSession),
+    rssBytesPerSession: Math.round(rssBytesPerSession),
+    listOneViewerMs: Number(listMs.toFixed(3)),
+    listed,
+  });
 }
 console.log(JSON.stringify(results));

@@ -5,10 +5,10 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { build } from "vite";
 import type { ReferenceStack } from "@screenshare/testkit";
 import { type Platform, startPlatform } from "@screenshare/web/platform/platform.js";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { build } from "vite";
 import { udpPortOf } from "./legibility/legibility.js";
 import { quantile, round } from "./stats.js";
 
@@ -48,18 +48,20 @@ async function firstFrame(agent: Page, accept: (frame: Frame) => boolean, timeou
 
 /** The pids of a Chromium browser (found by a marker switch on its command line) and of all its children. */
 function browserPids(marker: string): Set<number> {
-  const processes = readdirSync("/proc").filter((name) => /^\d+$/.test(name)).flatMap((pid) => {
-    try {
-      const status = readFileSync(`/proc/${pid}/status`, "utf8");
-      return [{ pid: Number(pid), parent: Number(/PPid:\s*(\d+)/.exec(status)?.[1]), command: readFileSync(`/proc/${pid}/cmdline`, "utf8") }];
-    } catch {
-      return []; // the process ended while listed
-    }
-  });
+  const processes = readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .flatMap((pid) => {
+      try {
+        const status = readFileSync(`/proc/${pid}/status`, "utf8");
+        return [{ pid: Number(pid), parent: Number(/PPid:\s*(\d+)/.exec(status)?.[1]), command: readFileSync(`/proc/${pid}/cmdline`, "utf8") }];
+      } catch {
+        return []; // the process ended while listed
+      }
+    });
   const pids = new Set(processes.filter((entry) => entry.command.includes(marker)).map((entry) => entry.pid));
   for (let grew = true; grew; ) {
     grew = false;
-    for (const entry of processes) if (pids.has(entry.parent) && !pids.has(entry.pid)) (pids.add(entry.pid), (grew = true));
+    for (const entry of processes) if (pids.has(entry.parent) && !pids.has(entry.pid)) pids.add(entry.pid), (grew = true);
   }
   return pids;
 }
@@ -90,7 +92,8 @@ function dropAgent(customerPorts: number[], serverPorts: number[]): () => void {
   // A queue of length zero drops every packet sent to it (this kernel has neither tc actions nor netem).
   tc("class", "add", "dev", "lo", "parent", "1:", "classid", "1:30", "htb", "rate", "8bit");
   tc("qdisc", "add", "dev", "lo", "parent", "1:30", "handle", "30:", "pfifo", "limit", "0");
-  const filter = (priority: number, match: string[], then: string[]) => tc("filter", "add", "dev", "lo", "parent", "1:", "protocol", "ip", "prio", String(priority), "u32", ...match, ...then);
+  const filter = (priority: number, match: string[], then: string[]) =>
+    tc("filter", "add", "dev", "lo", "parent", "1:", "protocol", "ip", "prio", String(priority), "u32", ...match, ...then);
   for (const port of customerPorts) {
     filter(1, ["match", "ip", "sport", String(port), "0xffff"], ["flowid", "1:10"]);
     filter(1, ["match", "ip", "dport", String(port), "0xffff"], ["flowid", "1:10"]);
@@ -154,7 +157,10 @@ export async function recovery(stack: ReferenceStack, runs: number, dropSeconds 
       await agent.goto(`${platform.url}/agent.html`);
       const interactionId = await platform.addInteraction("voice");
       await agent.reload();
-      await agent.locator(`li[data-interaction="${interactionId}"]`).getByRole("button", { name: /Start Screen Share/ }).click();
+      await agent
+        .locator(`li[data-interaction="${interactionId}"]`)
+        .getByRole("button", { name: /Start Screen Share/ })
+        .click();
       const keyText = agent.getByTestId("key");
       await keyText.filter({ hasText: /^\d{3} \d{3}$/ }).waitFor();
       const customer = await customerContext.newPage();
@@ -194,7 +200,9 @@ export async function recovery(stack: ReferenceStack, runs: number, dropSeconds 
 
       await customer.getByRole("button", { name: "Stop sharing" }).click();
       await Promise.all([agentContext.close(), customerContext.close()]);
-      process.stderr.write(`recovery ${run + 1}/${runs}: fresh ${figures.fresh.at(-1)} ms, agent refresh ${figures.agentRefresh.at(-1)} ms, customer refresh ${figures.customerRefresh.at(-1)} ms, drop ${figures.drop.at(-1)} ms\n`);
+      process.stderr.write(
+        `recovery ${run + 1}/${runs}: fresh ${figures.fresh.at(-1)} ms, agent refresh ${figures.agentRefresh.at(-1)} ms, customer refresh ${figures.customerRefresh.at(-1)} ms, drop ${figures.drop.at(-1)} ms\n`,
+      );
     }
   } finally {
     await Promise.allSettled(contexts.map((context) => context.close()));
@@ -203,5 +211,12 @@ export async function recovery(stack: ReferenceStack, runs: number, dropSeconds 
     rmSync(dist, { recursive: true, force: true });
   }
   const summary = (values: number[]) => ({ p50: round(quantile(values, 0.5), 0), p95: round(quantile(values, 0.95), 0) });
-  return { runs, freshJoinMs: summary(figures.fresh), agentRefreshMs: summary(figures.agentRefresh), customerRefreshMs: summary(figures.customerRefresh), agentDropMs: summary(figures.drop), dropSeconds };
+  return {
+    runs,
+    freshJoinMs: summary(figures.fresh),
+    agentRefreshMs: summary(figures.agentRefresh),
+    customerRefreshMs: summary(figures.customerRefresh),
+    agentDropMs: summary(figures.drop),
+    dropSeconds,
+  };
 }

@@ -1,11 +1,12 @@
 // The table rows of this week's benchmarks (legibility, recovery, capacity, steady state), each beside its anchor.
+
+import { existsSync, readFileSync } from "node:fs";
 import type { CapacityFigures, CapacityResult } from "./capacity.js";
 import type { LegibilityResult } from "./legibility/legibility.js";
+import { FULL_TIMING } from "./legibility/legibility.js";
+import { SCREEN } from "./legibility/screen.js";
 import type { RecoveryFigures } from "./recovery.js";
 import type { SteadyStateFigures } from "./steady-state.js";
-import { existsSync, readFileSync } from "node:fs";
-import { SCREEN } from "./legibility/screen.js";
-import { FULL_TIMING } from "./legibility/legibility.js";
 
 type Row = [string, string, string, string];
 
@@ -35,12 +36,11 @@ export function newRows(figures: NewFigures, context: { verdict: (ok: boolean) =
     const anchor = at("anchor");
     const before = at("before");
     const target = ACCURACY_TARGET[String(cap)];
-    const checks = [
-      ...(target ? [`>= ${target}`] : []),
-      ...(anchor ? ["ahead of the anchor"] : []),
-      `still <= ${STATIC_KBPS_TARGET} kbps`,
-    ].join(", ");
-    const ok = (!target || ours.accuracyRatio >= target) && (!anchor || ours.accuracyRatio > anchor.accuracyRatio || (ours.accuracyRatio === 1 && anchor.accuracyRatio === 1)) && ours.staticKbps <= STATIC_KBPS_TARGET;
+    const checks = [...(target ? [`>= ${target}`] : []), ...(anchor ? ["ahead of the anchor"] : []), `still <= ${STATIC_KBPS_TARGET} kbps`].join(", ");
+    const ok =
+      (!target || ours.accuracyRatio >= target) &&
+      (!anchor || ours.accuracyRatio > anchor.accuracyRatio || (ours.accuracyRatio === 1 && anchor.accuracyRatio === 1)) &&
+      ours.staticKbps <= STATIC_KBPS_TARGET;
     rows.push([
       `legibility, ${cap === null ? "no cap" : `${cap} kbps cap`}`,
       `ours: ${legible(ours)}${before ? `; before tuning: ${legible(before)}` : ""}`,
@@ -57,15 +57,32 @@ export function newRows(figures: NewFigures, context: { verdict: (ok: boolean) =
       `fresh join p50 ${fresh.p50} ms, p95 ${fresh.p95} ms; ratio p50 ${(figure.p50 / fresh.p50).toFixed(2)}`,
       "-",
     ];
-    rows.push(row("agent refresh -> screen visible", recovery.agentRefreshMs), row("customer refresh -> sharing again (picker auto-accepted)", recovery.customerRefreshMs), row(`agent network drop of ${recovery.dropSeconds} s -> frames again (from the drop's end)`, recovery.agentDropMs));
+    rows.push(
+      row("agent refresh -> screen visible", recovery.agentRefreshMs),
+      row("customer refresh -> sharing again (picker auto-accepted)", recovery.customerRefreshMs),
+      row(`agent network drop of ${recovery.dropSeconds} s -> frames again (from the drop's end)`, recovery.agentDropMs),
+    );
   }
   const capacityRow = (name: string, figure: CapacityFigures | undefined, anchor: string): Row[] =>
-    figure ? [[`capacity at StartScreenShare p99 < 200 ms, ${name}`, `${figure.lifecyclesPerSecond} lifecycles/s (p99 ${figure.startP99Ms} ms); steps ${figure.steps.map((step) => `${step.offeredPerSecond}/s: p99 ${step.startP99Ms} ms`).join(", ")}`, anchor, "-"]] : [];
+    figure
+      ? [
+          [
+            `capacity at StartScreenShare p99 < 200 ms, ${name}`,
+            `${figure.lifecyclesPerSecond} lifecycles/s (p99 ${figure.startP99Ms} ms); steps ${figure.steps.map((step) => `${step.offeredPerSecond}/s: p99 ${step.startP99Ms} ms`).join(", ")}`,
+            anchor,
+            "-",
+          ],
+        ]
+      : [];
   const echo = `echo-equivalent ${context.echoLifecyclesPerSecond.toFixed(1)} lifecycles/s (echo RPCs/s ÷ 8)`;
   rows.push(
     ...capacityRow("embedded store", figures.capacity.embedded, echo),
     ...capacityRow("Redis, one node", figures.capacity.redis, echo),
-    ...capacityRow("Redis, two nodes", figures.capacity.twoNodesRedis, `ratio to one node ${figures.capacity.twoNodesRatio ?? "-"} (both nodes share this machine's cores)`),
+    ...capacityRow(
+      "Redis, two nodes",
+      figures.capacity.twoNodesRedis,
+      `ratio to one node ${figures.capacity.twoNodesRatio ?? "-"} (both nodes share this machine's cores)`,
+    ),
   );
   const steady = figures.steadyState;
   const anchorSlope = steady.embeddedWithoutRetention?.heapBytesPer10k;
@@ -91,7 +108,10 @@ export function newRows(figures: NewFigures, context: { verdict: (ok: boolean) =
 /** The legibility tuning runs kept beside the results (one JSON result per line). */
 export function readTuningRuns(file: string): LegibilityResult[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line) as LegibilityResult);
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as LegibilityResult);
 }
 
 /** One line with the previous full run's headline figures, printed under the new table. */
@@ -113,7 +133,12 @@ const tuningRow = (result: LegibilityResult) =>
   `| ${result.profile} | ${result.capKbps ?? "none"} | ${result.accuracyRatio.toFixed(3)} | ${result.ssim.toFixed(3)} | ${result.staticKbps} | ${result.changeToLegibleMs ?? "-"} | ${result.scrollToLegibleMs === undefined ? "-" : (result.scrollToLegibleMs ?? "> 8000")} | ${result.sent.codec.replace("video/", "")} ${result.sent.width}×${result.sent.height} | ${result.sent.fps} | ${result.sent.keyFrames} |`;
 
 export interface DocInput {
-  result: { date: string; machine: string; conditions: { loadAverageAtStart: number[]; loadAverageAtEnd: number[]; wallSeconds: number }; figures: Record<string, unknown> };
+  result: {
+    date: string;
+    machine: string;
+    conditions: { loadAverageAtStart: number[]; loadAverageAtEnd: number[]; wallSeconds: number };
+    figures: Record<string, unknown>;
+  };
   table: string;
   /** The previous full run's headline figures, so the run-to-run spread shows. */
   previous?: string;
@@ -270,7 +295,8 @@ for self time per package.
 `;
 }
 
-const at = (figures: NewFigures, profile: string, cap: number | null) => figures.legibility.find((result) => result.profile === profile && result.capKbps === cap);
+const at = (figures: NewFigures, profile: string, cap: number | null) =>
+  figures.legibility.find((result) => result.profile === profile && result.capKbps === cap);
 
 function legibilityText(figures: NewFigures): string {
   const caps = [...new Set(figures.legibility.map((result) => result.capKbps))];
@@ -329,6 +355,8 @@ function otherText(figures: NewFigures, result: DocInput["result"]): string {
       : "Not measured in this run."
   }
 - **Memory.** With retention on, the heap ${steady.embedded.heapBytesPer10k <= 0.1 * (steady.embeddedWithoutRetention?.heapBytesPer10k ?? Number.POSITIVE_INFINITY) ? "stays flat" : "still grows"}: ${Math.round(steady.embedded.heapBytesPer10k / 1024)} KB per 10k lifecycles against ${Math.round((steady.embeddedWithoutRetention?.heapBytesPer10k ?? Number.NaN) / 1024)} KB with the default 30-day retention (every ended session kept). A heap sample after GC still moves by a few hundred KB between samples, which bounds what "flat" can mean over ${steady.embedded.lifecycles} lifecycles. ${
-    steady.redis ? `Redis: ${Math.round((steady.redis.redisBytesPer10k ?? 0) / 1024)} KB of used_memory per 10k lifecycles; the node's heap ${Math.round(steady.redis.heapBytesPer10k / 1024)} KB per 10k.` : ""
+    steady.redis
+      ? `Redis: ${Math.round((steady.redis.redisBytesPer10k ?? 0) / 1024)} KB of used_memory per 10k lifecycles; the node's heap ${Math.round(steady.redis.heapBytesPer10k / 1024)} KB per 10k.`
+      : ""
   } Idle Redis bytes per session are in the table: the session hash alone (MEMORY USAGE) is most of it, the rest is the viewer's and interaction's index entries, the live list and two timer entries; shrinking the hash's record (the machine snapshot and its copy of the timeouts) is the way towards 1.5 KB and was not done in this change.`;
 }

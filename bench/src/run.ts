@@ -3,8 +3,8 @@
 // bench/results/latest.json and docs/benchmarks.md (full runs only). Progress goes to stderr, the table to stdout.
 import "./quiet.js";
 import { execFileSync } from "node:child_process";
-import { loadavg, totalmem } from "node:os";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg, totalmem } from "node:os";
 import { resolve } from "node:path";
 import { checkVendorConfig, runConformance } from "@screenshare/conformance";
 import { startLiveKit, startRedis } from "@screenshare/devstack";
@@ -14,8 +14,8 @@ import { anchorFirstFrame, ourFirstFrame } from "./first-frame.js";
 import { FULL_TIMING, legibility, PROFILES } from "./legibility/legibility.js";
 import { recovery } from "./recovery.js";
 import { benchmarksDoc, newRows, previousRun, readTuningRuns } from "./report.js";
-import { steadyState } from "./steady-state.js";
 import { quantile, round } from "./stats.js";
+import { steadyState } from "./steady-state.js";
 import { lifecycleBesideEcho } from "./throughput.js";
 
 const quick = process.argv.includes("--quick");
@@ -105,7 +105,14 @@ try {
 progress("idle state done; conformance suite");
 // 5: conformance suite wall time, with the short timeouts it asks vendors for.
 const conformanceStack = await startReferenceStack({
-  timeouts: { securityKeyTtlMs: 2_000, acceptanceTimeoutMs: 2_000, screenSelectionTimeoutMs: 6_000, viewerReconnectGraceMs: 2_000, sharerReconnectGraceMs: 2_000, maxSessionDurationMs: 15_000 },
+  timeouts: {
+    securityKeyTtlMs: 2_000,
+    acceptanceTimeoutMs: 2_000,
+    screenSelectionTimeoutMs: 6_000,
+    viewerReconnectGraceMs: 2_000,
+    sharerReconnectGraceMs: 2_000,
+    maxSessionDurationMs: 15_000,
+  },
   limits: { securityKeyMaxAttempts: 3, redeemAttemptsPerClient: 60, redeemAttemptsPerOrg: 20 },
 });
 try {
@@ -133,12 +140,20 @@ try {
     capsKbps,
     profiles: quick ? ["ours"] : PROFILES,
     timing: quick ? { settleMs: 1_500, bitrateMs: 1_000, recordMs: 1_500, scrollMs: 0, blocks: ["text-11px", "table-12px"] } : FULL_TIMING,
-    onResult: (result) => progress(`legibility: ${result.profile} at ${result.capKbps ?? "no"} cap: accuracy ${result.accuracyRatio}, SSIM ${result.ssim}, still ${result.staticKbps} kbps`),
+    onResult: (result) =>
+      progress(
+        `legibility: ${result.profile} at ${result.capKbps ?? "no"} cap: accuracy ${result.accuracyRatio}, SSIM ${result.ssim}, still ${result.staticKbps} kbps`,
+      ),
   });
 
   progress("legibility done; capacity");
   // 8: capacity at StartScreenShare p99 < 200 ms; 9: memory over a long run of lifecycles.
-  figures.capacity = await capacity(livekit, { from: quick ? 10 : 2, seconds: quick ? 1 : 4, maxSteps: quick ? 1 : 16, deployments: quick ? ["embedded"] : ["embedded", "redis", "two nodes on one Redis"] });
+  figures.capacity = await capacity(livekit, {
+    from: quick ? 10 : 2,
+    seconds: quick ? 1 : 4,
+    maxSteps: quick ? 1 : 16,
+    deployments: quick ? ["embedded"] : ["embedded", "redis", "two nodes on one Redis"],
+  });
   progress("capacity done; steady state");
   // An interaction's retention counts from its last write, so it must outlast a lifecycle on a loaded machine.
   const retentionOn = quick ? { endedSessionMs: 300, interactionMs: 4_000 } : { endedSessionMs: 2_000, interactionMs: 5_000 };
@@ -174,19 +189,65 @@ if (!quick) {
 type Lifecycle = { ratioToEcho: number; lifecyclesPerSecond: number; rpcsPerSecond: number; echoRpcsPerSecond?: number; roundRatios: number[] };
 const redisThroughput = (figures.throughput as { redis: Lifecycle }).redis;
 const redisIdle = (figures.idleState as { redis: Array<{ sessions: number; redisBytesPerSession: number; sessionHashBytes: number }> }).redis;
-const throughput = figures.throughput as { embedded: { ratioToEcho: number; lifecyclesPerSecond: number; rpcsPerSecond: number; roundRatios: number[]; startLatencyMs: { p50: number; p99: number }; redeemLatencyMs: { p50: number; p99: number } }; echoRpcsPerSecond: number };
+const throughput = figures.throughput as {
+  embedded: {
+    ratioToEcho: number;
+    lifecyclesPerSecond: number;
+    rpcsPerSecond: number;
+    roundRatios: number[];
+    startLatencyMs: { p50: number; p99: number };
+    redeemLatencyMs: { p50: number; p99: number };
+  };
+  echoRpcsPerSecond: number;
+};
 const frames = figures.firstFrame as { oursMs: { p50: number; p95: number }; anchorMs: { p50: number; p95: number }; ratioP50: number; ratioP95: number };
-const idleRows = (figures.idleState as { embedded: Array<{ sessions: number; bytesPerSession: number; rssBytesPerSession: number; listOneViewerMs: number }> }).embedded;
+const idleRows = (figures.idleState as { embedded: Array<{ sessions: number; bytesPerSession: number; rssBytesPerSession: number; listOneViewerMs: number }> })
+  .embedded;
 const conformance = figures.conformance as { wallSeconds: number };
 const verdict = (ok: boolean) => (ok ? "meets" : "MISSES");
 const rows: Array<[string, string, string, string]> = [
-  ["lifecycle throughput, embedded store", `${throughput.embedded.lifecyclesPerSecond} lifecycles/s, ${throughput.embedded.rpcsPerSecond} RPCs/s; echo ${throughput.echoRpcsPerSecond} RPCs/s`, `ratio ${throughput.embedded.ratioToEcho}; rounds ${throughput.embedded.roundRatios.join(", ")}`, `>= 0.5: ${verdict(throughput.embedded.ratioToEcho >= 0.5)}`],
-  ["lifecycle throughput, Redis", `${redisThroughput.lifecyclesPerSecond} lifecycles/s, ${redisThroughput.rpcsPerSecond} RPCs/s; echo ${redisThroughput.echoRpcsPerSecond} RPCs/s`, `ratio ${redisThroughput.ratioToEcho}; rounds ${redisThroughput.roundRatios.join(", ")}`, `>= 0.25: ${verdict(redisThroughput.ratioToEcho >= 0.25)}`],
-  ["StartScreenShare latency", `p50 ${throughput.embedded.startLatencyMs.p50} ms, p99 ${throughput.embedded.startLatencyMs.p99} ms`, `at ${concurrency} in flight`, "-"],
-  ["RedeemSecurityKey latency", `p50 ${throughput.embedded.redeemLatencyMs.p50} ms, p99 ${throughput.embedded.redeemLatencyMs.p99} ms`, `at ${concurrency} in flight`, "-"],
-  ["time to first frame", `ours p50 ${frames.oursMs.p50} ms, p95 ${frames.oursMs.p95} ms; anchor p50 ${frames.anchorMs.p50} ms, p95 ${frames.anchorMs.p95} ms`, `ratio p50 ${frames.ratioP50}, p95 ${frames.ratioP95}`, `p50 <= 1.10: ${verdict(frames.ratioP50 <= 1.1)}`],
-  ...idleRows.map((row): [string, string, string, string] => [`idle state, ${row.sessions} sessions`, `${row.bytesPerSession} B/session of heap (RSS ${row.rssBytesPerSession} B); list one viewer's sessions ${row.listOneViewerMs} ms`, "-", `<= 2048 B: ${verdict(row.bytesPerSession <= 2048)}`]),
-  ...redisIdle.map((row): [string, string, string, string] => [`Redis, ${row.sessions} idle sessions`, `${row.redisBytesPerSession} B/session of used_memory (MEMORY USAGE of one session hash: ${row.sessionHashBytes} B)`, "2.9 KB before this week", `towards 1.5 KB: ${row.redisBytesPerSession <= 1_536 ? "meets" : "not yet"}`]),
+  [
+    "lifecycle throughput, embedded store",
+    `${throughput.embedded.lifecyclesPerSecond} lifecycles/s, ${throughput.embedded.rpcsPerSecond} RPCs/s; echo ${throughput.echoRpcsPerSecond} RPCs/s`,
+    `ratio ${throughput.embedded.ratioToEcho}; rounds ${throughput.embedded.roundRatios.join(", ")}`,
+    `>= 0.5: ${verdict(throughput.embedded.ratioToEcho >= 0.5)}`,
+  ],
+  [
+    "lifecycle throughput, Redis",
+    `${redisThroughput.lifecyclesPerSecond} lifecycles/s, ${redisThroughput.rpcsPerSecond} RPCs/s; echo ${redisThroughput.echoRpcsPerSecond} RPCs/s`,
+    `ratio ${redisThroughput.ratioToEcho}; rounds ${redisThroughput.roundRatios.join(", ")}`,
+    `>= 0.25: ${verdict(redisThroughput.ratioToEcho >= 0.25)}`,
+  ],
+  [
+    "StartScreenShare latency",
+    `p50 ${throughput.embedded.startLatencyMs.p50} ms, p99 ${throughput.embedded.startLatencyMs.p99} ms`,
+    `at ${concurrency} in flight`,
+    "-",
+  ],
+  [
+    "RedeemSecurityKey latency",
+    `p50 ${throughput.embedded.redeemLatencyMs.p50} ms, p99 ${throughput.embedded.redeemLatencyMs.p99} ms`,
+    `at ${concurrency} in flight`,
+    "-",
+  ],
+  [
+    "time to first frame",
+    `ours p50 ${frames.oursMs.p50} ms, p95 ${frames.oursMs.p95} ms; anchor p50 ${frames.anchorMs.p50} ms, p95 ${frames.anchorMs.p95} ms`,
+    `ratio p50 ${frames.ratioP50}, p95 ${frames.ratioP95}`,
+    `p50 <= 1.10: ${verdict(frames.ratioP50 <= 1.1)}`,
+  ],
+  ...idleRows.map((row): [string, string, string, string] => [
+    `idle state, ${row.sessions} sessions`,
+    `${row.bytesPerSession} B/session of heap (RSS ${row.rssBytesPerSession} B); list one viewer's sessions ${row.listOneViewerMs} ms`,
+    "-",
+    `<= 2048 B: ${verdict(row.bytesPerSession <= 2048)}`,
+  ]),
+  ...redisIdle.map((row): [string, string, string, string] => [
+    `Redis, ${row.sessions} idle sessions`,
+    `${row.redisBytesPerSession} B/session of used_memory (MEMORY USAGE of one session hash: ${row.sessionHashBytes} B)`,
+    "2.9 KB before this week",
+    `towards 1.5 KB: ${row.redisBytesPerSession <= 1_536 ? "meets" : "not yet"}`,
+  ]),
   ["conformance suite, full run", `${conformance.wallSeconds} s`, "-", `< 60 s: ${verdict(conformance.wallSeconds < 60)}`],
   ...newRows(figures as never, { verdict, echoLifecyclesPerSecond: throughput.echoRpcsPerSecond / 8 }),
 ];
@@ -197,10 +258,27 @@ const previous = existsSync(previousFile) ? previousRun(JSON.parse(readFileSync(
 if (previous) console.log(`\n${previous}`);
 
 const machine = `nproc ${processors}, CPU "${cpuModel}", ${Math.round(totalmem() / 2 ** 30)} GiB memory, Node.js ${process.version}, LiveKit ${livekitVersion}`;
-const conditions = { loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg().map((value) => round(value, 2)), wallSeconds: round((performance.now() - benchStarted) / 1000, 1) };
+const conditions = {
+  loadAverageAtStart: loadAtStart,
+  loadAverageAtEnd: loadavg().map((value) => round(value, 2)),
+  wallSeconds: round((performance.now() - benchStarted) / 1000, 1),
+};
 const result = { date: new Date().toISOString(), quick, machine, conditions, figures };
 mkdirSync(resolve(root, "bench/results"), { recursive: true });
 writeFileSync(resolve(root, quick ? "bench/results/quick.json" : "bench/results/latest.json"), `${JSON.stringify(result, null, 2)}\n`);
-if (!quick) writeFileSync(resolve(root, "docs/benchmarks.md"), benchmarksDoc({ result, table, previous, concurrency, seconds, rounds, frameRuns, tuningRuns: readTuningRuns(resolve(root, "bench/results/legibility-tuning.jsonl")) }));
+if (!quick)
+  writeFileSync(
+    resolve(root, "docs/benchmarks.md"),
+    benchmarksDoc({
+      result,
+      table,
+      previous,
+      concurrency,
+      seconds,
+      rounds,
+      frameRuns,
+      tuningRuns: readTuningRuns(resolve(root, "bench/results/legibility-tuning.jsonl")),
+    }),
+  );
 for (const failure of failures) console.error(`bench: ${failure}`);
 process.exit(failures.length > 0 ? 1 : 0);

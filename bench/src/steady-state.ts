@@ -3,12 +3,12 @@
 // run reaches the state a long-lived server is in) beside the same run with the default 30-day retention.
 import { randomBytes } from "node:crypto";
 import type { LiveKitHandle } from "@screenshare/devstack";
+import { freePort } from "@screenshare/devstack";
 import type { Retention } from "@screenshare/server/config";
 import { Redis } from "ioredis";
 import { startNode } from "./capacity.js";
 import { round } from "./stats.js";
 import { lifecycleOn } from "./throughput.js";
-import { freePort } from "@screenshare/devstack";
 
 /** Least-squares slope of y over x. */
 export function slope(points: ReadonlyArray<readonly [number, number]>): number {

@@ -75,10 +75,14 @@ const webhookAgent = new Agent({ keepAlive: true, timeout: 4_000 });
  */
 function postWebhook(url: string, webhook: { body: string; authorization: string }, retried = false): Promise<number> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest(url, { method: "POST", agent: webhookAgent, headers: { authorization: webhook.authorization, "content-type": "application/webhook+json" } }, (response) => {
-      response.resume();
-      response.on("end", () => resolve(response.statusCode ?? 0));
-    });
+    const request = httpRequest(
+      url,
+      { method: "POST", agent: webhookAgent, headers: { authorization: webhook.authorization, "content-type": "application/webhook+json" } },
+      (response) => {
+        response.resume();
+        response.on("end", () => resolve(response.statusCode ?? 0));
+      },
+    );
     request.on("error", (error: NodeJS.ErrnoException) => {
       if (!retried && request.reusedSocket && error.code === "ECONNRESET") resolve(postWebhook(url, webhook, true));
       else reject(error);
@@ -103,7 +107,12 @@ export interface Target {
   livekit: { apiKey: string; apiSecret: string };
 }
 
-export const targetOf = (stack: ReferenceStack): Target => ({ url: stack.server.url, integrationApiKey: stack.integrationApiKey, viewerTokens: stack.viewerTokens, livekit: stack.livekit });
+export const targetOf = (stack: ReferenceStack): Target => ({
+  url: stack.server.url,
+  integrationApiKey: stack.integrationApiKey,
+  viewerTokens: stack.viewerTokens,
+  livekit: stack.livekit,
+});
 
 /**
  * One full voice lifecycle per call, for one of `agents` agents (one org each, so an agent's sessions never
@@ -112,7 +121,11 @@ export const targetOf = (stack: ReferenceStack): Target => ({ url: stack.server.
  * RedeemSecurityKey, both join infos, a signed track_published webhook, LeaveSession, SetInteractionStatus.
  * Eight RPCs and one webhook; resolves with the StartScreenShare and RedeemSecurityKey latencies.
  */
-export async function lifecycleOn(target: Target, agents: number, agentPrefix = ""): Promise<(agent: number) => Promise<{ startMs: number; redeemMs: number }>> {
+export async function lifecycleOn(
+  target: Target,
+  agents: number,
+  agentPrefix = "",
+): Promise<(agent: number) => Promise<{ startMs: number; redeemMs: number }>> {
   const { url } = target;
   const platform = createClient(InteractionService, withToken(url, target.integrationApiKey));
   const anonymous = createClient(SharerService, withToken(url, ""));
@@ -190,7 +203,13 @@ export interface RatioFigures extends LifecycleFigures {
  * measurement before and after, so load from other processes on a shared machine hits both sides of each ratio.
  * Reports the median round.
  */
-export async function lifecycleBesideEcho(stack: ReferenceStack, concurrency: number, seconds: number, rounds: number, warmUpSeconds = seconds): Promise<RatioFigures> {
+export async function lifecycleBesideEcho(
+  stack: ReferenceStack,
+  concurrency: number,
+  seconds: number,
+  rounds: number,
+  warmUpSeconds = seconds,
+): Promise<RatioFigures> {
   const measured: RatioFigures[] = [];
   // Discarded: until both paths are compiled by the JIT, the first rounds measured the compiler (their ratios ran
   // 0.1 to 0.2 below the later rounds' in every run).

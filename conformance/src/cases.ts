@@ -2,7 +2,16 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { RoomEvent, TrackSource } from "@livekit/rtc-node";
-import { Channel, EndReason, FieldViolationSchema, InteractionStatus, LiveSessionConflictSchema, RetryDelaySchema, ScreenSelectionProblem, SessionState } from "@screenshare/protocol";
+import {
+  Channel,
+  EndReason,
+  FieldViolationSchema,
+  InteractionStatus,
+  LiveSessionConflictSchema,
+  RetryDelaySchema,
+  ScreenSelectionProblem,
+  SessionState,
+} from "@screenshare/protocol";
 import { AccessToken } from "livekit-server-sdk";
 import type { Case } from "./case.js";
 import { type Agent, type CaseContext, sleep } from "./context.js";
@@ -48,62 +57,136 @@ export const ruleCases: Case[] = [
   }),
   define("rules/org-isolation/key-invisible-to-other-org", async (context) => {
     const { key } = await voiceSession(context);
-    await rejects(context.clients().sharer.redeemSecurityKey({ orgId: context.config.orgs[1], securityKey: key }), Code.NotFound, "a key redeemed in another org");
+    await rejects(
+      context.clients().sharer.redeemSecurityKey({ orgId: context.config.orgs[1], securityKey: key }),
+      Code.NotFound,
+      "a key redeemed in another org",
+    );
   }),
-  define("rules/interaction/only-its-agent-starts", async (context) => {
-    const owner = await context.agent(Channel.VOICE);
-    const colleague = await context.agent(Channel.VOICE);
-    await rejects(colleague.clients.viewer.startScreenShare({ interactionId: owner.interactionId }), Code.PermissionDenied, "a start on another agent's interaction");
-  }, ["ViewerService.StartScreenShare/error/PERMISSION_DENIED"]),
-  define("rules/interaction/must-be-connected", async (context) => {
-    const agent = await context.agent(Channel.CHAT);
-    const interactionId = `${agent.interactionId}-alerting`;
-    await context.platform.registerInteraction({ orgId: agent.org, interactionId, channel: Channel.CHAT, agentUserId: agent.user, status: InteractionStatus.ALERTING });
-    await rejects(agent.clients.viewer.startScreenShare({ interactionId }), Code.FailedPrecondition, "a start on an alerting interaction");
-  }, ["ViewerService.StartScreenShare/error/FAILED_PRECONDITION"]),
-  define("rules/interaction/disconnected-refuses-start", async (context) => {
-    const agent = await context.agent(Channel.VOICE);
-    await context.platform.setInteractionStatus({ orgId: agent.org, interactionId: agent.interactionId, status: InteractionStatus.DISCONNECTED });
-    await rejects(agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId }), Code.FailedPrecondition, "a start on a disconnected interaction");
-  }, ["ViewerService.StartScreenShare/error/FAILED_PRECONDITION"]),
-  define("rules/interaction/register-again-or-conflict", async (context) => {
-    const agent = await context.agent(Channel.VOICE);
-    const again = { orgId: agent.org, interactionId: agent.interactionId, channel: Channel.VOICE, agentUserId: agent.user };
-    const { interaction } = await context.platform.registerInteraction(again);
-    equal(interaction?.agentUserId, agent.user, "agent_user_id of a repeated registration");
-    await rejects(context.platform.registerInteraction({ ...again, channel: Channel.CHAT }), Code.AlreadyExists, "a registration with another channel");
-    await rejects(context.platform.registerInteraction({ ...again, agentUserId: `${agent.user}-other` }), Code.AlreadyExists, "a registration with another agent");
-  }, ["InteractionService.RegisterInteraction/error/ALREADY_EXISTS"]),
-  define("rules/interaction/status-of-unknown-interaction", async (context) => {
-    const request = { orgId: context.config.orgs[0], interactionId: "no-such-interaction", status: InteractionStatus.CONNECTED };
-    await rejects(context.platform.setInteractionStatus(request), Code.NotFound, "SetInteractionStatus on an unknown interaction");
-  }, ["InteractionService.SetInteractionStatus/error/NOT_FOUND"]),
-  define("rules/interaction/disconnected-is-final", async (context) => {
-    const agent = await context.agent(Channel.VOICE);
-    const request = { orgId: agent.org, interactionId: agent.interactionId, status: InteractionStatus.DISCONNECTED };
-    await context.platform.setInteractionStatus(request);
-    await rejects(context.platform.setInteractionStatus({ ...request, status: InteractionStatus.CONNECTED }), Code.FailedPrecondition, "reconnecting a disconnected interaction");
-  }, ["InteractionService.SetInteractionStatus/error/FAILED_PRECONDITION"]),
-  define("rules/interaction/customer-credential-only-for-live-chats", async (context) => {
-    const platform = context.platform;
-    await rejects(platform.issueCustomerCredential({ orgId: context.config.orgs[0], interactionId: "no-such-interaction" }), Code.NotFound, "a credential for an unknown interaction");
-    const voice = await context.agent(Channel.VOICE);
-    await rejects(platform.issueCustomerCredential({ orgId: voice.org, interactionId: voice.interactionId }), Code.FailedPrecondition, "a customer credential for a voice call");
-    const chat = await context.agent(Channel.CHAT);
-    await platform.setInteractionStatus({ orgId: chat.org, interactionId: chat.interactionId, status: InteractionStatus.DISCONNECTED });
-    await rejects(platform.issueCustomerCredential({ orgId: chat.org, interactionId: chat.interactionId }), Code.FailedPrecondition, "a customer credential for a disconnected chat");
-  }, ["InteractionService.IssueCustomerCredential/error/NOT_FOUND", "InteractionService.IssueCustomerCredential/error/FAILED_PRECONDITION"]),
+  define(
+    "rules/interaction/only-its-agent-starts",
+    async (context) => {
+      const owner = await context.agent(Channel.VOICE);
+      const colleague = await context.agent(Channel.VOICE);
+      await rejects(
+        colleague.clients.viewer.startScreenShare({ interactionId: owner.interactionId }),
+        Code.PermissionDenied,
+        "a start on another agent's interaction",
+      );
+    },
+    ["ViewerService.StartScreenShare/error/PERMISSION_DENIED"],
+  ),
+  define(
+    "rules/interaction/must-be-connected",
+    async (context) => {
+      const agent = await context.agent(Channel.CHAT);
+      const interactionId = `${agent.interactionId}-alerting`;
+      await context.platform.registerInteraction({
+        orgId: agent.org,
+        interactionId,
+        channel: Channel.CHAT,
+        agentUserId: agent.user,
+        status: InteractionStatus.ALERTING,
+      });
+      await rejects(agent.clients.viewer.startScreenShare({ interactionId }), Code.FailedPrecondition, "a start on an alerting interaction");
+    },
+    ["ViewerService.StartScreenShare/error/FAILED_PRECONDITION"],
+  ),
+  define(
+    "rules/interaction/disconnected-refuses-start",
+    async (context) => {
+      const agent = await context.agent(Channel.VOICE);
+      await context.platform.setInteractionStatus({ orgId: agent.org, interactionId: agent.interactionId, status: InteractionStatus.DISCONNECTED });
+      await rejects(
+        agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId }),
+        Code.FailedPrecondition,
+        "a start on a disconnected interaction",
+      );
+    },
+    ["ViewerService.StartScreenShare/error/FAILED_PRECONDITION"],
+  ),
+  define(
+    "rules/interaction/register-again-or-conflict",
+    async (context) => {
+      const agent = await context.agent(Channel.VOICE);
+      const again = { orgId: agent.org, interactionId: agent.interactionId, channel: Channel.VOICE, agentUserId: agent.user };
+      const { interaction } = await context.platform.registerInteraction(again);
+      equal(interaction?.agentUserId, agent.user, "agent_user_id of a repeated registration");
+      await rejects(context.platform.registerInteraction({ ...again, channel: Channel.CHAT }), Code.AlreadyExists, "a registration with another channel");
+      await rejects(
+        context.platform.registerInteraction({ ...again, agentUserId: `${agent.user}-other` }),
+        Code.AlreadyExists,
+        "a registration with another agent",
+      );
+    },
+    ["InteractionService.RegisterInteraction/error/ALREADY_EXISTS"],
+  ),
+  define(
+    "rules/interaction/status-of-unknown-interaction",
+    async (context) => {
+      const request = { orgId: context.config.orgs[0], interactionId: "no-such-interaction", status: InteractionStatus.CONNECTED };
+      await rejects(context.platform.setInteractionStatus(request), Code.NotFound, "SetInteractionStatus on an unknown interaction");
+    },
+    ["InteractionService.SetInteractionStatus/error/NOT_FOUND"],
+  ),
+  define(
+    "rules/interaction/disconnected-is-final",
+    async (context) => {
+      const agent = await context.agent(Channel.VOICE);
+      const request = { orgId: agent.org, interactionId: agent.interactionId, status: InteractionStatus.DISCONNECTED };
+      await context.platform.setInteractionStatus(request);
+      await rejects(
+        context.platform.setInteractionStatus({ ...request, status: InteractionStatus.CONNECTED }),
+        Code.FailedPrecondition,
+        "reconnecting a disconnected interaction",
+      );
+    },
+    ["InteractionService.SetInteractionStatus/error/FAILED_PRECONDITION"],
+  ),
+  define(
+    "rules/interaction/customer-credential-only-for-live-chats",
+    async (context) => {
+      const platform = context.platform;
+      await rejects(
+        platform.issueCustomerCredential({ orgId: context.config.orgs[0], interactionId: "no-such-interaction" }),
+        Code.NotFound,
+        "a credential for an unknown interaction",
+      );
+      const voice = await context.agent(Channel.VOICE);
+      await rejects(
+        platform.issueCustomerCredential({ orgId: voice.org, interactionId: voice.interactionId }),
+        Code.FailedPrecondition,
+        "a customer credential for a voice call",
+      );
+      const chat = await context.agent(Channel.CHAT);
+      await platform.setInteractionStatus({ orgId: chat.org, interactionId: chat.interactionId, status: InteractionStatus.DISCONNECTED });
+      await rejects(
+        platform.issueCustomerCredential({ orgId: chat.org, interactionId: chat.interactionId }),
+        Code.FailedPrecondition,
+        "a customer credential for a disconnected chat",
+      );
+    },
+    ["InteractionService.IssueCustomerCredential/error/NOT_FOUND", "InteractionService.IssueCustomerCredential/error/FAILED_PRECONDITION"],
+  ),
   define("rules/interaction/chat-credential-ends-with-chat", async (context) => {
     const chat = await context.agent(Channel.CHAT);
     const { customerCredential } = await context.platform.issueCustomerCredential({ orgId: chat.org, interactionId: chat.interactionId });
     const { session } = await chat.clients.viewer.startScreenShare({ interactionId: chat.interactionId });
     await context.platform.setInteractionStatus({ orgId: chat.org, interactionId: chat.interactionId, status: InteractionStatus.DISCONNECTED });
-    await rejects(context.clients(customerCredential).sharer.acceptInvitation({ sessionId: session?.sessionId ?? "" }), Code.Unauthenticated, "AcceptInvitation with the credential of a disconnected chat");
+    await rejects(
+      context.clients(customerCredential).sharer.acceptInvitation({ sessionId: session?.sessionId ?? "" }),
+      Code.Unauthenticated,
+      "AcceptInvitation with the credential of a disconnected chat",
+    );
   }),
-  define("rules/interaction/unknown", async (context) => {
-    const agent = await context.agent(Channel.VOICE);
-    await rejects(agent.clients.viewer.startScreenShare({ interactionId: "no-such-interaction" }), Code.NotFound, "a start on an unknown interaction");
-  }, ["ViewerService.StartScreenShare/error/NOT_FOUND"]),
+  define(
+    "rules/interaction/unknown",
+    async (context) => {
+      const agent = await context.agent(Channel.VOICE);
+      await rejects(agent.clients.viewer.startScreenShare({ interactionId: "no-such-interaction" }), Code.NotFound, "a start on an unknown interaction");
+    },
+    ["ViewerService.StartScreenShare/error/NOT_FOUND"],
+  ),
   define("rules/interaction/disconnect-ends-session", async (context) => {
     const { agent, sessionId } = await voiceSession(context);
     await context.platform.setInteractionStatus({ orgId: agent.org, interactionId: agent.interactionId, status: InteractionStatus.DISCONNECTED });
@@ -120,18 +203,26 @@ export const ruleCases: Case[] = [
       const agent = await context.agent(Channel.VOICE);
       await perform(outage.start);
       try {
-        await rejects(agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId }), Code.Unavailable, "StartScreenShare with the media plane down");
+        await rejects(
+          agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId }),
+          Code.Unavailable,
+          "StartScreenShare with the media plane down",
+        );
       } finally {
         await perform(outage.stop);
       }
       equal((await agent.clients.viewer.listSessions({ liveOnly: true })).sessions.length, 0, "live sessions after the refused start");
     },
   },
-  define("rules/one-session-per-viewer/second-start-refused", async (context) => {
-    const { agent, sessionId } = await voiceSession(context);
-    const error = await rejects(agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId }), Code.FailedPrecondition, "a second start");
-    equal(error.findDetails(LiveSessionConflictSchema)[0]?.sessionId, sessionId, "LiveSessionConflict.session_id");
-  }, ["ViewerService.StartScreenShare/error/FAILED_PRECONDITION"]),
+  define(
+    "rules/one-session-per-viewer/second-start-refused",
+    async (context) => {
+      const { agent, sessionId } = await voiceSession(context);
+      const error = await rejects(agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId }), Code.FailedPrecondition, "a second start");
+      equal(error.findDetails(LiveSessionConflictSchema)[0]?.sessionId, sessionId, "LiveSessionConflict.session_id");
+    },
+    ["ViewerService.StartScreenShare/error/FAILED_PRECONDITION"],
+  ),
   define("rules/one-session-per-viewer/concurrent-starts", async (context) => {
     const agent = await context.agent(Channel.CHAT);
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId })));
@@ -160,26 +251,46 @@ export const ruleCases: Case[] = [
     equal(EndReason[retry.session?.endReason ?? 0], "SHARER_STOPPED", "end_reason of the retried StopSharing");
     await rejects(sharer.sharer.stopSharing({ sessionId, idempotencyKey: "stop-again" }), Code.Unauthenticated, "StopSharing with a new key after the end");
   }),
-  define("rules/state/leave-before-sharing-refused", async (context) => {
-    const { agent, sessionId } = await voiceSession(context);
-    await rejects(agent.clients.viewer.leaveSession({ sessionId }), Code.FailedPrecondition, "LeaveSession before sharing");
-    equal(SessionState[(await agent.clients.viewer.getSession({ sessionId })).session?.state ?? 0], "AWAITING_KEY_REDEMPTION", "state after the refused LeaveSession");
-  }, ["ViewerService.LeaveSession/error/FAILED_PRECONDITION"]),
-  define("rules/state/regenerate-on-chat-refused", async (context) => {
-    const agent = await context.agent(Channel.CHAT);
-    const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
-    await rejects(agent.clients.viewer.regenerateSecurityKey({ sessionId: session?.sessionId ?? "" }), Code.FailedPrecondition, "RegenerateSecurityKey on a chat session");
-  }, ["ViewerService.RegenerateSecurityKey/error/FAILED_PRECONDITION"]),
-  define("rules/state/cancel-while-sharing-refused", async (context) => {
-    const { agent, sessionId, sharer } = await redeemedSession(context);
-    const peer = await context.join((await sharer.sharer.getSharerMediaJoinInfo({ sessionId })).media);
-    await peer.publish();
-    await context.until(agent, sessionId, SessionState.SHARING, 8_000);
-    await rejects(agent.clients.viewer.cancelScreenShare({ sessionId }), Code.FailedPrecondition, "CancelScreenShare while sharing");
-    equal(SessionState[(await agent.clients.viewer.getSession({ sessionId })).session?.state ?? 0], "SHARING", "state after the refused CancelScreenShare");
-    const { session } = await agent.clients.viewer.leaveSession({ sessionId });
-    equal(EndReason[session?.endReason ?? 0], "VIEWER_LEFT", "end_reason after LeaveSession");
-  }, ["ViewerService.CancelScreenShare/error/FAILED_PRECONDITION"]),
+  define(
+    "rules/state/leave-before-sharing-refused",
+    async (context) => {
+      const { agent, sessionId } = await voiceSession(context);
+      await rejects(agent.clients.viewer.leaveSession({ sessionId }), Code.FailedPrecondition, "LeaveSession before sharing");
+      equal(
+        SessionState[(await agent.clients.viewer.getSession({ sessionId })).session?.state ?? 0],
+        "AWAITING_KEY_REDEMPTION",
+        "state after the refused LeaveSession",
+      );
+    },
+    ["ViewerService.LeaveSession/error/FAILED_PRECONDITION"],
+  ),
+  define(
+    "rules/state/regenerate-on-chat-refused",
+    async (context) => {
+      const agent = await context.agent(Channel.CHAT);
+      const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
+      await rejects(
+        agent.clients.viewer.regenerateSecurityKey({ sessionId: session?.sessionId ?? "" }),
+        Code.FailedPrecondition,
+        "RegenerateSecurityKey on a chat session",
+      );
+    },
+    ["ViewerService.RegenerateSecurityKey/error/FAILED_PRECONDITION"],
+  ),
+  define(
+    "rules/state/cancel-while-sharing-refused",
+    async (context) => {
+      const { agent, sessionId, sharer } = await redeemedSession(context);
+      const peer = await context.join((await sharer.sharer.getSharerMediaJoinInfo({ sessionId })).media);
+      await peer.publish();
+      await context.until(agent, sessionId, SessionState.SHARING, 8_000);
+      await rejects(agent.clients.viewer.cancelScreenShare({ sessionId }), Code.FailedPrecondition, "CancelScreenShare while sharing");
+      equal(SessionState[(await agent.clients.viewer.getSession({ sessionId })).session?.state ?? 0], "SHARING", "state after the refused CancelScreenShare");
+      const { session } = await agent.clients.viewer.leaveSession({ sessionId });
+      equal(EndReason[session?.endReason ?? 0], "VIEWER_LEFT", "end_reason after LeaveSession");
+    },
+    ["ViewerService.CancelScreenShare/error/FAILED_PRECONDITION"],
+  ),
   define("rules/bad-input/interaction-id", async (context) => {
     const agent = await context.agent(Channel.VOICE);
     for (const interactionId of ["", "x".repeat(129), "has space"]) {
@@ -191,18 +302,33 @@ export const ruleCases: Case[] = [
     await rejects(agent.clients.viewer.getSession({ sessionId: "" }), Code.InvalidArgument, "empty session_id");
     await rejects(agent.clients.viewer.getSession({ sessionId: "no-such-session" }), Code.NotFound, "unknown session_id");
   }),
-  define("rules/bad-input/page-size-and-token", async (context) => {
-    const agent = await context.agent(Channel.VOICE);
-    for (const [request, field] of [
-      [{ pageSize: 101 }, "page_size"],
-      [{ pageToken: "not-a-token-we-issued" }, "page_token"],
-    ] as const) {
-      const error = await rejects(agent.clients.viewer.listSessions(request), Code.InvalidArgument, `ListSessions with a bad ${field}`);
-      equal(error.findDetails(FieldViolationSchema).map((violation) => violation.field).join(","), field, "FieldViolation.field");
-    }
-  }, ["ViewerService.ListSessions/error/INVALID_ARGUMENT"]),
+  define(
+    "rules/bad-input/page-size-and-token",
+    async (context) => {
+      const agent = await context.agent(Channel.VOICE);
+      for (const [request, field] of [
+        [{ pageSize: 101 }, "page_size"],
+        [{ pageToken: "not-a-token-we-issued" }, "page_token"],
+      ] as const) {
+        const error = await rejects(agent.clients.viewer.listSessions(request), Code.InvalidArgument, `ListSessions with a bad ${field}`);
+        equal(
+          error
+            .findDetails(FieldViolationSchema)
+            .map((violation) => violation.field)
+            .join(","),
+          field,
+          "FieldViolation.field",
+        );
+      }
+    },
+    ["ViewerService.ListSessions/error/INVALID_ARGUMENT"],
+  ),
   define("rules/bad-input/register-interaction", async (context) => {
-    await rejects(context.platform.registerInteraction({ orgId: context.config.orgs[0], interactionId: "i", agentUserId: "a" }), Code.InvalidArgument, "channel UNSPECIFIED");
+    await rejects(
+      context.platform.registerInteraction({ orgId: context.config.orgs[0], interactionId: "i", agentUserId: "a" }),
+      Code.InvalidArgument,
+      "channel UNSPECIFIED",
+    );
   }),
 
   define("keys/input/spaces-and-dashes-ignored", async (context) => {
@@ -214,25 +340,33 @@ export const ruleCases: Case[] = [
   define("keys/input/malformed", async (context) => {
     await rejects(context.clients().sharer.redeemSecurityKey({ orgId: context.config.orgs[0], securityKey: "12a" }), Code.InvalidArgument, "a malformed key");
   }),
-  define("keys/single-use", async (context) => {
-    const { agent, key } = await redeemedSession(context);
-    await rejects(context.clients().sharer.redeemSecurityKey({ orgId: agent.org, securityKey: key }), Code.NotFound, "a used key");
-  }, ["SharerService.RedeemSecurityKey/error/NOT_FOUND"]),
-  define("keys/key-space-exhausted", async (context) => {
-    const space = 10 ** context.info.securityKeyLength;
-    if (space > 100) throw new Skip(`needs security_key_length <= 2 to fill the key space; the server advertises ${context.info.securityKeyLength}`);
-    const org = `${context.config.orgs[0]}-keyspace-${Date.now()}`;
-    for (let started = 0; started <= space; started++) {
-      const agent = await context.agent(Channel.VOICE, org);
-      try {
-        await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
-      } catch (error) {
-        await rejects(Promise.reject(error), Code.ResourceExhausted, `a start after ${started} live keys of ${space}`);
-        return;
+  define(
+    "keys/single-use",
+    async (context) => {
+      const { agent, key } = await redeemedSession(context);
+      await rejects(context.clients().sharer.redeemSecurityKey({ orgId: agent.org, securityKey: key }), Code.NotFound, "a used key");
+    },
+    ["SharerService.RedeemSecurityKey/error/NOT_FOUND"],
+  ),
+  define(
+    "keys/key-space-exhausted",
+    async (context) => {
+      const space = 10 ** context.info.securityKeyLength;
+      if (space > 100) throw new Skip(`needs security_key_length <= 2 to fill the key space; the server advertises ${context.info.securityKeyLength}`);
+      const org = `${context.config.orgs[0]}-keyspace-${Date.now()}`;
+      for (let started = 0; started <= space; started++) {
+        const agent = await context.agent(Channel.VOICE, org);
+        try {
+          await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
+        } catch (error) {
+          await rejects(Promise.reject(error), Code.ResourceExhausted, `a start after ${started} live keys of ${space}`);
+          return;
+        }
       }
-    }
-    throw new Mismatch(`RESOURCE_EXHAUSTED once all ${space} keys are live`, `${space + 1} sessions started`);
-  }, ["ViewerService.StartScreenShare/error/RESOURCE_EXHAUSTED"]),
+      throw new Mismatch(`RESOURCE_EXHAUSTED once all ${space} keys are live`, `${space + 1} sessions started`);
+    },
+    ["ViewerService.StartScreenShare/error/RESOURCE_EXHAUSTED"],
+  ),
   define("keys/regeneration-kills-old-key", async (context) => {
     const { agent, sessionId, key } = await voiceSession(context);
     const { session } = await agent.clients.viewer.regenerateSecurityKey({ sessionId });
@@ -259,20 +393,27 @@ export const ruleCases: Case[] = [
     const { session } = await agent.clients.viewer.getSession({ sessionId });
     equal(session?.securityKey?.attemptsRemaining ?? 0, 0, "attempts_remaining");
   }),
-  define("keys/rate-limit", async (context) => {
-    const limit = context.info.redeemAttemptsPerOrg;
-    if (limit > 200) throw new Skip("org rate limit over 200");
-    const org = `${context.config.orgs[1]}-rate-${Date.now()}`;
-    let error: ConnectError | undefined;
-    for (let attempt = 0; attempt <= limit + 1 && !error; attempt++) {
-      await context.clients().sharer.redeemSecurityKey({ orgId: org, securityKey: "0".repeat(context.info.securityKeyLength) }).catch((reason: unknown) => {
-        const connectError = ConnectError.from(reason);
-        if (connectError.code === Code.ResourceExhausted) error = connectError;
-      });
-    }
-    check(!!error, `RESOURCE_EXHAUSTED within ${limit + 2} wrong attempts`, "none");
-    check((error?.findDetails(RetryDelaySchema)[0]?.retryAfterMs ?? 0n) > 0n, "a RetryDelay detail", "none");
-  }, ["SharerService.RedeemSecurityKey/error/RESOURCE_EXHAUSTED"]),
+  define(
+    "keys/rate-limit",
+    async (context) => {
+      const limit = context.info.redeemAttemptsPerOrg;
+      if (limit > 200) throw new Skip("org rate limit over 200");
+      const org = `${context.config.orgs[1]}-rate-${Date.now()}`;
+      let error: ConnectError | undefined;
+      for (let attempt = 0; attempt <= limit + 1 && !error; attempt++) {
+        await context
+          .clients()
+          .sharer.redeemSecurityKey({ orgId: org, securityKey: "0".repeat(context.info.securityKeyLength) })
+          .catch((reason: unknown) => {
+            const connectError = ConnectError.from(reason);
+            if (connectError.code === Code.ResourceExhausted) error = connectError;
+          });
+      }
+      check(!!error, `RESOURCE_EXHAUSTED within ${limit + 2} wrong attempts`, "none");
+      check((error?.findDetails(RetryDelaySchema)[0]?.retryAfterMs ?? 0n) > 0n, "a RetryDelay detail", "none");
+    },
+    ["SharerService.RedeemSecurityKey/error/RESOURCE_EXHAUSTED"],
+  ),
 
   define("stream/sequence-and-final-event", async (context) => {
     const { agent, sessionId } = await voiceSession(context);
@@ -337,20 +478,31 @@ export const ruleCases: Case[] = [
     await watching;
     equal(seen.join("; "), `invitation ${sessionId}; withdrawn ${sessionId}`, "invitation stream");
   }),
-  define("screen-selection/unsupported-browser-declines-invitation", async (context) => {
-    const { agent, sessionId, customer } = await chatSession(context);
-    const { session } = await customer.sharer.reportScreenSelectionProblem({ sessionId, problem: ScreenSelectionProblem.BROWSER_UNSUPPORTED });
-    equal(EndReason[session?.endReason ?? 0], "SHARER_UNSUPPORTED", "end_reason in the response");
-    const seen = await context.until(agent, sessionId, SessionState.ENDED, 3_000);
-    equal(EndReason[seen.endReason], "SHARER_UNSUPPORTED", "end_reason the viewer sees");
-    await rejects(customer.sharer.reportScreenSelectionProblem({ sessionId, problem: ScreenSelectionProblem.BROWSER_UNSUPPORTED }), Code.FailedPrecondition, "a report on an ended invitation");
-  }, ["SharerService.ReportScreenSelectionProblem/error/FAILED_PRECONDITION"]),
+  define(
+    "screen-selection/unsupported-browser-declines-invitation",
+    async (context) => {
+      const { agent, sessionId, customer } = await chatSession(context);
+      const { session } = await customer.sharer.reportScreenSelectionProblem({ sessionId, problem: ScreenSelectionProblem.BROWSER_UNSUPPORTED });
+      equal(EndReason[session?.endReason ?? 0], "SHARER_UNSUPPORTED", "end_reason in the response");
+      const seen = await context.until(agent, sessionId, SessionState.ENDED, 3_000);
+      equal(EndReason[seen.endReason], "SHARER_UNSUPPORTED", "end_reason the viewer sees");
+      await rejects(
+        customer.sharer.reportScreenSelectionProblem({ sessionId, problem: ScreenSelectionProblem.BROWSER_UNSUPPORTED }),
+        Code.FailedPrecondition,
+        "a report on an ended invitation",
+      );
+    },
+    ["SharerService.ReportScreenSelectionProblem/error/FAILED_PRECONDITION"],
+  ),
   define("screen-selection/picker-closed-keeps-choosing", async (context) => {
     const { agent, sessionId, sharer } = await redeemedSession(context);
     const { session } = await sharer.sharer.reportScreenSelectionProblem({ sessionId, problem: ScreenSelectionProblem.PICKER_CLOSED });
     equal(SessionState[session?.state ?? 0], "SELECTING_SCREEN", "state after PICKER_CLOSED");
     let trigger = "";
-    for await (const { event } of agent.clients.watch.watchSession({ sessionId, afterSequence: (session?.lastSequence ?? 1n) - 1n }, { signal: AbortSignal.timeout(3_000) })) {
+    for await (const { event } of agent.clients.watch.watchSession(
+      { sessionId, afterSequence: (session?.lastSequence ?? 1n) - 1n },
+      { signal: AbortSignal.timeout(3_000) },
+    )) {
       trigger = event?.trigger ?? "";
       break;
     }
@@ -359,7 +511,11 @@ export const ruleCases: Case[] = [
   define("screen-selection/bad-requests", async (context) => {
     const { sessionId, sharer } = await redeemedSession(context);
     await rejects(sharer.sharer.reportScreenSelectionProblem({ sessionId }), Code.InvalidArgument, "a report without a problem");
-    await rejects(context.clients().sharer.reportScreenSelectionProblem({ sessionId, problem: ScreenSelectionProblem.PICKER_CLOSED }), Code.Unauthenticated, "a report without a credential");
+    await rejects(
+      context.clients().sharer.reportScreenSelectionProblem({ sessionId, problem: ScreenSelectionProblem.PICKER_CLOSED }),
+      Code.Unauthenticated,
+      "a report without a credential",
+    );
     const chat = await chatSession(context);
     await rejects(
       chat.customer.sharer.reportScreenSelectionProblem({ sessionId: chat.sessionId, problem: ScreenSelectionProblem.PICKER_CLOSED }),
@@ -372,7 +528,11 @@ export const ruleCases: Case[] = [
       "a report on another interaction's session",
     );
     await sharer.sharer.stopSharing({ sessionId });
-    await rejects(sharer.sharer.reportScreenSelectionProblem({ sessionId, problem: ScreenSelectionProblem.PICKER_CLOSED }), Code.Unauthenticated, "a report after the session ended");
+    await rejects(
+      sharer.sharer.reportScreenSelectionProblem({ sessionId, problem: ScreenSelectionProblem.PICKER_CLOSED }),
+      Code.Unauthenticated,
+      "a report after the session ended",
+    );
   }),
 
   define("media/viewer-receives-sharer-frames", async (context) => {
@@ -389,7 +549,10 @@ export const ruleCases: Case[] = [
     const { sessionId, sharer } = await redeemedSession(context);
     const peer = await context.join((await sharer.sharer.getSharerMediaJoinInfo({ sessionId })).media);
     for (const source of [TrackSource.SOURCE_CAMERA, TrackSource.SOURCE_MICROPHONE]) {
-      const refused = await peer.publish(source).then(() => false, () => true);
+      const refused = await peer.publish(source).then(
+        () => false,
+        () => true,
+      );
       check(refused, `publishing ${TrackSource[source]} to be refused`, "accepted");
     }
   }),
@@ -419,7 +582,10 @@ export const ruleCases: Case[] = [
   define("media/viewer-cannot-publish", async (context) => {
     const { agent, sessionId } = await redeemedSession(context);
     const peer = await context.join((await agent.clients.viewer.getViewerMediaJoinInfo({ sessionId })).media);
-    const refused = await peer.publish().then(() => false, () => true);
+    const refused = await peer.publish().then(
+      () => false,
+      () => true,
+    );
     check(refused, "the viewer's publish to be refused", "accepted");
   }),
   define("media/out-of-room-after-end", async (context) => {
@@ -430,7 +596,10 @@ export const ruleCases: Case[] = [
     const deadline = Date.now() + 5_000;
     while (peer.room.isConnected && Date.now() < deadline) await sleep(100);
     check(!peer.room.isConnected, "the sharer to be out of the room after the end", "still connected");
-    const rejoined = await context.join(sharerMedia).then(() => true, () => false);
+    const rejoined = await context.join(sharerMedia).then(
+      () => true,
+      () => false,
+    );
     check(!rejoined, "the old token to no longer join", "joined");
   }),
 ];

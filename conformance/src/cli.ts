@@ -38,7 +38,14 @@ if (!values.url || !values.config) {
 }
 try {
   const wire = parseWire({ protocol: values.protocol, codec: values.codec, http: values.http });
-  const report = await runConformance({ url: values.url, config: loadVendorConfig(values.config), run: values.run, skip: values.skip, parallel: Number(values.parallel), wire });
+  const report = await runConformance({
+    url: values.url,
+    config: loadVendorConfig(values.config),
+    run: values.run,
+    skip: values.skip,
+    parallel: Number(values.parallel),
+    wire,
+  });
   console.log(summary(report));
   if (values["report-json"]) writeFileSync(values["report-json"], `${JSON.stringify(report, null, 2)}\n`);
   if (values["report-junit"]) writeFileSync(values["report-junit"], junit(report));

@@ -51,7 +51,8 @@ export function checkVendorConfig(raw: unknown, source = "config"): VendorConfig
     problems.push('viewerTokens: use { kind: hs256, secret: "…" } or { kind: command, command: "…" }');
   }
   for (const claim of ["issuer", "audience"] as const) {
-    if (tokens?.kind === "hs256" && tokens[claim] !== undefined && typeof tokens[claim] !== "string") problems.push(`viewerTokens.${claim}: a string, or leave it out`);
+    if (tokens?.kind === "hs256" && tokens[claim] !== undefined && typeof tokens[claim] !== "string")
+      problems.push(`viewerTokens.${claim}: a string, or leave it out`);
   }
   const orgs = value.orgs ?? ["conformance-org-a", "conformance-org-b"];
   if (!Array.isArray(orgs) || orgs.length !== 2 || orgs.some((org) => typeof org !== "string") || orgs[0] === orgs[1]) {

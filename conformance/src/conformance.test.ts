@@ -1,5 +1,5 @@
 import type { Fault } from "@screenshare/server";
-import { type ReferenceStack, startReferenceStack, type StackOptions } from "@screenshare/testkit";
+import { type ReferenceStack, type StackOptions, startReferenceStack } from "@screenshare/testkit";
 import { describe, expect, it } from "vitest";
 import { checkVendorConfig, type VendorConfig } from "./config.js";
 import { documentedRules } from "./contract.js";
@@ -38,14 +38,20 @@ const KNOWN_FAILING: string[] = [];
 
 const EVERYTHING = ["**"];
 
-async function runAgainst(options: StackOptions, run: string[] = EVERYTHING, knownFailing: string[] = KNOWN_FAILING, wires: readonly Wire[] = [DEFAULT_WIRE]): Promise<RunReport[]> {
+async function runAgainst(
+  options: StackOptions,
+  run: string[] = EVERYTHING,
+  knownFailing: string[] = KNOWN_FAILING,
+  wires: readonly Wire[] = [DEFAULT_WIRE],
+): Promise<RunReport[]> {
   const stack = await startReferenceStack(options);
   // LiveKit stopped (SIGSTOP) and continued: the server's calls to it time out meanwhile.
   let paused: { resume(): Promise<void> } | undefined;
   const mediaOutage = { start: async () => void (paused = stack.livekit.pause()), stop: async () => paused?.resume() };
   try {
     const reports: RunReport[] = [];
-    for (const wire of wires) reports.push(await runConformance({ url: stack.server.url, config: { ...vendorConfig(stack, knownFailing), mediaOutage }, parallel: 6, run, wire }));
+    for (const wire of wires)
+      reports.push(await runConformance({ url: stack.server.url, config: { ...vendorConfig(stack, knownFailing), mediaOutage }, parallel: 6, run, wire }));
     return reports;
   } finally {
     await stack.stop();
@@ -110,10 +116,12 @@ describe("every protocol", () => {
   }, 240_000);
 
   it("catches a server broken on gRPC-Web only", async () => {
-    const [connect, grpcWeb] = await runAgainst({ ...SHORT, faults: ["grpc-web-lets-unauthenticated-through"] }, ["matrix/ViewerService.GetSession/auth/**"], [], [
-      DEFAULT_WIRE,
-      { protocol: "grpc-web", codec: "binary", httpVersion: "1.1" },
-    ]);
+    const [connect, grpcWeb] = await runAgainst(
+      { ...SHORT, faults: ["grpc-web-lets-unauthenticated-through"] },
+      ["matrix/ViewerService.GetSession/auth/**"],
+      [],
+      [DEFAULT_WIRE, { protocol: "grpc-web", codec: "binary", httpVersion: "1.1" }],
+    );
     expect(connect?.ok).toBe(true);
     expect(grpcWeb?.ok).toBe(false);
     expect(failed(grpcWeb as RunReport)).toContain("matrix/ViewerService.GetSession/auth/viewer/expired");
@@ -122,18 +130,26 @@ describe("every protocol", () => {
 
 describe("broken servers are caught", () => {
   const faults: Array<[Fault, string[], string]> = [
-    ["survive-interaction-disconnect", ["rules/interaction/disconnect-ends-session", "lifecycle/*/INTERACTION_DISCONNECTED"], "rules/interaction/disconnect-ends-session"],
+    [
+      "survive-interaction-disconnect",
+      ["rules/interaction/disconnect-ends-session", "lifecycle/*/INTERACTION_DISCONNECTED"],
+      "rules/interaction/disconnect-ends-session",
+    ],
     ["allow-second-session", ["rules/one-session-per-viewer/**"], "rules/one-session-per-viewer/second-start-refused"],
     ["accept-used-key", ["keys/single-use", "keys/expiry"], "keys/single-use"],
     ["sharer-token-can-subscribe", ["media/**"], "media/sharer-cannot-subscribe"],
     ["skip-event-sequence", ["stream/**"], "stream/sequence-and-final-event"],
   ];
-  it.each(faults)("%s fails the suite", async (fault, run, expectedFailure) => {
-    const report = await one({ ...SHORT, faults: [fault] }, run);
-    console.log(`${fault}: ${unexpected(report).join(", ")}`);
-    expect(report.ok).toBe(false);
-    expect(unexpected(report)).toContain(expectedFailure);
-  }, 120_000);
+  it.each(faults)(
+    "%s fails the suite",
+    async (fault, run, expectedFailure) => {
+      const report = await one({ ...SHORT, faults: [fault] }, run);
+      console.log(`${fault}: ${unexpected(report).join(", ")}`);
+      expect(report.ok).toBe(false);
+      expect(unexpected(report)).toContain(expectedFailure);
+    },
+    120_000,
+  );
 });
 
 describe("the runner", () => {

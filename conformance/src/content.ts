@@ -62,9 +62,17 @@ export const contentCases: Case[] = [
       return session?.securityKey?.key ?? "";
     };
     while (keys.length < 400) for (const agent of agents) keys.push(await next(agent));
-    check(keys.every((key) => key.length === length && /^\d+$/.test(key)), `every key ${length} digits`, keys.find((key) => key.length !== length || !/^\d+$/.test(key)));
+    check(
+      keys.every((key) => key.length === length && /^\d+$/.test(key)),
+      `every key ${length} digits`,
+      keys.find((key) => key.length !== length || !/^\d+$/.test(key)),
+    );
     const findings = randomnessFindings(keys);
-    check(findings.length === 0, `keys that pass repeats, repeated-steps, digit-bias and runs tests (false alarm < ${FALSE_ALARM_TOTAL})`, findings.map((finding) => `${finding.test}: ${finding.detail}`).join("; "));
+    check(
+      findings.length === 0,
+      `keys that pass repeats, repeated-steps, digit-bias and runs tests (false alarm < ${FALSE_ALARM_TOTAL})`,
+      findings.map((finding) => `${finding.test}: ${finding.detail}`).join("; "),
+    );
   }),
 
   define("keys/ttl-restarts-on-regenerate", async (context) => {
@@ -78,7 +86,11 @@ export const contentCases: Case[] = [
     const asked = Date.now();
     const regenerated = (await agent.clients.viewer.regenerateSecurityKey({ sessionId })).session;
     const newDeadline = ms(regenerated?.securityKey?.expiresAt);
-    check(Math.abs(newDeadline - (asked + ttl)) < 1_000, `the new key's expires_at one TTL (${ttl} ms) after the regenerate`, `${newDeadline - asked} ms after`);
+    check(
+      Math.abs(newDeadline - (asked + ttl)) < 1_000,
+      `the new key's expires_at one TTL (${ttl} ms) after the regenerate`,
+      `${newDeadline - asked} ms after`,
+    );
     check(newDeadline - firstDeadline > ttl / 4, "expires_at later than the first key's", `${newDeadline - firstDeadline} ms later`);
     await sleep(Math.max(0, firstDeadline + 700 - Date.now()));
     const { session: after } = await agent.clients.viewer.getSession({ sessionId });
@@ -129,9 +141,17 @@ export const contentCases: Case[] = [
     const sessionId = session?.sessionId ?? "";
     const ended = (await agent.clients.viewer.cancelScreenShare({ sessionId })).session;
     const { events, closed } = await watchAll(context, agent.token, sessionId, ended?.lastSequence ?? 0n, 3_000);
-    check(closed && events.length === 0, "a stream resumed after the final event of an ended session to close at once, empty", `${closed ? "closed" : "still open"} after ${events.length} events`);
+    check(
+      closed && events.length === 0,
+      "a stream resumed after the final event of an ended session to close at once, empty",
+      `${closed ? "closed" : "still open"} after ${events.length} events`,
+    );
     await rejects(
-      context.clients(agent.token).watch.watchSession({ sessionId, afterSequence: (ended?.lastSequence ?? 0n) + 1n })[Symbol.asyncIterator]().next(),
+      context
+        .clients(agent.token)
+        .watch.watchSession({ sessionId, afterSequence: (ended?.lastSequence ?? 0n) + 1n })
+        [Symbol.asyncIterator]()
+        .next(),
       Code.InvalidArgument,
       "WatchSession after a sequence beyond the last",
     );

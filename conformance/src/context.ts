@@ -1,11 +1,11 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
-import { type Client, Code, ConnectError, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
+import { type Client, type Code, ConnectError, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { Room, TrackSource } from "@livekit/rtc-node";
 import { type PublishedScreen, publishScreen, receiveFrames } from "@screenshare/devstack";
 import {
-  Channel,
+  type Channel,
   InteractionService,
   type MediaJoinInfo,
   type ServerInfo,
@@ -107,7 +107,11 @@ export class CaseContext {
       if (source.issuer) jwt.setIssuer(source.issuer);
       if (source.audience) jwt.setAudience(source.audience);
       if (timing === "expired") jwt.setIssuedAt(now - 7200).setExpirationTime(now - 3600);
-      else if (timing === "not-yet-valid") jwt.setIssuedAt(now).setNotBefore(now + 3600).setExpirationTime(now + 7200);
+      else if (timing === "not-yet-valid")
+        jwt
+          .setIssuedAt(now)
+          .setNotBefore(now + 3600)
+          .setExpirationTime(now + 7200);
       else jwt.setIssuedAt(now).setExpirationTime(now + 3600);
       return jwt.sign(new TextEncoder().encode(source.secret));
     }

@@ -23,13 +23,21 @@ describe("the contract matrix", () => {
     // ViewerService with one more RPC, as a later proto might have it.
     const file = create(FileDescriptorProtoSchema, file_screenshare_v1_viewer_service.proto);
     file.service[0]?.method.push(
-      create(MethodDescriptorProtoSchema, { name: "GetSessionThumbnail", inputType: ".screenshare.v1.GetSessionRequest", outputType: ".screenshare.v1.GetSessionResponse" }),
+      create(MethodDescriptorProtoSchema, {
+        name: "GetSessionThumbnail",
+        inputType: ".screenshare.v1.GetSessionRequest",
+        outputType: ".screenshare.v1.GetSessionResponse",
+      }),
     );
-    const registry = createFileRegistry(file, (name: string) => (name === `${file_screenshare_v1_session.name}.proto` ? file_screenshare_v1_session : undefined));
+    const registry = createFileRegistry(file, (name: string) =>
+      name === `${file_screenshare_v1_session.name}.proto` ? file_screenshare_v1_session : undefined,
+    );
     const service = registry.getService("screenshare.v1.ViewerService");
     if (!service) throw new Error("no service");
     const viewer = contractComments["screenshare.v1.ViewerService"] as { comment: string; methods: Record<string, string> };
-    const comments = { "screenshare.v1.ViewerService": { ...viewer, methods: { ...viewer.methods, GetSessionThumbnail: "Errors: INVALID_ARGUMENT, NOT_FOUND." } } };
+    const comments = {
+      "screenshare.v1.ViewerService": { ...viewer, methods: { ...viewer.methods, GetSessionThumbnail: "Errors: INVALID_ARGUMENT, NOT_FOUND." } },
+    };
     const contract = deriveContract([service], comments);
     const added = contract.find((rpc) => rpc.id === "ViewerService.GetSessionThumbnail");
     expect(added?.rules).toContain("ViewerService.GetSessionThumbnail/isolation/other-viewer");
@@ -50,7 +58,9 @@ describe("the contract matrix", () => {
       "WatchService.WatchSession": "viewer+sharer",
       "ServerInfoService.GetServerInfo": "none",
     });
-    expect(new Set(Object.keys(credentials))).toEqual(new Set(protocolServices().flatMap((service) => service.methods.map((method) => `${service.name}.${method.name}`))));
+    expect(new Set(Object.keys(credentials))).toEqual(
+      new Set(protocolServices().flatMap((service) => service.methods.map((method) => `${service.name}.${method.name}`))),
+    );
     expect(() => credentialsOf(protocolServices()[0] as never, "Nothing about credentials.")).not.toThrow();
   });
 

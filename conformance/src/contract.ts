@@ -44,7 +44,9 @@ export const CODE_NAMES: ReadonlyMap<string, Code> = new Map(
 
 /** Every service of the protocol package, from its generated descriptors. */
 export function protocolServices(): DescService[] {
-  return (Object.values(protocol) as unknown[]).filter((value): value is DescService => typeof value === "object" && value !== null && (value as DescService).kind === "service");
+  return (Object.values(protocol) as unknown[]).filter(
+    (value): value is DescService => typeof value === "object" && value !== null && (value as DescService).kind === "service",
+  );
 }
 
 const flat = (text: string) => text.replace(/\s+/g, " ").trim();
@@ -103,7 +105,9 @@ export function deriveContract(services: readonly DescService[] = protocolServic
       const fields = new Set(method.input.fields.map((field) => field.name));
       const takesSession = fields.has("session_id");
       const takesOrgAndSession = takesSession && fields.has("org_id");
-      const listsSessions = kinds.includes("viewer") && method.output.fields.some((field) => field.fieldKind === "list" && field.message?.typeName === protocol.SessionSchema.typeName);
+      const listsSessions =
+        kinds.includes("viewer") &&
+        method.output.fields.some((field) => field.fieldKind === "list" && field.message?.typeName === protocol.SessionSchema.typeName);
       const errors = documentedErrors(serviceComments.methods[method.name] ?? "");
       const rules = [
         ...kinds.flatMap((kind) => AUTH_CASES[kind].map((name) => `auth/${kind}/${name}`)),

@@ -1,15 +1,15 @@
-import {
-  applyEvent,
-  type LifecycleTimeouts,
-  pendingTimers,
-  PROTO_SESSION_STATE,
-  startSession,
-  timerOf,
-  toProtoEndReason,
-} from "@screenshare/machine";
 import { equals, toJson } from "@bufbuild/protobuf";
-import { Channel, InteractionStatus, ScreenSelectionProblem, type ServerInfo, type SessionEvent, SessionEventSchema, SessionState } from "@screenshare/protocol";
+import { applyEvent, type LifecycleTimeouts, PROTO_SESSION_STATE, pendingTimers, startSession, timerOf, toProtoEndReason } from "@screenshare/machine";
 import { coveredTransitions, type LifecyclePath, lifecyclePaths, variantInput } from "@screenshare/machine/paths";
+import {
+  Channel,
+  InteractionStatus,
+  ScreenSelectionProblem,
+  type ServerInfo,
+  type SessionEvent,
+  SessionEventSchema,
+  SessionState,
+} from "@screenshare/protocol";
 import { RoomServiceClient } from "livekit-server-sdk";
 import type { Case } from "./case.js";
 import { type Agent, type CaseContext, type MediaPeer, sleep } from "./context.js";
@@ -63,7 +63,8 @@ function skipReason(path: LifecyclePath, context: CaseContext): string | undefin
   }
   for (const step of path.steps) {
     const seconds = timerSeconds(step.event, info);
-    if (seconds !== undefined && seconds > MAX_WAIT_SECONDS) return `waits for a ${seconds} s timeout; run the server with timeouts of at most ${MAX_WAIT_SECONDS} s`;
+    if (seconds !== undefined && seconds > MAX_WAIT_SECONDS)
+      return `waits for a ${seconds} s timeout; run the server with timeouts of at most ${MAX_WAIT_SECONDS} s`;
     if (step.event === "MEDIA_FAILED" && !(context.config.livekit?.apiKey && context.config.livekit.apiSecret)) {
       return "needs livekit.apiKey and livekit.apiSecret in the vendor config to delete the room";
     }
@@ -155,7 +156,8 @@ class FollowedStream {
   constructor(context: CaseContext, token: string, sessionId: string) {
     void (async () => {
       try {
-        for await (const { event } of context.clients(token).watch.watchSession({ sessionId }, { signal: this.controller.signal })) if (event) this.events.push(event);
+        for await (const { event } of context.clients(token).watch.watchSession({ sessionId }, { signal: this.controller.signal }))
+          if (event) this.events.push(event);
         this.closed = true;
       } catch (error) {
         if (!this.controller.signal.aborted) this.error = error;
@@ -182,7 +184,11 @@ async function historyEqualsStream(agent: Agent, sessionId: string, streamed: Fo
   const ended = session?.state === SessionState.ENDED;
   const last = history.at(-1)?.sequence ?? 0n;
   const lastSequence = session?.lastSequence ?? 0n;
-  check(ended ? last === lastSequence : last >= lastSequence, `the last history event's sequence ${ended ? "=" : ">="} session.last_sequence ${lastSequence}`, String(last));
+  check(
+    ended ? last === lastSequence : last >= lastSequence,
+    `the last history event's sequence ${ended ? "=" : ">="} session.last_sequence ${lastSequence}`,
+    String(last),
+  );
   await streamed.until(() => (ended ? streamed.closed : streamed.events.length >= history.length), 3_000);
   if (streamed.error) throw new Error(`WatchSession failed: ${(streamed.error as Error).message}`);
   if (ended) check(streamed.closed, "WatchSession to close after the session's final event", `open after ${streamed.events.length} events`);
@@ -200,11 +206,9 @@ async function takeSteps(context: CaseContext, path: LifecyclePath, agent: Agent
   for (const [index, step] of path.steps.entries()) {
     await party.do(step.event);
     const seconds = timerSeconds(step.event, context.info);
-    const observed = await context
-      .until(agent, sessionId, PROTO_SESSION_STATE[step.expectedState], ((seconds ?? 0) + 6) * 1000)
-      .catch((error: Error) => {
-        throw new Error(`step ${index + 1} (${step.event}): ${error.message}`);
-      });
+    const observed = await context.until(agent, sessionId, PROTO_SESSION_STATE[step.expectedState], ((seconds ?? 0) + 6) * 1000).catch((error: Error) => {
+      throw new Error(`step ${index + 1} (${step.event}): ${error.message}`);
+    });
     if (step.expectedEndReason) equal(observed.endReason, toProtoEndReason(step.expectedEndReason as never), `step ${index + 1} end_reason`);
   }
 }
@@ -287,7 +291,10 @@ class Parties {
         return;
       case "SHARER_UNSUPPORTED":
         // Before accepting, a chat customer reports it on the invitation with the customer credential.
-        await (this.sharerCredential ? this.sharer : this.customer?.sharer)?.reportScreenSelectionProblem({ ...id, problem: ScreenSelectionProblem.BROWSER_UNSUPPORTED });
+        await (this.sharerCredential ? this.sharer : this.customer?.sharer)?.reportScreenSelectionProblem({
+          ...id,
+          problem: ScreenSelectionProblem.BROWSER_UNSUPPORTED,
+        });
         return;
       case "VIEWER_JOINED":
         await this.joinViewer();
@@ -309,7 +316,11 @@ class Parties {
         await viewer.leaveSession(id);
         return;
       case "INTERACTION_DISCONNECTED":
-        await this.context.platform.setInteractionStatus({ orgId: this.agent.org, interactionId: this.agent.interactionId, status: InteractionStatus.DISCONNECTED });
+        await this.context.platform.setInteractionStatus({
+          orgId: this.agent.org,
+          interactionId: this.agent.interactionId,
+          status: InteractionStatus.DISCONNECTED,
+        });
         return;
       case "ADMINISTRATOR_TERMINATED":
         await this.context.platform.terminateSession({ orgId: this.agent.org, sessionId: this.sessionId });

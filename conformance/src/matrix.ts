@@ -17,10 +17,20 @@ export interface Outcome {
 }
 
 const describe = (outcome: Outcome) =>
-  outcome.code === undefined ? (outcome.open ? `an open stream after ${outcome.responses.length} responses` : "success") : `${Code[outcome.code]}: ${outcome.message}`;
+  outcome.code === undefined
+    ? outcome.open
+      ? `an open stream after ${outcome.responses.length} responses`
+      : "success"
+    : `${Code[outcome.code]}: ${outcome.message}`;
 
 /** Calls any RPC by its descriptor; a stream is read until it closes, `take` responses arrived or `timeoutMs` passed. */
-export async function invoke(context: CaseContext, rpc: RpcContract, request: object, token: string | undefined, { take = Number.POSITIVE_INFINITY, timeoutMs = 4_000 } = {}): Promise<Outcome> {
+export async function invoke(
+  context: CaseContext,
+  rpc: RpcContract,
+  request: object,
+  token: string | undefined,
+  { take = Number.POSITIVE_INFINITY, timeoutMs = 4_000 } = {},
+): Promise<Outcome> {
   const client = createClient(rpc.service, context.transport(token)) as unknown as Record<string, (request: object, options?: object) => unknown>;
   const call = client[rpc.method.localName];
   if (!call) throw new Error(`no client method for ${rpc.id}`);
@@ -64,7 +74,9 @@ async function fixture(context: CaseContext, setup: Setup, org = context.config.
   const channel = setup === "chat" || setup === "chat-interaction" ? Channel.CHAT : Channel.VOICE;
   const agent = await context.agent(channel, org);
   const customer =
-    channel === Channel.CHAT ? (await context.platform.issueCustomerCredential({ orgId: agent.org, interactionId: agent.interactionId })).customerCredential : "";
+    channel === Channel.CHAT
+      ? (await context.platform.issueCustomerCredential({ orgId: agent.org, interactionId: agent.interactionId })).customerCredential
+      : "";
   if (setup === "voice-interaction" || setup === "chat-interaction") return { agent, sessionId: "", key: "", customer, sharer: "" };
   const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
   const sessionId = session?.sessionId ?? "";
@@ -159,7 +171,9 @@ export const RPC_SPECS: Record<string, RpcSpec> = {
 
 /** The credential `kind` of a fixture. */
 function credential(context: CaseContext, fixture: Fixture, kind: CredentialKind): string | undefined {
-  return { none: undefined, viewer: fixture.agent.token, integration: context.config.integrationApiKey, customer: fixture.customer, sharer: fixture.sharer }[kind];
+  return { none: undefined, viewer: fixture.agent.token, integration: context.config.integrationApiKey, customer: fixture.customer, sharer: fixture.sharer }[
+    kind
+  ];
 }
 
 const setupOf = (spec: RpcSpec, kind: CredentialKind): Setup => (typeof spec.setup === "function" ? spec.setup(kind) : spec.setup);
@@ -239,7 +253,11 @@ function authCases(rpc: RpcContract, spec: RpcSpec): Case[] {
         async run(context) {
           const f = await fixture(context, "redeemed");
           await end(f);
-          expectCode(await invoke(context, rpc, spec.request(f, context), f.sharer, { take: 1 }), Code.Unauthenticated, `${rpc.id} with the sharer credential of an ended session`);
+          expectCode(
+            await invoke(context, rpc, spec.request(f, context), f.sharer, { take: 1 }),
+            Code.Unauthenticated,
+            `${rpc.id} with the sharer credential of an ended session`,
+          );
         },
       });
     }
@@ -266,7 +284,9 @@ function authCases(rpc: RpcContract, spec: RpcSpec): Case[] {
 
 function isolationCases(rpc: RpcContract, spec: RpcSpec): Case[] {
   const cases: Case[] = [];
-  const strangers: Array<[string, (context: CaseContext, owner: Fixture) => Promise<{ token: string | undefined; request: (f: Fixture, id: string) => object }>]> = [];
+  const strangers: Array<
+    [string, (context: CaseContext, owner: Fixture) => Promise<{ token: string | undefined; request: (f: Fixture, id: string) => object }>]
+  > = [];
   if (rpc.takesSession && rpc.credentials.includes("viewer")) {
     const asViewer = (org: (c: CaseContext) => string) => async (context: CaseContext) => {
       const stranger = await context.agent(Channel.VOICE, org(context));
@@ -274,7 +294,13 @@ function isolationCases(rpc: RpcContract, spec: RpcSpec): Case[] {
     };
     strangers.push(["other-org", asViewer((c) => c.config.orgs[1])], ["other-viewer", asViewer((c) => c.config.orgs[0])]);
   } else if (rpc.takesOrgAndSession) {
-    strangers.push(["other-org", async (context) => ({ token: context.config.integrationApiKey, request: (f, id) => ({ ...spec.request(f, context), orgId: context.config.orgs[1], sessionId: id }) })]);
+    strangers.push([
+      "other-org",
+      async (context) => ({
+        token: context.config.integrationApiKey,
+        request: (f, id) => ({ ...spec.request(f, context), orgId: context.config.orgs[1], sessionId: id }),
+      }),
+    ]);
   }
   for (const [name, stranger] of strangers) {
     cases.push({
@@ -335,7 +361,11 @@ function endedCase(rpc: RpcContract, spec: RpcSpec): Case[] {
         const outcome = await invoke(context, rpc, spec.request(f, context), credential(context, f, kind));
         const what = `${rpc.id} on an ended session`;
         if (typeof expected === "number") return expectCode(outcome, expected, what);
-        check(outcome.code === undefined && !outcome.open, `${what} to succeed${expected === "stream-closes" ? " and close the stream" : ""}`, describe(outcome));
+        check(
+          outcome.code === undefined && !outcome.open,
+          `${what} to succeed${expected === "stream-closes" ? " and close the stream" : ""}`,
+          describe(outcome),
+        );
         if (expected === "stream-closes") {
           const last = outcome.responses.at(-1) as { event?: { session?: { state: SessionState } } } | undefined;
           check(last?.event?.session?.state === SessionState.ENDED, "the stream's last event to show the session ENDED", describe(outcome));

@@ -86,13 +86,17 @@ export function randomnessFindings(keys: readonly string[]): RandomnessFinding[]
 
   const repeated = repeats(values);
   const repeatLimit = repeatThreshold(n, space);
-  if (repeated >= repeatLimit) findings.push({ test: "repeats", detail: `${repeated} of ${n} keys repeat an earlier key (chance allows fewer than ${repeatLimit})` });
+  if (repeated >= repeatLimit)
+    findings.push({ test: "repeats", detail: `${repeated} of ${n} keys repeat an earlier key (chance allows fewer than ${repeatLimit})` });
 
   const steps = values.slice(1).map((value, index) => (((value - (values[index] as number)) % space) + space) % space);
   const repeatedSteps = repeats(steps);
   const stepLimit = repeatThreshold(steps.length, space);
   if (repeatedSteps >= stepLimit) {
-    findings.push({ test: "repeated-steps", detail: `${repeatedSteps} of ${steps.length} steps between consecutive keys repeat an earlier step (chance allows fewer than ${stepLimit})` });
+    findings.push({
+      test: "repeated-steps",
+      detail: `${repeatedSteps} of ${steps.length} steps between consecutive keys repeat an earlier step (chance allows fewer than ${stepLimit})`,
+    });
   }
 
   const { low, high } = digitBounds(n, length);
@@ -100,7 +104,10 @@ export function randomnessFindings(keys: readonly string[]): RandomnessFinding[]
     for (let digit = 0; digit < 10; digit++) {
       const count = keys.filter((key) => key[position] === String(digit)).length;
       if (count <= low || count >= high) {
-        findings.push({ test: "digit-bias", detail: `digit ${digit} at position ${position + 1} in ${count} of ${n} keys (chance allows ${low + 1} to ${high - 1})` });
+        findings.push({
+          test: "digit-bias",
+          detail: `digit ${digit} at position ${position + 1} in ${count} of ${n} keys (chance allows ${low + 1} to ${high - 1})`,
+        });
       }
     }
   }

@@ -18,7 +18,9 @@ export function summary(report: RunReport): string {
   const { covered, total } = report.transitionCoverage;
   const matrix = report.matrixCoverage;
   lines.push(`contract matrix coverage: ${matrix.covered.length}/${matrix.total} rules checked; lifecycle transition coverage: ${covered.length}/${total}`);
-  lines.push(`conformance: ${count("passed")} passed, ${count("failed")} failed, ${count("skipped")} skipped in ${(report.durationMs / 1000).toFixed(1)} s over ${report.wire}`);
+  lines.push(
+    `conformance: ${count("passed")} passed, ${count("failed")} failed, ${count("skipped")} skipped in ${(report.durationMs / 1000).toFixed(1)} s over ${report.wire}`,
+  );
   return lines.join("\n");
 }
 
@@ -28,7 +30,8 @@ export function junit(report: RunReport): string {
   const cases = report.results.map((result) => {
     const open = `  <testcase classname="${xml(result.name.split("/").slice(0, -1).join("."))}" name="${xml(result.name)}" time="${(result.durationMs / 1000).toFixed(3)}"`;
     if (result.status === "skipped") return `${open}><skipped message="${xml(result.message ?? "")}"/></testcase>`;
-    if (result.status === "failed") return `${open}><failure message="${xml(result.message ?? "")}">expected: ${xml(result.expected ?? "")}\ngot: ${xml(result.got ?? "")}</failure></testcase>`;
+    if (result.status === "failed")
+      return `${open}><failure message="${xml(result.message ?? "")}">expected: ${xml(result.expected ?? "")}\ngot: ${xml(result.got ?? "")}</failure></testcase>`;
     return `${open}/>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="screenshare-conformance" tests="${report.results.length}" failures="${failures}" time="${(report.durationMs / 1000).toFixed(3)}">\n${cases.join("\n")}\n</testsuite>\n`;

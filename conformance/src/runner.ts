@@ -4,12 +4,12 @@ import { type ServerInfo, ServerInfoService } from "@screenshare/protocol";
 import type { Case, CaseResult } from "./case.js";
 import { ruleCases } from "./cases.js";
 import type { VendorConfig } from "./config.js";
+import { contentCases } from "./content.js";
 import { CaseContext } from "./context.js";
-import { Mismatch, Skip } from "./expect.js";
 import { documentedRules } from "./contract.js";
+import { Mismatch, Skip } from "./expect.js";
 import { lifecycleCases } from "./lifecycle.js";
 import { matrixCases } from "./matrix.js";
-import { contentCases } from "./content.js";
 import { DEFAULT_WIRE, TransportFactory, type Wire, wireName } from "./wire.js";
 
 /** Options of one run. */
@@ -74,7 +74,15 @@ export function selects(name: string, patterns: readonly string[]): boolean {
 /** `*` matches within one path segment, `**` across segments; a pattern without wildcards matches a prefix. */
 export function matches(name: string, pattern: string): boolean {
   if (!pattern.includes("*")) return name === pattern || name.startsWith(pattern.endsWith("/") ? pattern : `${pattern}/`);
-  const source = pattern.split("**").map((part) => part.split("*").map((text) => text.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*")).join(".*");
+  const source = pattern
+    .split("**")
+    .map((part) =>
+      part
+        .split("*")
+        .map((text) => text.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+        .join("[^/]*"),
+    )
+    .join(".*");
   return new RegExp(`^${source}$`).test(name);
 }
 

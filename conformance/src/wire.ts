@@ -49,7 +49,8 @@ export class TransportFactory {
   create(interceptors: Interceptor[]): Transport {
     const { baseUrl, wire } = this;
     const useBinaryFormat = wire.codec === "binary";
-    if (wire.protocol === "grpc") return createGrpcTransport({ baseUrl, useBinaryFormat, interceptors, ...(this.sessions && { sessionManager: this.sessions }) });
+    if (wire.protocol === "grpc")
+      return createGrpcTransport({ baseUrl, useBinaryFormat, interceptors, ...(this.sessions && { sessionManager: this.sessions }) });
     const common = { baseUrl, useBinaryFormat, interceptors };
     const transport = wire.protocol === "grpc-web" ? createGrpcWebTransport : createConnectTransport;
     return this.sessions ? transport({ ...common, httpVersion: "2", sessionManager: this.sessions }) : transport({ ...common, httpVersion: "1.1" });

@@ -13,7 +13,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Platform, startPlatform } from "../platform/platform.js";
 
 // The README's screenshots are refreshed with UPDATE_SCREENSHOTS=1; other runs take them too, into a temp folder.
-const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === "1" ? resolve(import.meta.dirname, "../../../docs/screenshots") : resolve(tmpdir(), "screenshare-screenshots");
+const SCREENSHOTS =
+  process.env.UPDATE_SCREENSHOTS === "1" ? resolve(import.meta.dirname, "../../../docs/screenshots") : resolve(tmpdir(), "screenshare-screenshots");
 const GRACE_MS = 5_000;
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const PHONE = { width: 390, height: 844 };
@@ -60,7 +61,11 @@ async function agentApi() {
   const token = await mintViewerToken({ ...stack.viewerTokens, org: platform.orgId, sub: platform.agentId, permissions: [VIEW_PERMISSION] });
   return createClient(
     ViewerService,
-    createConnectTransport({ baseUrl: stack.server.url, httpVersion: "1.1", interceptors: [(next) => (request) => (request.header.set("authorization", `Bearer ${token}`), next(request))] }),
+    createConnectTransport({
+      baseUrl: stack.server.url,
+      httpVersion: "1.1",
+      interceptors: [(next) => (request) => (request.header.set("authorization", `Bearer ${token}`), next(request))],
+    }),
   );
 }
 
@@ -94,7 +99,10 @@ interface OpenOptions {
 
 /** A fresh browser context (its own sessionStorage), with the captured screen kept where a test can end it. */
 async function open(path: string, options: OpenOptions = {}): Promise<Page> {
-  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 860 }, ...(options.viewport === PHONE && { isMobile: true, hasTouch: true }) });
+  const context = await browser.newContext({
+    viewport: options.viewport ?? { width: 1280, height: 860 },
+    ...(options.viewport === PHONE && { isMobile: true, hasTouch: true }),
+  });
   contexts.push(context);
   await context.addInitScript(
     ({ noScreenSharing, closeFirstPicker }) => {
@@ -132,13 +140,17 @@ async function expectStatus(page: Page, expected: string | RegExp, timeout = 15_
  * a live region, and no axe-core violation. With `name`, a screenshot for docs/screenshots.
  */
 async function checkPage(page: Page, name?: string): Promise<void> {
-  const text = await page.locator("body").innerText();
+  const text = await page.locator("body").textContent();
   expect(text).not.toMatch(/\b[A-Z]{2,}(?:_[A-Z]+)+\b/);
   expect(text).not.toMatch(/\[[a-z_]+\]|ConnectError|is not a function|State: /);
   expect(await page.locator('[role="status"][aria-live="polite"] [data-testid="status"]').count()).toBe(1);
   if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ content: AXE });
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: Document) => Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: { run: (context: Document) => Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> };
+      }
+    ).axe;
     const { violations } = await axe.run(document);
     return violations.map((violation) => `${violation.impact} ${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`);
   });
@@ -238,7 +250,9 @@ describe("voice and chat flows in a real browser", () => {
     const wrong = key.replace(/\d$/, (digit) => String((Number(digit) + 1) % 10));
     await customer.getByTestId("security-key").fill(wrong);
     await customer.getByTestId("security-key").press("Enter");
-    await expect.poll(() => customer.getByRole("alert").innerText()).toMatch(/^That key did not work\. Check the digits with the agent, or ask them for a new key\./);
+    await expect
+      .poll(() => customer.getByRole("alert").textContent())
+      .toMatch(/^That key did not work\. Check the digits with the agent, or ask them for a new key\./);
     await checkPage(customer, "customer-voice-wrong-key");
     await expect.poll(() => agent.getByTestId("attempts").textContent(), { timeout: 6_000 }).toBe("9 wrong tries left");
 
@@ -248,7 +262,7 @@ describe("voice and chat flows in a real browser", () => {
     await expectStatus(agent, `You are seeing ${name}'s screen.`);
     await expectPlaying(agent, customer);
     await expectStatus(customer, "You are sharing your screen with Alex.");
-    expect(await customer.getByRole("region", { name: "Screen sharing" }).innerText()).toContain("You are sharing your screen with Alex.");
+    expect(await customer.getByRole("region", { name: "Screen sharing" }).textContent()).toContain("You are sharing your screen with Alex.");
     expect(await customer.getByTestId("security-key").isVisible()).toBe(false);
     expect(await customer.getByRole("button", { name: "Share your screen" }).count()).toBe(0);
     await expect.poll(() => agent.getByTestId("timer").textContent()).toMatch(/^Sharing for 0:0\d$/);
@@ -304,7 +318,7 @@ describe("voice and chat flows in a real browser", () => {
     const { agent, customer, name } = await chatSharing(true);
     await expectStatus(customer, "You are sharing your screen with Alex.");
     const bar = customer.locator("#chat").getByRole("region", { name: "Screen sharing" });
-    expect(await bar.innerText()).toContain("You are sharing your screen with Alex.");
+    expect(await bar.textContent()).toContain("You are sharing your screen with Alex.");
     expect(await customer.getByRole("button", { name: "Accept" }).count()).toBe(0);
     await checkPage(customer, "customer-chat-sharing");
     await bar.getByRole("button", { name: "End screen share" }).click();
@@ -378,8 +392,13 @@ describe("the agent is never stuck", () => {
     await expectStatus(agent, "You ended the screen share before it started.");
     // Another console of the same agent starts a chat share meanwhile; this one still offers Start.
     await (await agentApi()).startScreenShare({ interactionId: chat });
-    await agent.locator(`li[data-interaction="${call}"]`).getByRole("button", { name: /Start Screen Share/ }).click();
-    await expect.poll(() => agent.getByRole("alert").innerText()).toMatch(/^You already have a screen share running, shown here\. End it or leave it before starting another\./);
+    await agent
+      .locator(`li[data-interaction="${call}"]`)
+      .getByRole("button", { name: /Start Screen Share/ })
+      .click();
+    await expect
+      .poll(() => agent.getByRole("alert").textContent())
+      .toMatch(/^You already have a screen share running, shown here\. End it or leave it before starting another\./);
     await expectStatus(agent, `Waiting for ${name} to accept in the chat.`);
     expect(await agent.getByRole("button", { name: /Start Screen Share/ }).count()).toBe(0);
     await checkPage(agent, "agent-already-sharing");
@@ -402,7 +421,9 @@ describe("the agent is never stuck", () => {
     const phone = await open(`/customer.html?interaction=${chat}`, { viewport: PHONE, noScreenSharing: true });
     const name = await startOn(agent, chat);
     await expectStatus(agent, `${name}'s browser cannot share a screen (phones and some browsers cannot).`, 5_000);
-    await expect.poll(() => phone.locator("#messages").innerText()).toContain("Alex asked to see your screen, but this browser cannot share a screen. We have told them.");
+    await expect
+      .poll(() => phone.locator("#messages").textContent())
+      .toContain("Alex asked to see your screen, but this browser cannot share a screen. We have told them.");
     expect(await phone.getByRole("button", { name: "Accept" }).count()).toBe(0);
     await checkPage(phone, "customer-phone-chat");
     await checkPage(agent, "agent-customer-cannot-share");
@@ -513,7 +534,9 @@ describe("refresh and close", () => {
     const { agent, customer } = await chatSharing();
     await customer.reload();
     await expectStatus(customer, "Your page was reloaded, so your screen is not shared right now.");
-    const visible = await customer.getByRole("button").evaluateAll((buttons) => buttons.filter((button) => (button as HTMLElement).offsetParent !== null).map((button) => button.textContent?.trim()));
+    const visible = await customer
+      .getByRole("button")
+      .evaluateAll((buttons) => buttons.filter((button) => (button as HTMLElement).offsetParent !== null).map((button) => button.textContent?.trim()));
     expect(visible).toEqual(["Share your screen", "Don't share"]);
     await checkPage(customer, "customer-reloaded");
     await customer.getByRole("button", { name: "Share your screen" }).click();

@@ -10,7 +10,13 @@ import { Channel, InteractionService, InteractionStatus } from "@screenshare/pro
 import { mintViewerToken, VIEW_PERMISSION } from "@screenshare/server";
 import type { ReferenceStack } from "@screenshare/testkit";
 
-const TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".png": "image/png", ".svg": "image/svg+xml" };
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".png": "image/png",
+  ".svg": "image/svg+xml",
+};
 
 /** A running platform simulator. */
 export interface Platform {
@@ -50,7 +56,13 @@ export async function startPlatform(stack: ReferenceStack, options: { port?: num
   };
   const addInteraction = async (channel: "voice" | "chat", customerName = CUSTOMER_NAMES[counter % CUSTOMER_NAMES.length] ?? "Customer") => {
     const interactionId = `${channel === "voice" ? "call" : "chat"}-${++counter}`;
-    await platform.registerInteraction({ orgId, interactionId, channel: channel === "voice" ? Channel.VOICE : Channel.CHAT, agentUserId: agentId, customerDisplayName: customerName });
+    await platform.registerInteraction({
+      orgId,
+      interactionId,
+      channel: channel === "voice" ? Channel.VOICE : Channel.CHAT,
+      agentUserId: agentId,
+      customerDisplayName: customerName,
+    });
     interactions.push({ interactionId, channel, customerName });
     changed();
     return interactionId;
@@ -77,8 +89,16 @@ export async function startPlatform(stack: ReferenceStack, options: { port?: num
       const interaction = interactions.find((candidate) => candidate.interactionId === query.get("interaction"));
       if (!interaction) return { status: 404, type: "text/plain", body: "no such interaction" };
       const credential =
-        interaction.channel === "chat" ? (await platform.issueCustomerCredential({ orgId, interactionId: interaction.interactionId })).customerCredential : undefined;
-      return json({ serverUrl: stack.server.url, orgId, channel: interaction.channel, agentName: AGENT_NAME, ...(credential && { customerCredential: credential }) });
+        interaction.channel === "chat"
+          ? (await platform.issueCustomerCredential({ orgId, interactionId: interaction.interactionId })).customerCredential
+          : undefined;
+      return json({
+        serverUrl: stack.server.url,
+        orgId,
+        channel: interaction.channel,
+        agentName: AGENT_NAME,
+        ...(credential && { customerCredential: credential }),
+      });
     },
   };
   const server: Server = createServer(async (request, response) => {

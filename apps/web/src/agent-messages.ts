@@ -27,7 +27,10 @@ export function liveStatus(state: SessionState, customer: string): Status {
     case SessionState.SHARING:
       return { headline: `You are seeing ${customer}'s screen.`, next: "Use Fit, 100% or the zoom buttons to read it. Click Leave session when you are done." };
     case SessionState.RECONNECTING_SHARER:
-      return { headline: `${customer}'s connection dropped. Waiting for them to come back.`, next: "Ask them to reopen the page; they will choose the screen again." };
+      return {
+        headline: `${customer}'s connection dropped. Waiting for them to come back.`,
+        next: "Ask them to reopen the page; they will choose the screen again.",
+      };
     case SessionState.RECONNECTING_VIEWER:
       return { headline: "Reconnecting you to the screen share…", next: "Keep this console open; it comes back by itself." };
     default:
@@ -40,10 +43,16 @@ export function endedStatus(reason: EndReason, customer: string): Status {
   const sentences: Partial<Record<EndReason, Status>> = {
     [EndReason.VIEWER_CANCELLED]: { headline: "You ended the screen share before it started.", next: START_AGAIN },
     [EndReason.VIEWER_LEFT]: { headline: `You left the session. ${customer}'s screen is no longer shared.`, next: START_AGAIN },
-    [EndReason.SHARER_DECLINED]: { headline: `${customer} declined the screen share.`, next: `Ask if they would like to try again, then start a new screen share.` },
+    [EndReason.SHARER_DECLINED]: {
+      headline: `${customer} declined the screen share.`,
+      next: `Ask if they would like to try again, then start a new screen share.`,
+    },
     [EndReason.SHARER_STOPPED]: { headline: `${customer} stopped sharing their screen.`, next: START_AGAIN },
     [EndReason.KEY_EXPIRED]: { headline: "The security key expired before it was entered.", next: "Start a new screen share to get a new key." },
-    [EndReason.ACCEPTANCE_TIMED_OUT]: { headline: `${customer} did not accept the invitation in time.`, next: "Start a new screen share to send a new invitation." },
+    [EndReason.ACCEPTANCE_TIMED_OUT]: {
+      headline: `${customer} did not accept the invitation in time.`,
+      next: "Start a new screen share to send a new invitation.",
+    },
     [EndReason.SCREEN_SELECTION_TIMED_OUT]: { headline: `${customer} did not choose a screen in time.`, next: "Start a new screen share when they are ready." },
     [EndReason.INTERACTION_DISCONNECTED]: { headline: "The call or chat ended, so the screen share ended too.", next: START_AGAIN },
     [EndReason.VIEWER_LOST]: { headline: "The screen share ended because this console was away for too long.", next: START_AGAIN },

@@ -81,7 +81,10 @@ function renderInteractions(): void {
         start.addEventListener("click", () => {
           clearFailure();
           start.disabled = true;
-          viewer.start(interaction.interactionId).catch(fail).finally(() => (start.disabled = false));
+          viewer
+            .start(interaction.interactionId)
+            .catch(fail)
+            .finally(() => (start.disabled = false));
         });
         actions.append(start);
       }

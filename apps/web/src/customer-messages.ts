@@ -19,7 +19,8 @@ const AGAIN: Record<Channel, string> = {
 
 /** Where a live session is, for the customer. */
 export function liveStatus(state: SessionState, agent: string, sharing: boolean): Status {
-  if (state === SessionState.RECONNECTING_VIEWER) return { headline: `${agent}'s connection dropped for a moment.`, next: "Please wait; they come back by themselves." };
+  if (state === SessionState.RECONNECTING_VIEWER)
+    return { headline: `${agent}'s connection dropped for a moment.`, next: "Please wait; they come back by themselves." };
   if (sharing) return { headline: `You are sharing your screen with ${agent}.`, next: "Only this screen is shared, never your voice or camera." };
   switch (state) {
     case SessionState.SELECTING_SCREEN:
@@ -61,7 +62,10 @@ const unsupported: Status = {
 };
 
 export const customerText = {
-  voiceIntro: { headline: "Share your screen with the agent.", next: "Type the security key the agent reads to you, then click Share your screen." } satisfies Status,
+  voiceIntro: {
+    headline: "Share your screen with the agent.",
+    next: "Type the security key the agent reads to you, then click Share your screen.",
+  } satisfies Status,
   chatIntro: { headline: "Your screen is not shared.", next: "If the agent asks to see your screen, a request appears in the chat." } satisfies Status,
   unsupported,
   unsupportedVoice: {

@@ -4,10 +4,10 @@
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { dirname, join, resolve } from "node:path";
+import type { LiveKitHandle } from "@screenshare/devstack";
 import { build } from "esbuild";
 import { AccessToken, RoomServiceClient } from "livekit-server-sdk";
 import { type Browser, chromium, type Page } from "playwright-core";
-import type { LiveKitHandle } from "@screenshare/devstack";
 import { round } from "../stats.js";
 import type { BenchPage, Profile } from "./page.js";
 import { characterAccuracy, type GrayImage, grayImage, ocr, structuralSimilarity } from "./read.js";
@@ -39,11 +39,21 @@ const LEGIBLE = 0.95;
 
 /** Serves the bundled benchmark page on loopback (a secure context, as the customer's page is). */
 async function servePage(): Promise<{ url: string; server: Server }> {
-  const bundle = await build({ entryPoints: [resolve(import.meta.dirname, "page.ts")], bundle: true, format: "esm", write: false, logLevel: "error", target: "chrome120" });
+  const bundle = await build({
+    entryPoints: [resolve(import.meta.dirname, "page.ts")],
+    bundle: true,
+    format: "esm",
+    write: false,
+    logLevel: "error",
+    target: "chrome120",
+  });
   const script = bundle.outputFiles[0]?.text ?? "";
   const server = createServer((request, response) => {
     if (request.url === "/page.js") response.writeHead(200, { "content-type": "text/javascript" }).end(script);
-    else response.writeHead(200, { "content-type": "text/html" }).end('<!doctype html><body style="margin:0"><script type="module" src="/page.js"></script></body>');
+    else
+      response
+        .writeHead(200, { "content-type": "text/html" })
+        .end('<!doctype html><body style="margin:0"><script type="module" src="/page.js"></script></body>');
   });
   await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
   const address = server.address();
@@ -60,7 +70,14 @@ export function udpPortOf(livekit: LiveKitHandle): number {
 type Bench = { [K in keyof BenchPage]: (...args: Parameters<BenchPage[K]>) => Promise<Awaited<ReturnType<BenchPage[K]>>> };
 const driver = (page: Page): Bench =>
   new Proxy({} as Bench, {
-    get: (_, name: string) => (...args: unknown[]) => page.evaluate(([method, params]) => (window as unknown as { bench: Record<string, (...a: unknown[]) => unknown> }).bench[method as string]?.(...(params as unknown[])), [name, args] as const),
+    get:
+      (_, name: string) =>
+      (...args: unknown[]) =>
+        page.evaluate(
+          ([method, params]) =>
+            (window as unknown as { bench: Record<string, (...a: unknown[]) => unknown> }).bench[method as string]?.(...(params as unknown[])),
+          [name, args] as const,
+        ),
   });
 
 const crop = (pixels: string, rect: Rect): GrayImage => grayImage(pixels, rect.width, rect.height);
@@ -69,7 +86,8 @@ const crop = (pixels: string, rect: Rect): GrayImage => grayImage(pixels, rect.w
 async function readBlocks(source: GrayImage, received: GrayImage, blocks: Block[]) {
   const cut = (image: GrayImage, rect: Rect): GrayImage => {
     const pixels = new Uint8Array(rect.width * rect.height);
-    for (let y = 0; y < rect.height; y++) pixels.set(image.pixels.subarray((rect.y + y) * image.width + rect.x, (rect.y + y) * image.width + rect.x + rect.width), y * rect.width);
+    for (let y = 0; y < rect.height; y++)
+      pixels.set(image.pixels.subarray((rect.y + y) * image.width + rect.x, (rect.y + y) * image.width + rect.x + rect.width), y * rect.width);
     return { width: rect.width, height: rect.height, pixels };
   };
   const perBlock: Record<string, number> = {};
@@ -77,10 +95,9 @@ async function readBlocks(source: GrayImage, received: GrayImage, blocks: Block[
   let receivedCorrect = 0;
   let total = 0;
   for (const block of blocks) {
-    const [fromSource, fromReceived] = (await Promise.all([ocr(cut(source, block.rect)), ocr(cut(received, block.rect))])).map((read) => characterAccuracy(read, block.text)) as [
-      ReturnType<typeof characterAccuracy>,
-      ReturnType<typeof characterAccuracy>,
-    ];
+    const [fromSource, fromReceived] = (await Promise.all([ocr(cut(source, block.rect)), ocr(cut(received, block.rect))])).map((read) =>
+      characterAccuracy(read, block.text),
+    ) as [ReturnType<typeof characterAccuracy>, ReturnType<typeof characterAccuracy>];
     perBlock[block.name] = round(fromReceived.correct / Math.max(1, fromSource.correct), 3);
     sourceCorrect += fromSource.correct;
     receivedCorrect += fromReceived.correct;
@@ -112,7 +129,14 @@ async function timeToLegible(frames: Array<{ at: number; pixels: string }>, bloc
 }
 
 /** Measures one profile at one cap in fresh pages and a fresh room. */
-async function measure(browser: Browser, pageUrl: string, livekit: LiveKitHandle, profile: Profile, capKbps: number | null, timing: Timing): Promise<LegibilityResult> {
+async function measure(
+  browser: Browser,
+  pageUrl: string,
+  livekit: LiveKitHandle,
+  profile: Profile,
+  capKbps: number | null,
+  timing: Timing,
+): Promise<LegibilityResult> {
   const roomName = `legibility-${profile}-${capKbps ?? "free"}-${Date.now()}`;
   const rooms = new RoomServiceClient(livekit.httpUrl, livekit.apiKey, livekit.apiSecret);
   await rooms.createRoom({ name: roomName });
@@ -181,7 +205,15 @@ async function measure(browser: Browser, pageUrl: string, livekit: LiveKitHandle
       staticKbps: round(staticKbps, 1),
       changeToLegibleMs: changeToLegibleMs === null ? null : Math.round(changeToLegibleMs),
       ...(scrollToLegibleMs !== undefined && { scrollToLegibleMs: scrollToLegibleMs === null ? null : Math.round(scrollToLegibleMs) }),
-      sent: { codec: after.codec, contentHint: after.contentHint, width: after.frameWidth, height: after.frameHeight, fps: round(fps, 1), keyFrames: sentFinal.keyFramesEncoded, limitation: after.limitation },
+      sent: {
+        codec: after.codec,
+        contentHint: after.contentHint,
+        width: after.frameWidth,
+        height: after.frameHeight,
+        fps: round(fps, 1),
+        keyFrames: sentFinal.keyFramesEncoded,
+        limitation: after.limitation,
+      },
     };
   } finally {
     await context.close();
@@ -206,11 +238,23 @@ export interface Timing {
 export const FULL_TIMING: Timing = { settleMs: 8_000, bitrateMs: 4_000, recordMs: 8_000, scrollMs: 2_000 };
 
 /** Every profile at every cap (null = no cap), profiles interleaved per cap so drift hits them alike. */
-export async function legibility(livekit: LiveKitHandle, options: { capsKbps: Array<number | null>; profiles?: Profile[]; timing?: Timing; onResult?: (result: LegibilityResult) => void }): Promise<LegibilityResult[]> {
+export async function legibility(
+  livekit: LiveKitHandle,
+  options: { capsKbps: Array<number | null>; profiles?: Profile[]; timing?: Timing; onResult?: (result: LegibilityResult) => void },
+): Promise<LegibilityResult[]> {
   const { url, server } = await servePage();
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-renderer-backgrounding", "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+      "--disable-renderer-backgrounding",
+      "--disable-background-timer-throttling",
+      "--disable-backgrounding-occluded-windows",
+    ],
   });
   const udpPort = udpPortOf(livekit);
   const results: LegibilityResult[] = [];

@@ -3,12 +3,16 @@
 // viewer it subscribes like the agent's SDK and hands decoded frames back to the benchmark.
 import { publishScreen, screenCaptureOptions } from "@screenshare/client/screen-publish";
 import { LocalVideoTrack, type RemoteTrack, Room, RoomEvent, ScreenSharePresets, Track, type VideoCodec } from "livekit-client";
-import { type Block, drawScreen, type Rect, SCREEN, type Scene, SCROLL_END_PX } from "./screen.js";
+import { type Block, drawScreen, type Rect, SCREEN, SCROLL_END_PX, type Scene } from "./screen.js";
 
 export type Profile = "ours" | "before" | "anchor";
 
 /** Frames per second each profile captures at: ours as it asks the picker, the anchor as livekit-client asks. */
-const CAPTURE_FPS: Record<Profile, number> = { ours: screenCaptureOptions.video.frameRate.max, before: 15, anchor: ScreenSharePresets.h1080fps30.encoding.maxFramerate ?? 30 };
+const CAPTURE_FPS: Record<Profile, number> = {
+  ours: screenCaptureOptions.video.frameRate.max,
+  before: 15,
+  anchor: ScreenSharePresets.h1080fps30.encoding.maxFramerate ?? 30,
+};
 
 let room: Room | undefined;
 let canvas: HTMLCanvasElement | undefined;

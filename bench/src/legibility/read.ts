@@ -20,7 +20,11 @@ export interface GrayImage {
   pixels: Uint8Array;
 }
 
-export const grayImage = (base64: string, width: number, height: number): GrayImage => ({ width, height, pixels: new Uint8Array(Buffer.from(base64, "base64")) });
+export const grayImage = (base64: string, width: number, height: number): GrayImage => ({
+  width,
+  height,
+  pixels: new Uint8Array(Buffer.from(base64, "base64")),
+});
 
 /**
  * Doubles the image's size (bilinear) before OCR: tesseract reads text best well above 20 px high, and both the

@@ -46,7 +46,7 @@ const TABLE: string[][] = [
 /** Lines of the long page that scrolls; distinct enough that OCR cannot guess one from another. */
 export const SCROLL_LINES = Array.from({ length: 120 }, (_, index) => {
   const words = ["invoice", "balance", "transfer", "address", "contract", "payment", "delivery", "tariff", "meter", "deposit"];
-  return `${String(index + 1).padStart(3, "0")} ${words[index % 10]} ${words[(index * 7 + 3) % 10]} ${(index * 7919) % 100000} reference ${(index * 104729) % 9000 + 1000}`;
+  return `${String(index + 1).padStart(3, "0")} ${words[index % 10]} ${words[(index * 7 + 3) % 10]} ${(index * 7919) % 100000} reference ${((index * 104729) % 9000) + 1000}`;
 });
 const SCROLL_FONT_PX = 14;
 const SCROLL_LINE_PX = 22;
@@ -143,7 +143,11 @@ export function drawScreen(context: CanvasRenderingContext2D, scene: Scene, scro
     context.fillStyle = "#1b1b1b";
     context.fillText(value, 840, top + 18);
   });
-  blocks.push({ name: "form-13px", rect: { x: 672, y: 58, width: 590, height: FORM.length * 36 + 6 }, text: FORM.map(([label, value]) => `${label} ${value}`).join(" ") });
+  blocks.push({
+    name: "form-13px",
+    rect: { x: 672, y: 58, width: 590, height: FORM.length * 36 + 6 },
+    text: FORM.map(([label, value]) => `${label} ${value}`).join(" "),
+  });
 
   // A table, 12 px, with ruled rows.
   context.font = font(12);
@@ -159,7 +163,11 @@ export function drawScreen(context: CanvasRenderingContext2D, scene: Scene, scro
     context.lineTo(1180, top + 25.5);
     context.stroke();
   });
-  blocks.push({ name: "table-12px", rect: { x: 672, y: 266, width: 520, height: TABLE.length * 26 + 6 }, text: TABLE.map((cells) => cells.join(" ")).join(" ") });
+  blocks.push({
+    name: "table-12px",
+    rect: { x: 672, y: 266, width: 520, height: TABLE.length * 26 + 6 },
+    text: TABLE.map((cells) => cells.join(" ")).join(" "),
+  });
   return blocks;
 }
 
@@ -174,4 +182,3 @@ export function scrollBlock(): Block {
 
 /** The scroll offset at which the long page stops. */
 export const SCROLL_END_PX = SCROLL_END_LINE * SCROLL_LINE_PX;
-

@@ -22,5 +22,29 @@ export function cap(udpPort: number, kbps: number): void {
   tc("class", "add", "dev", "lo", "parent", "1:", "classid", "1:10", "htb", "rate", "10gbit");
   tc("class", "add", "dev", "lo", "parent", "1:", "classid", "1:20", "htb", "rate", rate, "ceil", rate, "burst", "6k", "cburst", "6k");
   tc("qdisc", "add", "dev", "lo", "parent", "1:20", "handle", "20:", "bfifo", "limit", queueBytes);
-  tc("filter", "add", "dev", "lo", "parent", "1:", "protocol", "ip", "prio", "1", "u32", "match", "ip", "protocol", "17", "0xff", "match", "ip", "dport", String(udpPort), "0xffff", "flowid", "1:20");
+  tc(
+    "filter",
+    "add",
+    "dev",
+    "lo",
+    "parent",
+    "1:",
+    "protocol",
+    "ip",
+    "prio",
+    "1",
+    "u32",
+    "match",
+    "ip",
+    "protocol",
+    "17",
+    "0xff",
+    "match",
+    "ip",
+    "dport",
+    String(udpPort),
+    "0xffff",
+    "flowid",
+    "1:20",
+  );
 }

@@ -12,7 +12,14 @@ import { allCases, runSingle, selects } from "../runner.js";
 
 /** Cases that wait on neither media nor long timers: each takes well under a second. */
 export const FAST = ["matrix/**", "rules/**", "keys/**", "idempotency/**", "stream/**", "invitations/**", "screen-selection/**"];
-const SLOW = ["rules/state/cancel-while-sharing-refused", "rules/media-plane/**", "keys/expiry", "keys/ttl-restarts-on-regenerate", "keys/unpredictable", "keys/key-space-exhausted"];
+const SLOW = [
+  "rules/state/cancel-while-sharing-refused",
+  "rules/media-plane/**",
+  "keys/expiry",
+  "keys/ttl-restarts-on-regenerate",
+  "keys/unpredictable",
+  "keys/key-space-exhausted",
+];
 const cases = allCases().filter((item) => selects(item.name, FAST) && !selects(item.name, SLOW));
 
 const tokens = { secret: `mutation-viewer-secret-${randomUUID()}`, issuer: "mutation-issuer", audience: "screenshare" };
@@ -34,7 +41,14 @@ for (const store of stores) {
         viewerTokens: tokens,
         integrationApiKey,
         quiet: true,
-        timeouts: { securityKeyTtlMs: 20_000, acceptanceTimeoutMs: 20_000, screenSelectionTimeoutMs: 20_000, viewerReconnectGraceMs: 2_000, sharerReconnectGraceMs: 2_000, maxSessionDurationMs: 60_000 },
+        timeouts: {
+          securityKeyTtlMs: 20_000,
+          acceptanceTimeoutMs: 20_000,
+          screenSelectionTimeoutMs: 20_000,
+          viewerReconnectGraceMs: 2_000,
+          sharerReconnectGraceMs: 2_000,
+          maxSessionDurationMs: 60_000,
+        },
         limits: { securityKeyMaxAttempts: 3, redeemAttemptsPerClient: 60, redeemAttemptsPerOrg: 20 },
         ...(redis && { store: { kind: "redis" as const, url: redis.url } }),
       });

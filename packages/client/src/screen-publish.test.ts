@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { screenCodec, screenCodecPreference, screenPublishOptions } from "./screen-publish.js";
 
-const capabilities = (...mimeTypes: string[]): RTCRtpCapabilities => ({ codecs: mimeTypes.map((mimeType) => ({ mimeType, clockRate: 90_000 })), headerExtensions: [] });
+const capabilities = (...mimeTypes: string[]): RTCRtpCapabilities => ({
+  codecs: mimeTypes.map((mimeType) => ({ mimeType, clockRate: 90_000 })),
+  headerExtensions: [],
+});
 
 describe("the screen share's codec follows what the browser can send", () => {
   it("takes AV1 where the browser can send it, whatever order the browser lists codecs in", () => {

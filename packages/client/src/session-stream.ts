@@ -1,4 +1,4 @@
-import { type Client, ConnectError, Code } from "@connectrpc/connect";
+import { type Client, Code, ConnectError } from "@connectrpc/connect";
 import { type Session, type SessionEvent, SessionState, type WatchService } from "@screenshare/protocol";
 
 /** Listeners by event name, typed. */

@@ -6,7 +6,7 @@ import { publishScreen, screenCaptureOptions } from "./screen-publish.js";
 import { Emitter, followSession, withBearer } from "./session-stream.js";
 import { livekitOf } from "./viewer.js";
 
-export { SessionState, type Session } from "@screenshare/protocol";
+export { type Session, SessionState } from "@screenshare/protocol";
 
 /** Events of {@link ScreenShareSharer}. */
 export type SharerEvents = {

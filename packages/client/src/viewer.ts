@@ -4,7 +4,7 @@ import { type MediaJoinInfo, type SecurityKey, type Session, type SessionEvent, 
 import { type RemoteTrack, Room, RoomEvent, Track } from "livekit-client";
 import { Emitter, followSession, withBearer } from "./session-stream.js";
 
-export { SessionState, type Session, type SessionEvent } from "@screenshare/protocol";
+export { type Session, type SessionEvent, SessionState } from "@screenshare/protocol";
 
 /** Events of {@link ScreenShareViewer}. */
 export type ViewerEvents = {
@@ -154,14 +154,17 @@ export class ScreenShareViewer extends Emitter<ViewerEvents> {
     this.keyPoll ??= setInterval(() => {
       const current = this.session;
       if (!current) return;
-      this.viewer.getSession({ sessionId: current.sessionId }).then(({ session }) => {
-        const key = session?.securityKey;
-        if (!key || this.session?.sessionId !== current.sessionId) return;
-        if (key.key !== this.key?.key || key.attemptsRemaining !== this.key?.attemptsRemaining) {
-          this.key = key;
-          if (this.session.state === SessionState.AWAITING_KEY_REDEMPTION) this.update({ ...this.session, securityKey: key });
-        }
-      }, (error) => this.emit("error", error));
+      this.viewer.getSession({ sessionId: current.sessionId }).then(
+        ({ session }) => {
+          const key = session?.securityKey;
+          if (!key || this.session?.sessionId !== current.sessionId) return;
+          if (key.key !== this.key?.key || key.attemptsRemaining !== this.key?.attemptsRemaining) {
+            this.key = key;
+            if (this.session.state === SessionState.AWAITING_KEY_REDEMPTION) this.update({ ...this.session, securityKey: key });
+          }
+        },
+        (error) => this.emit("error", error),
+      );
     }, KEY_POLL_MS);
   }
 

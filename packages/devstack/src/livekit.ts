@@ -7,9 +7,7 @@ import { freePort, freeUdpPort, waitFor } from "./ports.js";
 import { spawnLogged, stopChild, tail } from "./process.js";
 
 /** The LiveKit server binary that `scripts/install-livekit.sh` builds from the Go module proxy. */
-export const livekitServerBinary =
-  process.env.LIVEKIT_SERVER_BIN ??
-  resolve(dirname(fileURLToPath(import.meta.url)), "../../../.cache/bin/server");
+export const livekitServerBinary = process.env.LIVEKIT_SERVER_BIN ?? resolve(dirname(fileURLToPath(import.meta.url)), "../../../.cache/bin/server");
 
 /** Options for {@link startLiveKit}. */
 export interface LiveKitOptions {
@@ -129,9 +127,7 @@ async function startLiveKitOnce(options: LiveKitOptions): Promise<LiveKitHandle>
   const logFile = join(dir, "livekit.log");
   const child = spawnLogged(livekitServerBinary, ["--config", configFile], logFile);
   const httpUrl = `http://127.0.0.1:${port}`;
-  const exited = new Promise<never>((_, reject) =>
-    child.once("exit", (code) => reject(new Error(`LiveKit exited with ${code}:\n${tail(logFile)}`))),
-  );
+  const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`LiveKit exited with ${code}:\n${tail(logFile)}`))));
   exited.catch(() => {});
   await Promise.race([
     waitFor("LiveKit", async () => {

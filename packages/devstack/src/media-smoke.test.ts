@@ -24,9 +24,7 @@ function networkInLog(log: string): { offered: string[]; iceServers: string[]; r
   const sent = lines.filter((line) => sentToClients.test(line));
   return {
     offered: candidates(sent),
-    iceServers: sent.flatMap((line) =>
-      [...line.matchAll(/"(?:stuns?|turns?):(\[[^\]]*\]|[^":?]*)/g)].map((match) => (match[1] ?? "").replace(/^\[|\]$/g, "")),
-    ),
+    iceServers: sent.flatMap((line) => [...line.matchAll(/"(?:stuns?|turns?):(\[[^\]]*\]|[^":?]*)/g)].map((match) => (match[1] ?? "").replace(/^\[|\]$/g, ""))),
     received: candidates(lines.filter((line) => line.includes("received signal request") && line.includes("candidate"))),
   };
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { createMachine } from "xstate";
 import { describe, expect, it } from "vitest";
+import { createMachine } from "xstate";
 import { driftedLifecycleDocs, renderLifecycleDocs } from "./docs.js";
 import { END_REASONS } from "./machine.js";
 import { listTransitions } from "./paths.js";
@@ -33,7 +33,14 @@ describe("generated lifecycle docs", () => {
     const chart = /```mermaid\n([\s\S]*?)```/.exec(markdown)?.[1] ?? "";
     expect(chart.startsWith("stateDiagram-v2")).toBe(true);
     expect(chart).toContain("--"); // the parallel regions
-    for (const delay of ["securityKeyTtl", "acceptanceTimeout", "screenSelectionTimeout", "viewerReconnectGrace", "sharerReconnectGrace", "maxSessionDuration"]) {
+    for (const delay of [
+      "securityKeyTtl",
+      "acceptanceTimeout",
+      "screenSelectionTimeout",
+      "viewerReconnectGrace",
+      "sharerReconnectGrace",
+      "maxSessionDuration",
+    ]) {
       expect(chart).toContain(`after ${delay}`);
     }
     for (const guard of ["isVoice", "noSharerGrace", "noViewerGrace"]) expect(chart).toContain(`[${guard}]`);

@@ -59,8 +59,7 @@ function mermaid(transitions: TransitionInfo[]): string {
   const inside = (region: string) =>
     transitions.filter(
       (transition) =>
-        transition.source.startsWith(`session.live.${region}.`) &&
-        transition.targets.every((target) => target.startsWith(`session.live.${region}.`)),
+        transition.source.startsWith(`session.live.${region}.`) && transition.targets.every((target) => target.startsWith(`session.live.${region}.`)),
     );
   lines.push("  state live {");
   for (const [index, region] of ["lifecycle", "viewer"].entries()) {
@@ -84,9 +83,7 @@ function table(transitions: TransitionInfo[]): string {
       `\`${eventLabel(transition.event)}\``,
       transition.guard ? `\`${transition.guard}\`` : "",
       transition.targets.length ? transition.targets.map((target) => `\`${target.replace(/^session\./, "")}\``).join(", ") : "(stays)",
-      [...transition.actions, ...(endReasonOf(transition) ? [`end: ${endReasonOf(transition)}`] : [])]
-        .filter((action) => action !== "recordEnd")
-        .join(", "),
+      [...transition.actions, ...(endReasonOf(transition) ? [`end: ${endReasonOf(transition)}`] : [])].filter((action) => action !== "recordEnd").join(", "),
     ].join(" | "),
   );
   return ["| state | event | guard | target | actions |", "| --- | --- | --- | --- | --- |", ...rows.map((row) => `| ${row} |`)].join("\n");
@@ -110,9 +107,7 @@ function entryExit(): string {
   const lines = ["| state | on entry | on exit |", "| --- | --- | --- |"];
   const visit = (node: AnyStateNode) => {
     const names = (actions: readonly unknown[]) =>
-      actions
-        .map((action) => (typeof action === "string" ? action : (action as { type?: string }).type ?? "inline"))
-        .join(", ");
+      actions.map((action) => (typeof action === "string" ? action : ((action as { type?: string }).type ?? "inline"))).join(", ");
     if (node.entry.length || node.exit.length) {
       lines.push(`| \`${node.id.replace(/^session\.?/, "") || "session"}\` | ${names(node.entry)} | ${names(node.exit)} |`);
     }

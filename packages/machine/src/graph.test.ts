@@ -1,26 +1,10 @@
 import { SessionState as ProtoSessionState } from "@screenshare/protocol";
+import { describe, expect, it } from "vitest";
 import type { AnyMachineSnapshot } from "xstate";
 import { TestModel } from "xstate/graph";
-import { describe, expect, it } from "vitest";
-import {
-  applyEvent,
-  classifyEvent,
-  type LifecycleState,
-  lifecycleStateOf,
-  pendingTimers,
-  type PersistedSession,
-  startSession,
-} from "./host.js";
+import { applyEvent, classifyEvent, type LifecycleState, lifecycleStateOf, type PersistedSession, pendingTimers, startSession } from "./host.js";
 import { END_REASONS, sessionMachine } from "./machine.js";
-import {
-  allEventTypes,
-  coveredTransitions,
-  EXPLORATION_VARIANTS,
-  lifecyclePaths,
-  listTransitions,
-  machineEventTypes,
-  variantInput,
-} from "./paths.js";
+import { allEventTypes, coveredTransitions, EXPLORATION_VARIANTS, lifecyclePaths, listTransitions, machineEventTypes, variantInput } from "./paths.js";
 import { fromProtoSessionState, PROTO_SESSION_STATE } from "./protocol.js";
 
 const events = allEventTypes().map((type) => ({ type, at: 1_000 }));
@@ -34,15 +18,13 @@ const timeouts = {
   sharerReconnectGraceMs: 1_500,
   maxSessionDurationMs: 60_000,
 };
-const persist = (snapshot: AnyMachineSnapshot) =>
-  JSON.parse(JSON.stringify(sessionMachine.getPersistedSnapshot(snapshot as never))) as PersistedSession;
+const persist = (snapshot: AnyMachineSnapshot) => JSON.parse(JSON.stringify(sessionMachine.getPersistedSnapshot(snapshot as never))) as PersistedSession;
 
 /** Every reachable snapshot of every variant, keyed by variant and state, with its successors. */
 function stateSpace() {
   const nodes = new Map<string, { snapshot: AnyMachineSnapshot; next: Set<string> }>();
   for (const variant of EXPLORATION_VARIANTS) {
-    const key = (snapshot: AnyMachineSnapshot) =>
-      `${variant.channel}/${variant.grace}|${JSON.stringify(snapshot.value)}|${snapshot.context.endReason ?? ""}`;
+    const key = (snapshot: AnyMachineSnapshot) => `${variant.channel}/${variant.grace}|${JSON.stringify(snapshot.value)}|${snapshot.context.endReason ?? ""}`;
     const model = new TestModel(sessionMachine, {
       input: variantInput(variant, timeouts),
       events: machineEvents as never,

@@ -1,5 +1,6 @@
 import { EndReason as ProtoEndReason, SessionState as ProtoSessionState } from "@screenshare/protocol";
 import { describe, expect, it } from "vitest";
+import { initialTransition, transition } from "xstate";
 import {
   applyEvent,
   classifyEvent,
@@ -7,17 +8,16 @@ import {
   type LifecycleState,
   lifecycleStateOf,
   type Outcome,
-  pendingTimers,
+  ownStep,
   type PersistedSession,
+  pendingTimers,
+  type Step,
   startSession,
   stateDeadlineOf,
-  type Step,
   type TimerRequest,
-  ownStep,
 } from "./host.js";
-import { type Channel, DEFAULT_TIMEOUTS, sessionMachine, END_REASONS, type EndReason, type LifecycleTimeouts, type SessionEventType } from "./machine.js";
+import { type Channel, DEFAULT_TIMEOUTS, END_REASONS, type EndReason, type LifecycleTimeouts, type SessionEventType, sessionMachine } from "./machine.js";
 import { lifecyclePaths, listTransitions, replay, variantInput } from "./paths.js";
-import { initialTransition, transition } from "xstate";
 import { eventsHandledIn, fromProtoEndReason, fromProtoSessionState, PROTO_SESSION_STATE, toProtoEndReason } from "./protocol.js";
 
 const T0 = 1_000_000;
@@ -103,9 +103,7 @@ describe("voice flow", () => {
     expect(regenerated.effects).toEqual(["revokeSecurityKey", "issueSecurityKey"]);
     expect(regenerated.session.context.securityKeyGeneration).toBe(2);
     expect(regenerated.cancel).toEqual([timerOf(started, "securityKeyTtl")?.id]);
-    expect(regenerated.schedule).toEqual([
-      { ...timerOf(started, "securityKeyTtl"), fireAt: T0 + 100_000 + timeouts.securityKeyTtlMs },
-    ]);
+    expect(regenerated.schedule).toEqual([{ ...timerOf(started, "securityKeyTtl"), fireAt: T0 + 100_000 + timeouts.securityKeyTtlMs }]);
     expect(stateDeadlineOf(regenerated.session)).toBe(T0 + 100_000 + timeouts.securityKeyTtlMs);
     // The session's own limit does not restart.
     expect(regenerated.session.context.deadlines.maxDuration).toBe(T0 + timeouts.maxSessionDurationMs);
@@ -248,8 +246,13 @@ describe("every ending from every state it can come from", () => {
       expect(isLive(ended.session)).toBe(false); // the viewer's busy slot frees exactly here
       expect(pendingTimers(ended.session)).toEqual([]);
       expect(stateDeadlineOf(ended.session)).toBeUndefined();
-      expect(ended.cancel.sort()).toEqual(pendingTimers(before).map((timer) => timer.id).sort());
-      const cleanup = lifecycleOf(before) === "awaitingKeyRedemption" ? ["revokeSecurityKey"] : lifecycleOf(before) === "awaitingAcceptance" ? ["withdrawInvitation"] : [];
+      expect(ended.cancel.sort()).toEqual(
+        pendingTimers(before)
+          .map((timer) => timer.id)
+          .sort(),
+      );
+      const cleanup =
+        lifecycleOf(before) === "awaitingKeyRedemption" ? ["revokeSecurityKey"] : lifecycleOf(before) === "awaitingAcceptance" ? ["withdrawInvitation"] : [];
       expect(ended.effects).toEqual([...cleanup, "deleteMediaRoom", "revokeSharerCredential"]);
       // Nothing moves an ended session: commands are rejected, facts and timers ignored.
       expect(applyEvent(ended.session, { type: "VIEWER_LEFT", at })).toEqual<Outcome>({ kind: "rejected", state: "ended" });
@@ -290,9 +293,7 @@ describe("refresh and close", () => {
     expect(dropped.session.context.deadlines.viewerGrace).toBe(T0 + 5_000 + timeouts.viewerReconnectGraceMs);
     // Only the grace timer is added; the lifecycle's own timer keeps running.
     expect(dropped.cancel).toEqual([]);
-    expect(dropped.schedule.map((timer) => [timer.delay, timer.fireAt])).toEqual([
-      ["viewerReconnectGrace", T0 + 5_000 + timeouts.viewerReconnectGraceMs],
-    ]);
+    expect(dropped.schedule.map((timer) => [timer.delay, timer.fireAt])).toEqual([["viewerReconnectGrace", T0 + 5_000 + timeouts.viewerReconnectGraceMs]]);
     expect(dropped.effects).toEqual([]);
 
     const resumed = send(dropped.session, "VIEWER_RESUMED", T0 + 9_000);
@@ -536,8 +537,10 @@ describe("what each protocol state handles", () => {
 });
 
 describe("steps in the host's own inert scope", () => {
-  const persisted = (snapshot: Parameters<typeof sessionMachine.getPersistedSnapshot>[0]) => JSON.parse(JSON.stringify(sessionMachine.getPersistedSnapshot(snapshot)));
-  const actionTypes = (actions: ReadonlyArray<{ type: string; params?: unknown }>) => actions.map((action) => [action.type, JSON.stringify(action.params ?? null)]);
+  const persisted = (snapshot: Parameters<typeof sessionMachine.getPersistedSnapshot>[0]) =>
+    JSON.parse(JSON.stringify(sessionMachine.getPersistedSnapshot(snapshot)));
+  const actionTypes = (actions: ReadonlyArray<{ type: string; params?: unknown }>) =>
+    actions.map((action) => [action.type, JSON.stringify(action.params ?? null)]);
 
   it("give the snapshots and actions XState's own transition() gives, along every generated path", () => {
     let compared = 0;

@@ -77,10 +77,7 @@ export interface Step {
  * - `ignored`: a media-plane fact or a timer that no longer applies (late, duplicate); not an error.
  * - `rejected`: a command that the current state does not allow; the caller should get FAILED_PRECONDITION.
  */
-export type Outcome =
-  | { kind: "applied"; step: Step }
-  | { kind: "ignored" }
-  | { kind: "rejected"; state: LifecycleState };
+export type Outcome = { kind: "applied"; step: Step } | { kind: "ignored" } | { kind: "rejected"; state: LifecycleState };
 
 /** The states a session can rest in, flattened from the machine's parallel regions. */
 export type LifecycleState =

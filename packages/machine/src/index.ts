@@ -4,10 +4,25 @@
  * returned timers, all by stable names. Graph tooling (generated paths, transition lists) is on
  * `@screenshare/machine/paths`, so that browsers never load `xstate/graph`.
  */
+
 export {
-  DEFAULT_TIMEOUTS,
-  timerOf,
+  applyEvent,
+  endReasonOf,
+  type HostEffect,
+  isLive,
+  type LifecycleState,
+  lifecycleStateOf,
+  type Outcome,
+  type PersistedSession,
+  pendingTimers,
+  type Step,
+  startSession,
+  stateDeadlineOf,
+  type TimerRequest,
+} from "./host.js";
+export {
   type Channel,
+  DEFAULT_TIMEOUTS,
   type EndReason,
   type HostEvent,
   type LifecycleTimeouts,
@@ -17,20 +32,6 @@ export {
   type SessionInput,
   type TimerEventType,
   type TimerName,
+  timerOf,
 } from "./machine.js";
-export {
-  applyEvent,
-  endReasonOf,
-  isLive,
-  lifecycleStateOf,
-  pendingTimers,
-  startSession,
-  stateDeadlineOf,
-  type HostEffect,
-  type LifecycleState,
-  type Outcome,
-  type PersistedSession,
-  type Step,
-  type TimerRequest,
-} from "./host.js";
-export { PROTO_SESSION_STATE, eventsHandledIn, toProtoEndReason } from "./protocol.js";
+export { eventsHandledIn, PROTO_SESSION_STATE, toProtoEndReason } from "./protocol.js";

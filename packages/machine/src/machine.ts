@@ -271,11 +271,7 @@ export const sessionMachine = setup({
               always: [{ guard: "isVoice", target: "awaitingKeyRedemption" }, { target: "awaitingAcceptance" }],
             },
             awaitingKeyRedemption: {
-              entry: [
-                "countSecurityKey",
-                "issueSecurityKey",
-                { type: "setLifecycleDeadline", params: { after: "securityKeyTtlMs" } },
-              ],
+              entry: ["countSecurityKey", "issueSecurityKey", { type: "setLifecycleDeadline", params: { after: "securityKeyTtlMs" } }],
               exit: "revokeSecurityKey",
               after: { securityKeyTtl: toEnded("KEY_EXPIRED") },
               on: {

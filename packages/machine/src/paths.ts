@@ -2,8 +2,8 @@ import { type AnyTransitionDefinition, createActor } from "xstate";
 import { TestModel } from "xstate/graph";
 import { type LifecycleState, lifecycleStateOf, type PersistedSession } from "./host.js";
 import {
-  COMMAND_EVENTS,
   type Channel,
+  COMMAND_EVENTS,
   DEFAULT_TIMEOUTS,
   FACT_EVENTS,
   type LifecycleTimeouts,
@@ -14,8 +14,8 @@ import {
 } from "./machine.js";
 import { allNodes, hostEventType, listTransitions, machineEventType, transitionId } from "./transitions.js";
 
-export { definitionOf, listTransitions, type TransitionInfo } from "./transitions.js";
 export { sessionMachine } from "./machine.js";
+export { definitionOf, listTransitions, type TransitionInfo } from "./transitions.js";
 
 /** Every event type a host can send: commands, facts and timers. */
 export function allEventTypes(): string[] {

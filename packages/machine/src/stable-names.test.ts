@@ -1,6 +1,6 @@
-import { createMachine } from "xstate";
 import { describe, expect, it } from "vitest";
-import { applyEvent, createHost, type PersistedSession, pendingTimers, startSession, type Step } from "./host.js";
+import { createMachine } from "xstate";
+import { applyEvent, createHost, type PersistedSession, pendingTimers, type Step, startSession } from "./host.js";
 import { DEFAULT_TIMEOUTS, type SessionMachine, sessionMachine, TIMERS, timerOf } from "./machine.js";
 
 const T0 = 1_000_000;
@@ -26,7 +26,13 @@ function record(): { history: Array<{ type: string; at: number }>; steps: Step[]
   if (!ttl) throw new Error("no timer");
   const expired = applyEvent(regenerated.step.session, { type: ttl.eventType, at: ttl.fireAt });
   if (expired.kind !== "applied") throw new Error("not applied");
-  return { history: [{ type: "KEY_REGENERATED", at: T0 + 1_000 }, { type: ttl.eventType, at: ttl.fireAt }], steps: [started, regenerated.step, expired.step] };
+  return {
+    history: [
+      { type: "KEY_REGENERATED", at: T0 + 1_000 },
+      { type: ttl.eventType, at: ttl.fireAt },
+    ],
+    steps: [started, regenerated.step, expired.step],
+  };
 }
 
 function replayWith(host: ReturnType<typeof createHost>, history: ReadonlyArray<{ type: string; at: number }>): PersistedSession[] {
@@ -44,9 +50,15 @@ function replayWith(host: ReturnType<typeof createHost>, history: ReadonlyArray<
 describe("stable names", () => {
   it("are all that stored data holds: timers by their own names, never XState's internal event names", () => {
     const { history, steps } = record();
-    const stored = JSON.stringify({ history, timers: steps.map((step) => [step.schedule, step.cancel]), pending: pendingTimers(steps[1]?.session as PersistedSession) });
+    const stored = JSON.stringify({
+      history,
+      timers: steps.map((step) => [step.schedule, step.cancel]),
+      pending: pendingTimers(steps[1]?.session as PersistedSession),
+    });
     expect(stored).not.toContain("xstate");
-    expect(steps[1]?.schedule).toEqual([{ id: "securityKeyTtl", delay: "securityKeyTtl", eventType: "TIMEOUT:securityKeyTtl", fireAt: T0 + 1_000 + DEFAULT_TIMEOUTS.securityKeyTtlMs }]);
+    expect(steps[1]?.schedule).toEqual([
+      { id: "securityKeyTtl", delay: "securityKeyTtl", eventType: "TIMEOUT:securityKeyTtl", fireAt: T0 + 1_000 + DEFAULT_TIMEOUTS.securityKeyTtlMs },
+    ]);
     expect(steps[1]?.cancel).toEqual(["securityKeyTtl"]);
   });
 

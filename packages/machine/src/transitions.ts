@@ -1,5 +1,5 @@
 import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition } from "xstate";
-import { sessionMachine, TIMERS, timerEventType, timerOf } from "./machine.js";
+import { sessionMachine, type TIMERS, timerEventType, timerOf } from "./machine.js";
 
 // The machine definition's transitions, named as hosts name events. Light on purpose (no xstate/graph): the
 // runtime entry uses it for `eventsHandledIn`.
@@ -79,7 +79,6 @@ export function listTransitions(machine: AnyStateMachine = sessionMachine): Tran
 
 export function transitionId(transition: AnyTransitionDefinition): string {
   const source = transition.source;
-  const candidates =
-    transition.eventType === "" ? (source.always ?? []) : (source.transitions.get(transition.eventType) ?? []);
+  const candidates = transition.eventType === "" ? (source.always ?? []) : (source.transitions.get(transition.eventType) ?? []);
   return describe(transition, candidates.indexOf(transition)).id;
 }

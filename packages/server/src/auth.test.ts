@@ -1,11 +1,11 @@
-import { writeFile, mkdtemp } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { mintViewerToken, rememberAccepted, VIEW_PERMISSION, type ViewerTokenOptions, viewerVerifier } from "./auth.js";
 
 const secret = "s".repeat(32);
@@ -54,7 +54,11 @@ describe("remembering accepted tokens", () => {
 });
 
 const claims = { org: "org", permissions: [VIEW_PERMISSION] };
-const rejection = (promise: Promise<unknown>) => promise.then(() => undefined, (reason: unknown) => ConnectError.from(reason));
+const rejection = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (reason: unknown) => ConnectError.from(reason),
+  );
 const seconds = () => Math.floor(Date.now() / 1000);
 
 /** A token with iss, aud and sub but only the times in `times`. */
@@ -64,7 +68,15 @@ const bare = (times: { iat?: number; exp?: number }) =>
 /** A token of `claims` with iss, aud, sub, iat and a one-hour exp unless `change` says otherwise. */
 function token(change: (jwt: SignJWT) => SignJWT = (jwt) => jwt, payload: Record<string, unknown> = claims) {
   const now = seconds();
-  return change(new SignJWT(payload).setProtectedHeader({ alg: "HS256" }).setIssuer(issuer).setAudience(audience).setSubject("agent").setIssuedAt(now).setExpirationTime(now + 3600)).sign(key);
+  return change(
+    new SignJWT(payload)
+      .setProtectedHeader({ alg: "HS256" })
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setSubject("agent")
+      .setIssuedAt(now)
+      .setExpirationTime(now + 3600),
+  ).sign(key);
 }
 
 describe("viewer tokens (HS256)", () => {
@@ -123,7 +135,14 @@ describe.each(["RS256", "ES256", "EdDSA"] as const)("viewer tokens (%s, from a J
     return { kid, privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid, alg, use: "sig" } as JWK };
   };
   const signed = (signer: Awaited<ReturnType<typeof keyPair>>, payload = claims) =>
-    new SignJWT(payload).setProtectedHeader({ alg, kid: signer.kid }).setIssuer(issuer).setAudience(audience).setSubject("agent").setIssuedAt().setExpirationTime("1h").sign(signer.privateKey);
+    new SignJWT(payload)
+      .setProtectedHeader({ alg, kid: signer.kid })
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setSubject("agent")
+      .setIssuedAt()
+      .setExpirationTime("1h")
+      .sign(signer.privateKey);
 
   it("are verified with a JWKS file, which is re-read when the issuer rotates keys", async () => {
     const [first, second] = [await keyPair("k1"), await keyPair("k2")];
@@ -156,7 +175,14 @@ describe.each(["RS256", "ES256", "EdDSA"] as const)("viewer tokens (%s, from a J
       expect(await verify(await signed(second))).toEqual({ orgId: "org", userId: "agent" });
       expect(fetches).toBe(2);
       // An HS256 token signed with the public key's bytes (algorithm confusion) is refused: HS256 is not configured.
-      const confused = await new SignJWT(claims).setProtectedHeader({ alg: "HS256", kid: "k1" }).setIssuer(issuer).setAudience(audience).setSubject("agent").setIssuedAt().setExpirationTime("1h").sign(new TextEncoder().encode(JSON.stringify(first.jwk)));
+      const confused = await new SignJWT(claims)
+        .setProtectedHeader({ alg: "HS256", kid: "k1" })
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setSubject("agent")
+        .setIssuedAt()
+        .setExpirationTime("1h")
+        .sign(new TextEncoder().encode(JSON.stringify(first.jwk)));
       expect((await rejection(verify(confused)))?.rawMessage).toMatch(/alg/);
     } finally {
       server.close();

@@ -1,7 +1,7 @@
-import { stat, readFile } from "node:fs/promises";
 import { timingSafeEqual } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { type CompactJWSHeaderParameters, createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey, SignJWT } from "jose";
+import { type CompactJWSHeaderParameters, createLocalJWKSet, createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify, SignJWT } from "jose";
 
 /** The permission every ViewerService call needs. */
 export const VIEW_PERMISSION = "screenshare:session:view";

@@ -6,9 +6,9 @@ import { resolve } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { freePort, type LiveKitHandle, type RedisHandle, startLiveKit, startRedis, waitFor } from "@screenshare/devstack";
 import { Channel, EndReason, type SessionEvent, SessionState } from "@screenshare/protocol";
+import { clientsFor, collectEvents, sleep, unique } from "@screenshare/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintViewerToken, VIEW_PERMISSION } from "./auth.js";
-import { clientsFor, collectEvents, sleep, unique } from "@screenshare/testkit";
 
 const TOKENS = { secret: "chaos-viewer-token-secret".padEnd(32, "-"), issuer: "chaos-test", audience: "screenshare" };
 const API_KEY = "chaos-integration-api-key".padEnd(32, "-");
@@ -43,9 +43,13 @@ async function node(port: number): Promise<ChildProcess> {
 }
 
 async function ready(port: number): Promise<void> {
-  await waitFor(`server on ${port}`, async () => {
-    if ((await fetch(`${url(port)}/readyz`)).status !== 200) throw new Error("not ready");
-  }, 30_000);
+  await waitFor(
+    `server on ${port}`,
+    async () => {
+      if ((await fetch(`${url(port)}/readyz`)).status !== 200) throw new Error("not ready");
+    },
+    30_000,
+  );
 }
 
 async function kill9(child: ChildProcess): Promise<void> {
@@ -95,7 +99,11 @@ describe("two nodes on one Redis", () => {
       const watched = collectEvents(owner.on(b).watch, sessionId);
       await sleep(300);
       await owner.on(a).viewer.cancelScreenShare({ sessionId });
-      expect((await watched).map((event) => event.session?.state)).toEqual([SessionState.AWAITING_KEY_REDEMPTION, SessionState.SELECTING_SCREEN, SessionState.ENDED]);
+      expect((await watched).map((event) => event.session?.state)).toEqual([
+        SessionState.AWAITING_KEY_REDEMPTION,
+        SessionState.SELECTING_SCREEN,
+        SessionState.ENDED,
+      ]);
       const concurrent = await Promise.allSettled(
         Array.from({ length: 10 }, (_, index) => owner.on(ports[index % 2] as number).viewer.startScreenShare({ interactionId: owner.interactionId })),
       );
@@ -113,10 +121,14 @@ describe("two nodes on one Redis", () => {
     const watches: Array<Promise<SessionEvent[]>> = [];
     /** Follows a session on node B, the one that never dies, until it ends. */
     const ended = (story: { owner: Agent; sessionId: string }, withinMs: number) =>
-      waitFor(`session ${story.sessionId} to end`, async () => {
-        const { session } = await story.owner.on(b).viewer.getSession({ sessionId: story.sessionId });
-        if (session?.state !== SessionState.ENDED) throw new Error(SessionState[session?.state ?? 0]);
-      }, withinMs);
+      waitFor(
+        `session ${story.sessionId} to end`,
+        async () => {
+          const { session } = await story.owner.on(b).viewer.getSession({ sessionId: story.sessionId });
+          if (session?.state !== SessionState.ENDED) throw new Error(SessionState[session?.state ?? 0]);
+        },
+        withinMs,
+      );
     const follow = (story: { owner: Agent; sessionId: string }, reason: keyof typeof EndReason) => {
       expected.set(story.sessionId, { owner: story.owner, reason });
       watches.push(collectEvents(story.owner.on(b).watch, story.sessionId, undefined, 0n, 90_000));
@@ -169,7 +181,10 @@ describe("two nodes on one Redis", () => {
       const refused = await unavailableAgent
         .on(a)
         .viewer.startScreenShare({ interactionId: unavailableAgent.interactionId })
-        .then(() => "OK", (error: unknown) => Code[ConnectError.from(error).code]);
+        .then(
+          () => "OK",
+          (error: unknown) => Code[ConnectError.from(error).code],
+        );
       expect(refused).toBe("Unavailable");
       expect(Date.now() - began).toBeLessThan(3_000);
       await ended(lateShare, 3_000 + 1_000 + 4_000);
@@ -180,7 +195,10 @@ describe("two nodes on one Redis", () => {
       for (const [index, [sessionId, { owner, reason }]] of [...expected].entries()) {
         const events = streams[index] ?? [];
         const { events: history } = await owner.on(b).viewer.getSessionHistory({ sessionId });
-        expect(events.map((event) => event.sequence), sessionId).toEqual(history.map((event) => event.sequence));
+        expect(
+          events.map((event) => event.sequence),
+          sessionId,
+        ).toEqual(history.map((event) => event.sequence));
         expect(EndReason[events.at(-1)?.session?.endReason ?? 0], sessionId).toBe(reason);
       }
       // No agent is blocked: each starts a new share (LiveKit is back), on either node.

@@ -6,12 +6,18 @@ import { DEV_DEFAULTS, parseCommandLine } from "./command-line.js";
 
 const secret = (name: string) => `${name}-`.padEnd(40, "x");
 const complete = [
-  "--livekit-api-key", "lk",
-  "--livekit-api-secret", secret("livekit"),
-  "--viewer-token-secret", secret("viewer"),
-  "--viewer-token-issuer", "https://idp.example/",
-  "--viewer-token-audience", "screenshare",
-  "--integration-api-key", secret("platform"),
+  "--livekit-api-key",
+  "lk",
+  "--livekit-api-secret",
+  secret("livekit"),
+  "--viewer-token-secret",
+  secret("viewer"),
+  "--viewer-token-issuer",
+  "https://idp.example/",
+  "--viewer-token-audience",
+  "screenshare",
+  "--integration-api-key",
+  secret("platform"),
 ];
 
 describe("the command line", () => {
@@ -19,7 +25,12 @@ describe("the command line", () => {
     expect(() => parseCommandLine([], {})).toThrow(
       "missing --livekit-api-key (or LIVEKIT_API_KEY), --livekit-api-secret (or LIVEKIT_API_SECRET), --viewer-token-secret (or VIEWER_TOKEN_SECRET) or --viewer-token-jwks (or VIEWER_TOKEN_JWKS), --viewer-token-issuer (or VIEWER_TOKEN_ISSUER), --viewer-token-audience (or VIEWER_TOKEN_AUDIENCE), --integration-api-key (or INTEGRATION_API_KEY)",
     );
-    expect(() => parseCommandLine(complete.filter((_value, index) => index < 10), {})).toThrow(/^missing --integration-api-key \(or INTEGRATION_API_KEY\)\./);
+    expect(() =>
+      parseCommandLine(
+        complete.filter((_value, index) => index < 10),
+        {},
+      ),
+    ).toThrow(/^missing --integration-api-key \(or INTEGRATION_API_KEY\)\./);
   });
 
   it("takes every secret from the environment as well, flags winning", () => {
@@ -59,7 +70,9 @@ describe("the command line", () => {
 
   it("has no fault switch: neither a flag nor the SCREENSHARE_FAULTS environment variable", () => {
     expect(() => parseCommandLine([...complete, "--fault", "accept-used-key"], {})).toThrow(/Unknown option '--fault'/);
-    expect(() => parseCommandLine(complete, { SCREENSHARE_FAULTS: "accept-used-key" })).toThrow(/SCREENSHARE_FAULTS is set: fault switches exist only in the test API/);
+    expect(() => parseCommandLine(complete, { SCREENSHARE_FAULTS: "accept-used-key" })).toThrow(
+      /SCREENSHARE_FAULTS is set: fault switches exist only in the test API/,
+    );
     expect(Object.keys(parseCommandLine(complete, {}).options)).not.toContain("faults");
   });
 

@@ -62,7 +62,10 @@ export function usage(): string {
  * Turns flags and environment variables into server options. Flags win over environment variables. There are no
  * secret defaults: a missing secret is a {@link UsageError} naming its flag and variable, unless `--dev` is given.
  */
-export function parseCommandLine(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): { options: ServerOptions; dev: boolean; help: boolean } {
+export function parseCommandLine(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): { options: ServerOptions; dev: boolean; help: boolean } {
   if (env.SCREENSHARE_FAULTS !== undefined) {
     throw new UsageError("SCREENSHARE_FAULTS is set: fault switches exist only in the test API, never in a server started from the command line; unset it");
   }
@@ -82,7 +85,10 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   const list = (flag: Flag): string[] => {
     const given = values[flag];
     if (Array.isArray(given)) return given;
-    return (env[FLAGS[flag].env] ?? "").split(",").map((item) => item.trim()).filter(Boolean);
+    return (env[FLAGS[flag].env] ?? "")
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean);
   };
   const missing: Flag[] = [];
   const secret = (flag: keyof typeof DEV_DEFAULTS, required = true): string | undefined => {
@@ -90,8 +96,7 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
     if (given === undefined && required) missing.push(flag);
     return given;
   };
-  const named = (flag: Flag) =>
-    `--${flag} (or ${FLAGS[flag].env})${flag === "viewer-token-secret" ? " or --viewer-token-jwks (or VIEWER_TOKEN_JWKS)" : ""}`;
+  const named = (flag: Flag) => `--${flag} (or ${FLAGS[flag].env})${flag === "viewer-token-secret" ? " or --viewer-token-jwks (or VIEWER_TOKEN_JWKS)" : ""}`;
   const jwks = value("viewer-token-jwks");
   const viewerTokenSecret = secret("viewer-token-secret", !jwks);
   const options = {
@@ -184,7 +189,8 @@ function parse(argv: readonly string[]) {
 
 function number(flag: Flag, text: string): number {
   const parsed = Number(text);
-  if (text.trim() === "" || !Number.isFinite(parsed) || parsed < 0) throw new UsageError(`--${flag} (or ${FLAGS[flag].env}) must be a number >= 0, not "${text}"`);
+  if (text.trim() === "" || !Number.isFinite(parsed) || parsed < 0)
+    throw new UsageError(`--${flag} (or ${FLAGS[flag].env}) must be a number >= 0, not "${text}"`);
   return parsed;
 }
 

@@ -4,6 +4,7 @@ import { DEFAULT_TIMEOUTS, type LifecycleTimeouts } from "@screenshare/machine";
 import { DEFAULT_RETENTION, type Retention } from "./store.js";
 
 export { DEFAULT_RETENTION, type Retention } from "./store.js";
+
 import { checkViewerTokenOptions, type ViewerTokenOptions } from "./auth.js";
 
 /** Limits the server enforces and advertises through ServerInfoService. */

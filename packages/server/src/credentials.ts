@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { Code, ConnectError } from "@connectrpc/connect";
 import { fromBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { Channel, type Interaction, InteractionSchema, InteractionStatus } from "@screenshare/protocol";
 import type { ResolvedOptions } from "./config.js";
 import type { Credential, Store } from "./store.js";

@@ -3,11 +3,11 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Channel, EndReason, InteractionSchema, InteractionStatus, SessionState } from "@screenshare/protocol";
+import { agentWithInteraction, clientsFor, collectEvents, memoryMedia, type ReferenceStack, sleep, startReferenceStack } from "@screenshare/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveOptions } from "./config.js";
 import { type EngineLog, SessionEngine, sessionToProto } from "./engine.js";
 import { createMetrics } from "./metrics.js";
-import { agentWithInteraction, clientsFor, collectEvents, memoryMedia, type ReferenceStack, sleep, startReferenceStack } from "@screenshare/testkit";
 import { MemoryStore, type SessionRecord } from "./store.js";
 
 /** The embedded store, with writes and timer arming that fail while told to. */
@@ -42,7 +42,9 @@ describe("a timer whose event could not be applied", () => {
     const metrics = createMetrics();
     const engine = new SessionEngine(store, options, memoryMedia(), metrics, log);
     await engine.run();
-    await engine.interactions.register(create(InteractionSchema, { orgId: "org", interactionId: "i", channel: Channel.VOICE, agentUserId: "agent", status: InteractionStatus.CONNECTED }));
+    await engine.interactions.register(
+      create(InteractionSchema, { orgId: "org", interactionId: "i", channel: Channel.VOICE, agentUserId: "agent", status: InteractionStatus.CONNECTED }),
+    );
     const session = await engine.start("org", "agent", "i");
     return { engine, metrics, sessionId: session.id };
   }
@@ -94,10 +96,19 @@ describe("media failures nobody reports", () => {
     await engine.run();
     const ids: string[] = [];
     for (let index = 0; index < count; index++) {
-      await engine.interactions.register(create(InteractionSchema, { orgId: "org", interactionId: `i${index}`, channel: Channel.CHAT, agentUserId: `a${index}`, status: InteractionStatus.CONNECTED }));
+      await engine.interactions.register(
+        create(InteractionSchema, {
+          orgId: "org",
+          interactionId: `i${index}`,
+          channel: Channel.CHAT,
+          agentUserId: `a${index}`,
+          status: InteractionStatus.CONNECTED,
+        }),
+      );
       ids.push((await engine.start("org", `a${index}`, `i${index}`)).id);
     }
-    const reasons = async () => Promise.all(ids.map(async (id) => EndReason[sessionToProto((await engine.getSession(id)) as SessionRecord, { withKey: false }).endReason]));
+    const reasons = async () =>
+      Promise.all(ids.map(async (id) => EndReason[sessionToProto((await engine.getSession(id)) as SessionRecord, { withKey: false }).endReason]));
     return { engine, media, ids, reasons };
   }
 
@@ -284,7 +295,11 @@ describe.each([
     expect(EndReason[first.session?.endReason ?? 0]).toBe("SHARER_STOPPED");
     const retry = await sharer.stopSharing({ sessionId, idempotencyKey: "stop-1" });
     expect(retry.session).toEqual(first.session);
-    const codeOf = (call: Promise<unknown>) => call.then(() => "OK", (error: unknown) => Code[ConnectError.from(error).code]);
+    const codeOf = (call: Promise<unknown>) =>
+      call.then(
+        () => "OK",
+        (error: unknown) => Code[ConnectError.from(error).code],
+      );
     // A new key is a new call, and the credential died with the session.
     expect(await codeOf(sharer.stopSharing({ sessionId, idempotencyKey: "stop-2" }))).toBe("Unauthenticated");
     // The same key without the credential gets nothing.

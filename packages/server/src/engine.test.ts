@@ -1,13 +1,12 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Channel, InteractionSchema, InteractionStatus, SessionState } from "@screenshare/protocol";
+import { memoryMedia } from "@screenshare/testkit";
 import { describe, expect, it } from "vitest";
 import { resolveOptions } from "./config.js";
 import { SessionEngine } from "./engine.js";
 import { createMetrics } from "./metrics.js";
 import { MemoryStore, type SessionRecord } from "./store.js";
-import { memoryMedia } from "@screenshare/testkit";
-
 
 /** An embedded store whose session writes can be made to lose, as if another node always wrote first. */
 class LosingStore extends MemoryStore {
@@ -19,9 +18,18 @@ class LosingStore extends MemoryStore {
 
 async function voiceSession(limits: { securityKeyMaxAttempts: number }) {
   const store = new LosingStore();
-  const options = resolveOptions({ port: 0, livekit: { url: "", apiKey: "", apiSecret: "z".repeat(32) }, viewerTokens: { secret: "x".repeat(32), issuer: "test", audience: "test" }, integrationApiKey: "y".repeat(32), quiet: true, limits });
+  const options = resolveOptions({
+    port: 0,
+    livekit: { url: "", apiKey: "", apiSecret: "z".repeat(32) },
+    viewerTokens: { secret: "x".repeat(32), issuer: "test", audience: "test" },
+    integrationApiKey: "y".repeat(32),
+    quiet: true,
+    limits,
+  });
   const engine = new SessionEngine(store, options, memoryMedia(), createMetrics());
-  await engine.interactions.register(create(InteractionSchema, { orgId: "org", interactionId: "call", channel: Channel.VOICE, agentUserId: "agent", status: InteractionStatus.CONNECTED }));
+  await engine.interactions.register(
+    create(InteractionSchema, { orgId: "org", interactionId: "call", channel: Channel.VOICE, agentUserId: "agent", status: InteractionStatus.CONNECTED }),
+  );
   const record = await engine.start("org", "agent", "call");
   return { store, engine, key: record.securityKey?.key ?? "" };
 }

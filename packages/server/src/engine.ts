@@ -5,19 +5,19 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { isLive, PROTO_SESSION_STATE, pendingTimers, type SessionEventType, startSession } from "@screenshare/machine";
 import {
   Actor,
-  Channel as ProtoChannel,
   type Interaction,
   InteractionStatus,
-  type WatchInvitationsResponse,
-  WatchInvitationsResponseSchema,
   LiveSessionConflictSchema,
   type MediaJoinInfo,
   MediaJoinInfoSchema,
+  Channel as ProtoChannel,
   RedeemSecurityKeyResponseSchema,
   type Session,
   type SessionEvent,
   SessionEventSchema,
   SessionState,
+  type WatchInvitationsResponse,
+  WatchInvitationsResponseSchema,
 } from "@screenshare/protocol";
 import type { WebhookEvent } from "livekit-server-sdk";
 import type { ResolvedOptions } from "./config.js";
@@ -32,9 +32,9 @@ import { protoStateOf, sessionToProto } from "./session-view.js";
 import { SessionWriter } from "./session-writer.js";
 import { type DueTimer, type SessionRecord, type Store, sessionIndexKeys } from "./store.js";
 
-export type { Credential, SessionRecord } from "./store.js";
 export type { MediaPlane } from "./media.js";
 export { sessionToProto } from "./session-view.js";
+export type { Credential, SessionRecord } from "./store.js";
 
 const TIMER_POLL_MS = 25;
 /** A timer whose event could not be applied is tried again after 100 ms, doubling up to 30 s. */
@@ -263,7 +263,13 @@ export class SessionEngine {
       try {
         await this.media.createRoom(id, this.options.timeouts.maxSessionDurationMs);
       } catch (error) {
-        throw new ConnectError(`the media plane could not create the session's room (${(error as Error).message}); retry later`, Code.Unavailable, undefined, undefined, error);
+        throw new ConnectError(
+          `the media plane could not create the session's room (${(error as Error).message}); retry later`,
+          Code.Unavailable,
+          undefined,
+          undefined,
+          error,
+        );
       }
       await this.writer.create(record, step, Actor.VIEWER, at, ...sessionIndexKeys(step.session.context));
       return record;
@@ -280,9 +286,11 @@ export class SessionEngine {
 
   /** Applies a fact from the media plane or a timer; where it no longer applies it is ignored. */
   async fact(sessionId: string, type: string, actor: Actor, at = Date.now()): Promise<void> {
-    await this.writer.transition(sessionId, type, actor, at, () => undefined).catch((error) => {
-      if (!(error instanceof ConnectError && error.code === Code.NotFound)) throw error;
-    });
+    await this.writer
+      .transition(sessionId, type, actor, at, () => undefined)
+      .catch((error) => {
+        if (!(error instanceof ConnectError && error.code === Code.NotFound)) throw error;
+      });
   }
 
   /** Applies a verified LiveKit webhook. A reload's old connection may leave after the new one joined: only the latest one's leaving counts. */
@@ -335,7 +343,13 @@ export class SessionEngine {
     return create(MediaJoinInfoSchema, {
       transport: {
         case: "livekit",
-        value: { serverUrl: this.media.url, roomName: roomOf(record.id), participantToken: token, participantIdentity: identity, tokenExpiresAt: timestampFromMs(expiresAt) },
+        value: {
+          serverUrl: this.media.url,
+          roomName: roomOf(record.id),
+          participantToken: token,
+          participantIdentity: identity,
+          tokenExpiresAt: timestampFromMs(expiresAt),
+        },
       },
     });
   }

@@ -14,7 +14,16 @@ import { mintViewerToken, VIEW_PERMISSION } from "./auth.js";
 import { type RunningServer, startServer } from "./server.js";
 
 const METHODS: DescMethod[] = [ViewerService, SharerService, InteractionService, WatchService, ServerInfoService].flatMap((service) => service.methods);
-const PROTOCOLS = ["connect-proto-h1", "connect-json-h1", "connect-proto-h2", "connect-json-h2", "connect-get-h1", "grpc-h2", "grpc-web-h1", "grpc-web-h2"] as const;
+const PROTOCOLS = [
+  "connect-proto-h1",
+  "connect-json-h1",
+  "connect-proto-h2",
+  "connect-json-h2",
+  "connect-get-h1",
+  "grpc-h2",
+  "grpc-web-h1",
+  "grpc-web-h2",
+] as const;
 type Protocol = (typeof PROTOCOLS)[number];
 const FUZZ_MS = Number(process.env.FUZZ_MS ?? 4_000);
 const seed = Number(process.env.FUZZ_SEED ?? randomBytes(4).readUInt32LE());
@@ -75,7 +84,15 @@ function binaryBody(method: DescMethod): Buffer {
       return Buffer.concat([tag(1 + below(6), 2), Buffer.from([0xff, 0xff, 0xff, 0xff, 0x07]), bytes(4)]);
     case 7:
       // Every varint field set to an out-of-range value: enums get 99, -1 or 2^31-1.
-      return Buffer.concat([valid, ...[1, 2, 3, 4, 5, 6].map((field) => Buffer.concat([tag(field, 0), Buffer.from(pick([[99], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], [0xff, 0xff, 0xff, 0xff, 0x07]]))]))]);
+      return Buffer.concat([
+        valid,
+        ...[1, 2, 3, 4, 5, 6].map((field) =>
+          Buffer.concat([
+            tag(field, 0),
+            Buffer.from(pick([[99], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], [0xff, 0xff, 0xff, 0xff, 0x07]])),
+          ]),
+        ),
+      ]);
     case 8:
       return Buffer.alloc(0);
     default:
@@ -100,7 +117,9 @@ function jsonBody(method: DescMethod): Buffer {
     case 5:
       return Buffer.concat([Buffer.from('{"orgId":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
     case 6:
-      return Buffer.from(JSON.stringify({ [pick(["unknownField", "sessionId", "pageSize", "afterSequence"])]: pick([1.5, -1, "9".repeat(40), { a: 1 }, null]) }));
+      return Buffer.from(
+        JSON.stringify({ [pick(["unknownField", "sessionId", "pageSize", "afterSequence"])]: pick([1.5, -1, "9".repeat(40), { a: 1 }, null]) }),
+      );
     default:
       return Buffer.from(valid);
   }
@@ -179,7 +198,9 @@ function fuzzRequest(protocol: Protocol, method: DescMethod, credentials: string
     return { http2, method: "POST", path, headers, body };
   }
   const { body, encoding } = maybeCompressed(binaryBody(method));
-  headers["content-type"] = protocol.startsWith("grpc-web") ? pick(["application/grpc-web+proto", "application/grpc-web"]) : pick(["application/grpc+proto", "application/grpc"]);
+  headers["content-type"] = protocol.startsWith("grpc-web")
+    ? pick(["application/grpc-web+proto", "application/grpc-web"])
+    : pick(["application/grpc+proto", "application/grpc"]);
   if (!protocol.startsWith("grpc-web")) headers.te = "trailers";
   if (encoding) headers["grpc-encoding"] = encoding;
   return { http2, method: "POST", path, headers, body: envelope(body, encoding !== undefined ? below(4) !== 0 : below(6) === 0) };
@@ -190,7 +211,13 @@ function forgedWebhook(): Request {
   const body = below(2) === 0 ? bytes(below(200)) : Buffer.from(JSON.stringify({ id: "EV_x", event: "participant_left", room: { name: "ss-x" } }));
   const unsigned = `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from('{"sha256":"x"}').toString("base64url")}.`;
   const authorization = pick(["", "garbage", unsigned, `Bearer ${unsigned}`]);
-  return { http2: below(2) === 0, method: "POST", path: "/livekit/webhook", headers: { "content-type": "application/webhook+json", ...(authorization && { authorization }) }, body };
+  return {
+    http2: below(2) === 0,
+    method: "POST",
+    path: "/livekit/webhook",
+    headers: { "content-type": "application/webhook+json", ...(authorization && { authorization }) },
+    body,
+  };
 }
 
 interface Answer {
@@ -260,13 +287,22 @@ function send(request: Request): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const outgoing = httpRequest(
       `${server.url}${request.path}`,
-      { method: request.method, agent, signal, headers: { ...request.headers, ...(request.method === "POST" && { "content-length": String(request.body.length) }) } },
+      {
+        method: request.method,
+        agent,
+        signal,
+        headers: { ...request.headers, ...(request.method === "POST" && { "content-length": String(request.body.length) }) },
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on("data", (chunk: Buffer) => chunks.push(chunk));
         response.on("end", () => {
           const header = response.headers["grpc-status"];
-          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString("latin1"), grpcStatus: header === undefined ? undefined : String(header) });
+          resolve({
+            status: response.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString("latin1"),
+            grpcStatus: header === undefined ? undefined : String(header),
+          });
         });
         response.on("error", reject);
       },
@@ -283,7 +319,13 @@ function heapAfterGc(): number {
 }
 
 it(`answers ${FUZZ_MS / 1000} s of malformed requests for all ${METHODS.length} RPCs over ${PROTOCOLS.length} protocol variants without INTERNAL, crash or heap growth`, async () => {
-  const credentials = ["", integrationApiKey, await mintViewerToken({ ...viewerTokens, org: "fuzz-org", sub: "fuzz-agent", permissions: [VIEW_PERMISSION] }), "garbage.token.value", `cus_${"A".repeat(32)}`];
+  const credentials = [
+    "",
+    integrationApiKey,
+    await mintViewerToken({ ...viewerTokens, org: "fuzz-org", sub: "fuzz-agent", permissions: [VIEW_PERMISSION] }),
+    "garbage.token.value",
+    `cus_${"A".repeat(32)}`,
+  ];
   const tally = new Map<string, number>();
   const internal: string[] = [];
   let tried = 0;
@@ -300,7 +342,8 @@ it(`answers ${FUZZ_MS / 1000} s of malformed requests for all ${METHODS.length} 
           tried++;
           tally.set(answer, (tally.get(answer) ?? 0) + 1);
           if (isInternal(answer)) internals++;
-          if (isInternal(answer) && internal.length < 5) internal.push(`${protocol} ${method.name} ${JSON.stringify(request.headers)} ${request.body.toString("base64")} -> ${answer}`);
+          if (isInternal(answer) && internal.length < 5)
+            internal.push(`${protocol} ${method.name} ${JSON.stringify(request.headers)} ${request.body.toString("base64")} -> ${answer}`);
         }
       }),
     );
@@ -310,7 +353,10 @@ it(`answers ${FUZZ_MS / 1000} s of malformed requests for all ${METHODS.length} 
   await run(Date.now() + FUZZ_MS);
   const heapGrowth = heapAfterGc() - heapBefore;
   const health = await fetch(`${server.url}/healthz`);
-  const summary = [...tally].sort((a, b) => b[1] - a[1]).map(([said, count]) => `${said} ${count}`).join(", ");
+  const summary = [...tally]
+    .sort((a, b) => b[1] - a[1])
+    .map(([said, count]) => `${said} ${count}`)
+    .join(", ");
   console.log(`fuzz: ${tried} requests (seed ${seed}), ${internals} INTERNAL, heap ${(heapGrowth / 1024 / 1024).toFixed(1)} MiB after GC; answers: ${summary}`);
   expect(internal).toEqual([]);
   expect(tally.get("transport-AbortError") ?? 0).toBe(0);

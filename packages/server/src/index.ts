@@ -1,4 +1,5 @@
 /** The reference screenshare.v1 server. */
-export { startServer, type RunningServer } from "./server.js";
-export { DEFAULT_LIMITS, FAULTS, type Fault, type Limits, type ServerOptions } from "./config.js";
+
 export { mintViewerToken, VIEW_PERMISSION } from "./auth.js";
+export { DEFAULT_LIMITS, FAULTS, type Fault, type Limits, type ServerOptions } from "./config.js";
+export { type RunningServer, startServer } from "./server.js";

@@ -85,7 +85,9 @@ export function roomService(host: string, apiKey: string, apiSecret: string, tim
     if (!current || Date.now() >= current.renewAt) {
       const token = new AccessToken(apiKey, apiSecret, { ttl: ROOM_SERVICE_TOKEN_TTL_S });
       token.addGrant({ roomCreate: true, roomList: true });
-      const client = token.toJwt().then((signed) => new RoomServiceClient(host, apiKey, apiSecret, { token: signed, requestTimeout: timeoutMs / 1000, failover: false }));
+      const client = token
+        .toJwt()
+        .then((signed) => new RoomServiceClient(host, apiKey, apiSecret, { token: signed, requestTimeout: timeoutMs / 1000, failover: false }));
       // A failed signing is not kept: the next call signs again.
       client.catch(() => {
         if (current?.client === client) current = undefined;

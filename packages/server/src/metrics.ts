@@ -19,7 +19,12 @@ export function createMetrics(): Metrics {
   return {
     registry,
     transitions: new Counter({ name: "screenshare_transitions_total", help: "Session state changes", labelNames: ["trigger", "to"], registers: [registry] }),
-    keyFailures: new Counter({ name: "screenshare_security_key_failures_total", help: "Failed key redemptions", labelNames: ["reason"], registers: [registry] }),
+    keyFailures: new Counter({
+      name: "screenshare_security_key_failures_total",
+      help: "Failed key redemptions",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
     rpcDuration: new Histogram({
       name: "screenshare_rpc_duration_seconds",
       help: "RPC latency",

@@ -1,7 +1,7 @@
 // The deployment a growing user runs (docs/operations.md): two LiveKit nodes in LiveKit's own multi-node mode on
 // one Redis, two server nodes on another, and one session whose viewer and sharer reach it through different
 // nodes of both.
-import { freePort, type LiveKitHandle, publishScreen, receiveFrames, type RedisHandle, startLiveKit, startRedis } from "@screenshare/devstack";
+import { freePort, type LiveKitHandle, publishScreen, type RedisHandle, receiveFrames, startLiveKit, startRedis } from "@screenshare/devstack";
 import { Channel, EndReason, SessionState } from "@screenshare/protocol";
 import { clientsFor, collectEvents, joinRoom, unique } from "@screenshare/testkit";
 import { Redis } from "ioredis";

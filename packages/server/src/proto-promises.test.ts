@@ -4,15 +4,7 @@ import { createServer } from "node:net";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import {
-  Channel,
-  FieldViolationSchema,
-  InteractionService,
-  ServerInfoSchema,
-  ServerInfoService,
-  SharerService,
-  ViewerService,
-} from "@screenshare/protocol";
+import { Channel, FieldViolationSchema, InteractionService, ServerInfoSchema, ServerInfoService, SharerService, ViewerService } from "@screenshare/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintViewerToken, VIEW_PERMISSION } from "./auth.js";
 import { type RunningServer, startServer } from "./server.js";

@@ -133,7 +133,10 @@ export class RedisStore implements Store {
     // Indexes are sorted by start; entries older than any session they could still name are pruned, and an index
     // no session is added to expires with its newest session.
     for (const key of [`${PREFIX}viewer-sessions:${viewerKey}`, `${PREFIX}interaction-sessions:${interactionKey}`]) {
-      transaction.zadd(key, record.machine.context.createdAt, record.id).zremrangebyscore(key, "-inf", now - horizon).pexpire(key, horizon);
+      transaction
+        .zadd(key, record.machine.context.createdAt, record.id)
+        .zremrangebyscore(key, "-inf", now - horizon)
+        .pexpire(key, horizon);
     }
     await exec(transaction);
   }

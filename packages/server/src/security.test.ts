@@ -1,19 +1,19 @@
 // What an attacker tries, as docs/security.md lists it: one test per defect found by probing the server.
 import { createHash, randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
-import { connect as http2Connect, constants } from "node:http2";
+import { constants, connect as http2Connect } from "node:http2";
 import { connect as netConnect, type Socket } from "node:net";
 import { gzipSync } from "node:zlib";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { Channel, InteractionService, type InteractionStatus, RegisterInteractionRequestSchema, SessionState, SharerService } from "@screenshare/protocol";
+import { agentWithInteraction, clientsFor, type ReferenceStack, sleep, startReferenceStack, unique } from "@screenshare/testkit";
 import { AccessToken, TrackSource, WebhookEvent } from "livekit-server-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintViewerToken, VIEW_PERMISSION } from "./auth.js";
 import type { ServerOptions } from "./config.js";
 import { type RunningServer, startServer } from "./server.js";
-import { agentWithInteraction, clientsFor, type ReferenceStack, sleep, startReferenceStack, unique } from "@screenshare/testkit";
 
 const viewerTokens = { secret: randomBytes(32).toString("base64url"), issuer: "security-test", audience: "screenshare" };
 const integrationApiKey = randomBytes(32).toString("base64url");
@@ -55,7 +55,11 @@ function transportFrom(url: string, protocol: Protocol, localAddress: string, he
   }
 }
 
-const codeOf = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => ConnectError.from(error).code);
+const codeOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => ConnectError.from(error).code,
+  );
 
 describe("rate-limit identity", () => {
   let server: RunningServer;
@@ -74,7 +78,12 @@ describe("rate-limit identity", () => {
     for (const protocol of PROTOCOLS) expect(await guess(transportFrom(server.url, protocol, "127.0.0.3"), org)).toBe(Code.NotFound);
     for (const protocol of PROTOCOLS) expect(await guess(transportFrom(server.url, protocol, "127.0.0.3"), org)).toBe(Code.ResourceExhausted);
     // Other addresses, HTTP/2 (gRPC and Connect) included, still have theirs.
-    for (const [address, protocol] of [["127.0.0.4", "grpc"], ["127.0.0.5", "connect-h2"], ["127.0.0.6", "grpc-web-h1"], ["127.0.0.7", "connect-h1"]] as const) {
+    for (const [address, protocol] of [
+      ["127.0.0.4", "grpc"],
+      ["127.0.0.5", "connect-h2"],
+      ["127.0.0.6", "grpc-web-h1"],
+      ["127.0.0.7", "connect-h1"],
+    ] as const) {
       expect(await guess(transportFrom(server.url, protocol, address), org)).toBe(Code.NotFound);
     }
   });
@@ -138,7 +147,10 @@ function rawGrpc(url: string, path: string, frame: Buffer, headers: Record<strin
     stream.end(frame);
   });
 }
-const envelope = (flags: number, payload: Buffer) => Buffer.concat([Buffer.from([flags]), Buffer.alloc(4, 0).fill(0), payload]).fill(0, 1, 5).map((byte, index) => (index >= 1 && index <= 4 ? (payload.length >>> (8 * (4 - index))) & 0xff : byte)) as Buffer;
+const envelope = (flags: number, payload: Buffer) =>
+  Buffer.concat([Buffer.from([flags]), Buffer.alloc(4, 0).fill(0), payload])
+    .fill(0, 1, 5)
+    .map((byte, index) => (index >= 1 && index <= 4 ? (payload.length >>> (8 * (4 - index))) & 0xff : byte)) as Buffer;
 
 describe("malformed input", () => {
   let server: RunningServer;
@@ -149,7 +161,12 @@ describe("malformed input", () => {
   const REGISTER = "/screenshare.v1.InteractionService/RegisterInteraction";
   const auth = () => ({ authorization: `Bearer ${integrationApiKey}` });
   const valid = () =>
-    Buffer.from(toBinary(RegisterInteractionRequestSchema, create(RegisterInteractionRequestSchema, { orgId: "org", interactionId: unique("i"), channel: Channel.VOICE, agentUserId: "agent" })));
+    Buffer.from(
+      toBinary(
+        RegisterInteractionRequestSchema,
+        create(RegisterInteractionRequestSchema, { orgId: "org", interactionId: unique("i"), channel: Channel.VOICE, agentUserId: "agent" }),
+      ),
+    );
   const invalidUtf8 = Buffer.from([0x0a, 0x03, 0xff, 0xfe, 0xfd]);
 
   it.each([
@@ -160,7 +177,9 @@ describe("malformed input", () => {
   ] as const)("%s over Connect answers INVALID_ARGUMENT (or UNIMPLEMENTED for the encoding), never INTERNAL", async (_name, body, headers) => {
     const response = await rawPost(server.url, REGISTER, body, { "content-type": "application/proto", ...auth(), ...headers });
     const code = JSON.parse(response.body).code;
-    expect(code === "invalid_argument" || (code === "unimplemented" && "content-encoding" in headers && headers["content-encoding"] === "zstd-bomb")).toBe(true);
+    expect(code === "invalid_argument" || (code === "unimplemented" && "content-encoding" in headers && headers["content-encoding"] === "zstd-bomb")).toBe(
+      true,
+    );
     expect(response.status).not.toBe(500);
   });
 
@@ -181,11 +200,18 @@ describe("malformed input", () => {
   it.each(PROTOCOLS)("enum values outside the declared set (99, -1) are rejected over %s, naming the field", async (protocol) => {
     const platform = createClient(InteractionService, transportFrom(server.url, protocol, "127.0.0.1", auth()));
     for (const channel of [99, -1]) {
-      const error = await platform.registerInteraction({ orgId: "org", interactionId: unique("i"), channel, agentUserId: "agent" }).catch((reason: unknown) => ConnectError.from(reason));
+      const error = await platform
+        .registerInteraction({ orgId: "org", interactionId: unique("i"), channel, agentUserId: "agent" })
+        .catch((reason: unknown) => ConnectError.from(reason));
       expect(error).toBeInstanceOf(ConnectError);
-      expect([(error as ConnectError).code, (error as ConnectError).rawMessage]).toEqual([Code.InvalidArgument, "channel must be one of CHANNEL_UNSPECIFIED, CHANNEL_VOICE, CHANNEL_CHAT"]);
+      expect([(error as ConnectError).code, (error as ConnectError).rawMessage]).toEqual([
+        Code.InvalidArgument,
+        "channel must be one of CHANNEL_UNSPECIFIED, CHANNEL_VOICE, CHANNEL_CHAT",
+      ]);
     }
-    const status = await platform.setInteractionStatus({ orgId: "org", interactionId: "i", status: 42 as InteractionStatus }).catch((reason: unknown) => ConnectError.from(reason));
+    const status = await platform
+      .setInteractionStatus({ orgId: "org", interactionId: "i", status: 42 as InteractionStatus })
+      .catch((reason: unknown) => ConnectError.from(reason));
     expect((status as ConnectError).code).toBe(Code.InvalidArgument);
   });
 
@@ -298,7 +324,10 @@ describe("connection timeouts", () => {
       for await (const _ of watcher.watchInvitations({}, { signal: abort.signal })) {
         // No invitation is expected; the stream just stays open.
       }
-    })().then(() => "ended", (error: unknown) => (abort.signal.aborted ? "aborted" : `failed: ${String(error)}`));
+    })().then(
+      () => "ended",
+      (error: unknown) => (abort.signal.aborted ? "aborted" : `failed: ${String(error)}`),
+    );
     await sleep(1_500);
     abort.abort();
     expect(await watching).toBe("aborted");
@@ -352,7 +381,10 @@ describe("end to end, with LiveKit", () => {
     const sharer = (sid: string) => ({ sid, identity: `sharer-${sessionId}` });
     const screen = { source: TrackSource.SCREEN_SHARE };
     const deliver = async (webhook: { body: string; authorization: string }) => {
-      const response = await rawPost(stack.server.url, "/livekit/webhook", Buffer.from(webhook.body), { "content-type": "application/webhook+json", authorization: webhook.authorization });
+      const response = await rawPost(stack.server.url, "/livekit/webhook", Buffer.from(webhook.body), {
+        "content-type": "application/webhook+json",
+        authorization: webhook.authorization,
+      });
       expect(response.status).toBe(200);
     };
     const state = async () => (await agent.viewer.viewer.getSession({ sessionId })).session?.state;
@@ -373,20 +405,28 @@ describe("end to end, with LiveKit", () => {
     await deliver(firstLeave);
     expect(await state()).toBe(SessionState.SHARING);
     // A fact created before the latest one applied for the sharer (a late delivery) is ignored too.
-    await deliver(await signedWebhook(stack, { id: unique("EV"), event: "track_unpublished", room, participant: sharer("PA_second"), track: screen, createdAt: at - 25n }));
+    await deliver(
+      await signedWebhook(stack, { id: unique("EV"), event: "track_unpublished", room, participant: sharer("PA_second"), track: screen, createdAt: at - 25n }),
+    );
     expect(await state()).toBe(SessionState.SHARING);
     // A join delivered after a later fact of the same participant does not apply, but its connection is the latest:
     // when that connection leaves, the sharer is disconnected.
-    await deliver(await signedWebhook(stack, { id: unique("EV"), event: "track_published", room, participant: sharer("PA_third"), track: screen, createdAt: at - 10n }));
+    await deliver(
+      await signedWebhook(stack, { id: unique("EV"), event: "track_published", room, participant: sharer("PA_third"), track: screen, createdAt: at - 10n }),
+    );
     await deliver(await signedWebhook(stack, { id: unique("EV"), event: "participant_joined", room, participant: sharer("PA_third"), createdAt: at - 11n }));
     expect(await state()).toBe(SessionState.SHARING);
     await deliver(await signedWebhook(stack, { id: unique("EV"), event: "participant_left", room, participant: sharer("PA_third"), createdAt: at - 9n }));
     expect(await state()).toBe(SessionState.RECONNECTING_SHARER);
     await deliver(await signedWebhook(stack, { id: unique("EV"), event: "participant_joined", room, participant: sharer("PA_fourth"), createdAt: at - 8n }));
-    await deliver(await signedWebhook(stack, { id: unique("EV"), event: "track_published", room, participant: sharer("PA_fourth"), track: screen, createdAt: at - 8n }));
+    await deliver(
+      await signedWebhook(stack, { id: unique("EV"), event: "track_published", room, participant: sharer("PA_fourth"), track: screen, createdAt: at - 8n }),
+    );
     expect(await state()).toBe(SessionState.SHARING);
     // A current one still applies.
-    await deliver(await signedWebhook(stack, { id: unique("EV"), event: "track_unpublished", room, participant: sharer("PA_second"), track: screen, createdAt: at }));
+    await deliver(
+      await signedWebhook(stack, { id: unique("EV"), event: "track_unpublished", room, participant: sharer("PA_second"), track: screen, createdAt: at }),
+    );
     expect(await state()).toBe(SessionState.SELECTING_SCREEN);
   });
 

@@ -1,5 +1,6 @@
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { publishScreen, receiveFrames } from "@screenshare/devstack";
 import {
   Channel,
   EndReason,
@@ -10,10 +11,9 @@ import {
   ServerInfoService,
   SessionState,
 } from "@screenshare/protocol";
+import { agentWithInteraction, clientsFor, collectEvents, joinRoom, type ReferenceStack, sleep, startReferenceStack, unique } from "@screenshare/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintViewerToken, VIEW_PERMISSION } from "./auth.js";
-import { publishScreen, receiveFrames } from "@screenshare/devstack";
-import { agentWithInteraction, clientsFor, collectEvents, joinRoom, type ReferenceStack, sleep, startReferenceStack, unique } from "@screenshare/testkit";
 
 // server-redis.test.ts runs this whole file again with the Redis store.
 const redis = process.env.SCREENSHARE_TEST_STORE === "redis";
@@ -58,10 +58,7 @@ describe("server info", () => {
   });
 
   it("answers over gRPC and gRPC-Web too", async () => {
-    for (const transport of [
-      createGrpcTransport({ baseUrl: stack.server.url }),
-      createGrpcWebTransport({ baseUrl: stack.server.url, httpVersion: "1.1" }),
-    ]) {
+    for (const transport of [createGrpcTransport({ baseUrl: stack.server.url }), createGrpcWebTransport({ baseUrl: stack.server.url, httpVersion: "1.1" })]) {
       const { info } = await createClient(ServerInfoService, transport).getServerInfo({});
       expect(info?.protocolVersion).toBe("screenshare.v1");
     }
@@ -187,7 +184,13 @@ describe("who may do what", () => {
   it("needs a viewer token with the permission", async () => {
     await expectCode(clientsFor(stack.server.url).viewer.listSessions({}), Code.Unauthenticated);
     await expectCode(clientsFor(stack.server.url, "not-a-jwt").viewer.listSessions({}), Code.Unauthenticated);
-    const forged = await mintViewerToken({ ...stack.viewerTokens, secret: "another-secret-entirely-".padEnd(40, "x"), org: "o", sub: "u", permissions: [VIEW_PERMISSION] });
+    const forged = await mintViewerToken({
+      ...stack.viewerTokens,
+      secret: "another-secret-entirely-".padEnd(40, "x"),
+      org: "o",
+      sub: "u",
+      permissions: [VIEW_PERMISSION],
+    });
     await expectCode(clientsFor(stack.server.url, forged).viewer.listSessions({}), Code.Unauthenticated);
     const noPermission = await mintViewerToken({ ...stack.viewerTokens, org: "o", sub: "u", permissions: ["other"] });
     await expectCode(clientsFor(stack.server.url, noPermission).viewer.listSessions({}), Code.PermissionDenied, /screenshare:session:view/);
@@ -217,7 +220,11 @@ describe("who may do what", () => {
     const agent = await agentWithInteraction(stack, Channel.VOICE);
     const alerting = unique("alerting");
     await agent.platform.registerInteraction({
-      orgId: agent.orgId, interactionId: alerting, channel: Channel.VOICE, agentUserId: agent.agent, status: InteractionStatus.ALERTING,
+      orgId: agent.orgId,
+      interactionId: alerting,
+      channel: Channel.VOICE,
+      agentUserId: agent.agent,
+      status: InteractionStatus.ALERTING,
     });
     await expectCode(agent.viewer.viewer.startScreenShare({ interactionId: alerting }), Code.FailedPrecondition, /ALERTING/);
     await agent.platform.setInteractionStatus({ orgId: agent.orgId, interactionId: alerting, status: InteractionStatus.DISCONNECTED });
@@ -230,9 +237,7 @@ describe("who may do what", () => {
 
   it("allows one live session per viewer: of ten concurrent starts exactly one wins, and the rest name it", async () => {
     const agent = await agentWithInteraction(stack, Channel.VOICE);
-    const results = await Promise.allSettled(
-      Array.from({ length: 10 }, () => agent.viewer.viewer.startScreenShare({ interactionId: agent.interactionId })),
-    );
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => agent.viewer.viewer.startScreenShare({ interactionId: agent.interactionId })));
     const winners = results.filter((result) => result.status === "fulfilled");
     expect(winners).toHaveLength(1);
     const winner = (winners[0] as PromiseFulfilledResult<{ session?: { sessionId: string } }>).value.session?.sessionId;
@@ -285,7 +290,12 @@ describe("bad input", () => {
     ["unknown session", (c) => c.viewer.getSession({ sessionId: "no-such-session" }), Code.NotFound, /not found/],
     ["page_size over 100", (c) => c.viewer.listSessions({ pageSize: 101 }), Code.InvalidArgument, /page_size must be at most 100/],
     ["foreign page_token", (c) => c.viewer.listSessions({ pageToken: "abc" }), Code.InvalidArgument, /page_token/],
-    ["after_sequence beyond the end", (c) => c.watch.watchSession({ sessionId: "no-such-session", afterSequence: 5n })[Symbol.asyncIterator]().next(), Code.NotFound, /not found/],
+    [
+      "after_sequence beyond the end",
+      (c) => c.watch.watchSession({ sessionId: "no-such-session", afterSequence: 5n })[Symbol.asyncIterator]().next(),
+      Code.NotFound,
+      /not found/,
+    ],
   ];
   it.each(cases)("%s", async (_name, call, code, message) => {
     const token = await mintViewerToken({ ...stack.viewerTokens, org: "bad-input-org", sub: "agent", permissions: [VIEW_PERMISSION] });
@@ -413,7 +423,9 @@ describe("interaction disconnect and administration", () => {
     const agent = await agentWithInteraction(stack, Channel.VOICE);
     const { session } = await agent.viewer.viewer.startScreenShare({ interactionId: agent.interactionId });
     const result = await agent.platform.setInteractionStatus({
-      orgId: agent.orgId, interactionId: agent.interactionId, status: InteractionStatus.DISCONNECTED,
+      orgId: agent.orgId,
+      interactionId: agent.interactionId,
+      status: InteractionStatus.DISCONNECTED,
     });
     expect(result.endedSessions.map((ended) => ended.sessionId)).toEqual([session?.sessionId]);
     const { session: after } = await agent.viewer.viewer.getSession({ sessionId: session?.sessionId ?? "" });

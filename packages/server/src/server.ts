@@ -1,23 +1,29 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { constants as http2Constants, createServer as createHttp2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from "node:http2";
+import {
+  createServer as createHttp2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  constants as http2Constants,
+  type ServerHttp2Session,
+} from "node:http2";
 import { createServer as createNetServer, type Socket } from "node:net";
 import { Duplex } from "node:stream";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createContextValues, type Interceptor } from "@connectrpc/connect";
-import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Compression } from "@connectrpc/connect/protocol";
+import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
 import { SessionState } from "@screenshare/protocol";
-import { type WebhookEvent, WebhookReceiver } from "livekit-server-sdk";
 import { decodeJwt } from "jose";
+import { type WebhookEvent, WebhookReceiver } from "livekit-server-sdk";
 import { pino } from "pino";
 import { clientAddress } from "./client-address.js";
 import { type NetworkLimits, resolveOptions, type ServerOptions, type TestSwitches } from "./config.js";
 import { SessionEngine } from "./engine.js";
-import { RedisStore } from "./redis-store.js";
-import { MemoryStore } from "./store.js";
 import { liveKitMedia } from "./media.js";
 import { createMetrics } from "./metrics.js";
+import { RedisStore } from "./redis-store.js";
 import { kRemoteAddress, registerServices } from "./services/index.js";
+import { MemoryStore } from "./store.js";
 import { validateEnums } from "./validation.js";
 
 /** A running reference server. */
@@ -78,7 +84,14 @@ export async function startServer(serverOptions: ServerOptions, switches: TestSw
     } catch (error) {
       const grpcWeb = request.header.get("content-type")?.startsWith("application/grpc-web");
       if (!grpcWeb || request.stream || ConnectError.from(error).code !== Code.Unauthenticated) throw error;
-      return { stream: false, service: request.service, method: request.method, header: new Headers(), trailer: new Headers(), message: create(request.method.output) };
+      return {
+        stream: false,
+        service: request.service,
+        method: request.method,
+        header: new Headers(),
+        trailer: new Headers(),
+        message: create(request.method.output),
+      };
     }
   };
 
@@ -163,7 +176,9 @@ export async function startServer(serverOptions: ServerOptions, switches: TestSw
   async function scrape(): Promise<string> {
     try {
       const counts = await withTimeout(engine.liveCountsByState(), options.media.requestTimeoutMs, "the store did not answer");
-      for (const state of Object.values(SessionState).filter((value): value is SessionState => typeof value === "number" && value !== 0 && value !== SessionState.ENDED)) {
+      for (const state of Object.values(SessionState).filter(
+        (value): value is SessionState => typeof value === "number" && value !== 0 && value !== SessionState.ENDED,
+      )) {
         metrics.sessions.set({ state: SessionState[state] }, counts.get(state) ?? 0);
       }
     } catch (error) {

@@ -1,19 +1,11 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { applyEvent, endReasonOf, lifecycleStateOf, PROTO_SESSION_STATE, startSession, stateDeadlineOf, toProtoEndReason } from "@screenshare/machine";
 import {
-  applyEvent,
-  endReasonOf,
-  lifecycleStateOf,
-  PROTO_SESSION_STATE,
-  startSession,
-  stateDeadlineOf,
-  toProtoEndReason,
-} from "@screenshare/machine";
-import {
-  Channel as ProtoChannel,
   type Invitation,
   InvitationSchema,
+  Channel as ProtoChannel,
   type Session,
   type SessionEvent,
   SessionEventSchema,
@@ -29,10 +21,7 @@ export function protoStateOf(record: Pick<SessionRecord, "machine">): SessionSta
 }
 
 /** The session as the protocol shows it; the security key only for the viewer. */
-export function sessionToProto(
-  record: Pick<SessionRecord, "id" | "machine" | "lastSequence" | "securityKey">,
-  { withKey }: { withKey: boolean },
-): Session {
+export function sessionToProto(record: Pick<SessionRecord, "id" | "machine" | "lastSequence" | "securityKey">, { withKey }: { withKey: boolean }): Session {
   const context = record.machine.context;
   const deadline = stateDeadlineOf(record.machine);
   const session = create(SessionSchema, {

@@ -42,13 +42,7 @@ export class SessionWriter {
   }
 
   /** Sends an event through the machine and stores the result; `onNotApplied` decides what an unapplied one means. */
-  async transition(
-    sessionId: string,
-    type: string,
-    actor: Actor,
-    at: number,
-    onNotApplied: (record: SessionRecord) => undefined,
-  ): Promise<SessionRecord> {
+  async transition(sessionId: string, type: string, actor: Actor, at: number, onNotApplied: (record: SessionRecord) => undefined): Promise<SessionRecord> {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       const record = await this.store.getSession(sessionId);
       if (!record) throw new ConnectError(`session ${sessionId} not found`, Code.NotFound);
@@ -141,9 +135,11 @@ export class SessionWriter {
   }
   /** Publishes a new or withdrawn invitation to the chat's WatchInvitations streams, on every node. */
   private publishInvitations(orgId: string, interactionId: string, change: MessageInitShape<typeof WatchInvitationsResponseSchema>): Promise<void> {
-    return this.store.publish(`invitations:${orgId}/${interactionId}`, toBinary(WatchInvitationsResponseSchema, create(WatchInvitationsResponseSchema, change)));
+    return this.store.publish(
+      `invitations:${orgId}/${interactionId}`,
+      toBinary(WatchInvitationsResponseSchema, create(WatchInvitationsResponseSchema, change)),
+    );
   }
-
 
   /** A lost write issued a key that no stored record holds: free it. */
   private async undoPrepare(stored: SessionRecord | undefined, discarded: SessionRecord): Promise<void> {

@@ -1,10 +1,10 @@
 import { type RedisHandle, startRedis } from "@screenshare/devstack";
 import { applyEvent, DEFAULT_TIMEOUTS, type PersistedSession, startSession } from "@screenshare/machine";
+import { sleep } from "@screenshare/testkit";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisStore } from "./redis-store.js";
 import { MemoryStore, type Retention, type SessionRecord, type Store, sessionIndexKeys } from "./store.js";
-import { sleep } from "@screenshare/testkit";
 
 let redis: RedisHandle;
 let redisClient: Redis;
@@ -40,7 +40,15 @@ let sessionCount = 0;
 /** A voice session as the engine stores it, just started. */
 function started(viewer = "agent", interaction = "i1"): SessionRecord {
   const id = `s${++sessionCount}`;
-  const step = startSession({ sessionId: id, orgId: "org", interactionId: interaction, viewerUserId: viewer, channel: "voice", timeouts: DEFAULT_TIMEOUTS, at: Date.now() });
+  const step = startSession({
+    sessionId: id,
+    orgId: "org",
+    interactionId: interaction,
+    viewerUserId: viewer,
+    channel: "voice",
+    timeouts: DEFAULT_TIMEOUTS,
+    at: Date.now(),
+  });
   return { id, version: 1, machine: step.session, history: [], lastSequence: "0", participants: {} };
 }
 
@@ -100,7 +108,12 @@ describe.each(stores)("the %s store", (_name, open) => {
     expect(new Set(await store.liveSessionIds())).toEqual(new Set([first.id, second.id]));
     expect(await store.liveSessionCounts()).toEqual(new Map([["awaitingKeyRedemption", 2]]));
     expect(await store.updateSession(after(first, "KEY_REDEEMED"))).toBe(true);
-    expect(await store.liveSessionCounts()).toEqual(new Map([["awaitingKeyRedemption", 1], ["selectingScreen", 1]]));
+    expect(await store.liveSessionCounts()).toEqual(
+      new Map([
+        ["awaitingKeyRedemption", 1],
+        ["selectingScreen", 1],
+      ]),
+    );
     // A lost compare-and-set changes nothing.
     expect(await store.updateSession(after(first, "VIEWER_CANCELLED"))).toBe(false);
     expect(await store.updateSession(after(second, "VIEWER_CANCELLED"))).toBe(true);
@@ -153,7 +166,15 @@ describe.each(stores)("the %s store", (_name, open) => {
     } else {
       const keys = (await redisClient.keys("ss:*")).sort();
       expect(keys).toEqual(
-        ["ss:idem:scope", "ss:interaction-sessions:org/i-live", "ss:limit:client:x", "ss:live", "ss:live-counts", `ss:session:${live.id}`, "ss:viewer-sessions:org/stays"].sort(),
+        [
+          "ss:idem:scope",
+          "ss:interaction-sessions:org/i-live",
+          "ss:limit:client:x",
+          "ss:live",
+          "ss:live-counts",
+          `ss:session:${live.id}`,
+          "ss:viewer-sessions:org/stays",
+        ].sort(),
       );
       // Everything but the live session and the lists the store always keeps carries an expiry.
       for (const key of keys.filter((key) => !["ss:live", "ss:live-counts", `ss:session:${live.id}`].includes(key))) {

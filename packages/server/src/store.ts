@@ -31,9 +31,7 @@ export interface SessionRecord {
 export type HistoryEntry = [type: string, actor: number, at: number, sequence: number];
 
 /** A credential a customer presents to SharerService. */
-export type Credential =
-  | { kind: "sharer"; orgId: string; sessionId: string }
-  | { kind: "customer"; orgId: string; interactionId: string; expiresAt: number };
+export type Credential = { kind: "sharer"; orgId: string; sessionId: string } | { kind: "customer"; orgId: string; interactionId: string; expiresAt: number };
 
 /** A timer that fell due and was claimed by this node. */
 export interface DueTimer {
@@ -146,7 +144,7 @@ export interface Store {
 }
 
 /** What expires in the embedded store, each with its own map. */
-const enum Expiring {
+enum Expiring {
   Session,
   Interaction,
   Credential,

@@ -1,5 +1,5 @@
 import { create, type DescMessage, type Message } from "@bufbuild/protobuf";
-import { reflect, type ReflectMessage } from "@bufbuild/protobuf/reflect";
+import { type ReflectMessage, reflect } from "@bufbuild/protobuf/reflect";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { FieldViolationSchema } from "@screenshare/protocol";
 
@@ -66,7 +66,9 @@ function enumViolations(message: ReflectMessage, prefix: string): Array<{ field:
       case "message":
         return enumViolations(message.get(field), `${path}.`);
       case "map":
-        return field.mapKind === "enum" && ![...message.get(field).values()].every((value) => declared(field.enum.values, value)) ? [hint(field.enum.values)] : [];
+        return field.mapKind === "enum" && ![...message.get(field).values()].every((value) => declared(field.enum.values, value))
+          ? [hint(field.enum.values)]
+          : [];
       default:
         return [];
     }

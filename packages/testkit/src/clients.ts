@@ -1,15 +1,7 @@
 // Clients for every service with per-caller credentials, and the test fixtures built on them.
-import { type Client, type Transport, createClient } from "@connectrpc/connect";
+import { type Client, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import {
-  Channel,
-  InteractionService,
-  ServerInfoService,
-  SharerService,
-  ViewerService,
-  WatchService,
-  type SessionEvent,
-} from "@screenshare/protocol";
+import { type Channel, InteractionService, ServerInfoService, type SessionEvent, SharerService, ViewerService, WatchService } from "@screenshare/protocol";
 import { mintViewerToken, VIEW_PERMISSION } from "@screenshare/server";
 import type { ReferenceStack } from "./stack.js";
 

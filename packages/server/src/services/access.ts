@@ -53,4 +53,3 @@ export function ensureLive(record: SessionRecord): void {
     throw new ConnectError(`session ${record.id} has ended; start a new one`, Code.FailedPrecondition);
   }
 }
-

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { ServiceImpl } from "@connectrpc/connect";
 import { Actor, InteractionSchema, type InteractionService, InteractionStatus } from "@screenshare/protocol";
 import { sessionToProto } from "../session-view.js";
 import { invalidArgument, validate } from "../validation.js";

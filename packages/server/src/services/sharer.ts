@@ -110,7 +110,8 @@ export function sharerService({ engine, access }: ServiceContext): ServiceImpl<t
       // A chat customer on a browser that cannot share says so on the invitation itself, before any sharer credential.
       const asCustomer = type === "SHARER_UNSUPPORTED" && (await engine.credentials.lookup(bearer(context.requestHeader)))?.kind === "customer";
       const record = asCustomer ? await customerSession(context, request.sessionId) : await access.sharerSession(context, request.sessionId);
-      const hint = type === "SCREEN_PICKER_CLOSED" ? "only a sharer choosing a screen can close the picker" : "the session is neither inviting nor choosing a screen";
+      const hint =
+        type === "SCREEN_PICKER_CLOSED" ? "only a sharer choosing a screen can close the picker" : "the session is neither inviting nor choosing a screen";
       const scope = `sharer/${record.id}/${type}/${request.idempotencyKey}`;
       return engine.idempotent(scope, request.idempotencyKey, ReportScreenSelectionProblemResponseSchema, async () => {
         const next = await engine.command(record.id, type, Actor.SHARER, hint);

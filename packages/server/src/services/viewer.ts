@@ -1,5 +1,5 @@
 import { create, type MessageShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { isLive, type SessionEventType } from "@screenshare/machine";
 import {
   Actor,
