@@ -1,7 +1,9 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { AccessToken } from "livekit-server-sdk";
 import { stringify } from "yaml";
 import { freePort, freeUdpPort, waitFor } from "./ports.js";
 import { spawnLogged, stopChild, tail } from "./process.js";
@@ -15,7 +17,10 @@ export interface LiveKitOptions {
   webhookUrls?: string[];
   /** Default `devkey`. */
   apiKey?: string;
-  /** At least 32 characters. Default a fixed development secret. */
+  /**
+   * At least 32 characters. Default a fresh random secret per server, so that a request signed for this server is
+   * refused by any other LiveKit (nodes of one cluster share theirs: pass the same one).
+   */
   apiSecret?: string;
   /** The signal/HTTP port; free by default. (Media uses one more free UDP port.) */
   port?: number;
@@ -111,7 +116,7 @@ export async function startLiveKit(options: LiveKitOptions = {}): Promise<LiveKi
 async function startLiveKitOnce(options: LiveKitOptions): Promise<LiveKitHandle> {
   const dir = mkdtempSync(join(tmpdir(), "livekit-"));
   const apiKey = options.apiKey ?? "devkey";
-  const apiSecret = options.apiSecret ?? "devsecret-devsecret-devsecret-devsecret";
+  const apiSecret = options.apiSecret ?? randomBytes(24).toString("hex");
   const port = options.port ?? (await freePort());
   const config = loopbackConfig({
     port,
@@ -130,8 +135,17 @@ async function startLiveKitOnce(options: LiveKitOptions): Promise<LiveKitHandle>
   const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`LiveKit exited with ${code}:\n${tail(logFile)}`))));
   exited.catch(() => {});
   await Promise.race([
+    // Ready means this server answers a call signed with its own secret. Another process may have taken the port
+    // between choosing and binding it (parallel test files): then this LiveKit exits and another one answers, and an
+    // unsigned probe would hand the caller a handle whose pause or kill misses the server its URL reaches.
     waitFor("LiveKit", async () => {
-      const response = await fetch(httpUrl);
+      const token = new AccessToken(apiKey, apiSecret, { ttl: 60 });
+      token.addGrant({ roomList: true });
+      const response = await fetch(`${httpUrl}/twirp/livekit.RoomService/ListRooms`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${await token.toJwt()}`, "content-type": "application/json" },
+        body: "{}",
+      });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
     }),
     exited,
@@ -153,6 +167,8 @@ async function startLiveKitOnce(options: LiveKitOptions): Promise<LiveKitHandle>
       await exited;
     },
     pause() {
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`LiveKit is not running (it exited with ${child.exitCode ?? child.signalCode})`);
       child.kill("SIGSTOP");
       return {
         resume: async () => {

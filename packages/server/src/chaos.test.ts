@@ -188,7 +188,12 @@ describe("two nodes on one Redis", () => {
       expect(refused).toBe("Unavailable");
       expect(Date.now() - began).toBeLessThan(3_000);
       await ended(lateShare, 3_000 + 1_000 + 4_000);
-      livekit = await startLiveKit({ port: Number(new URL(livekit.httpUrl).port), webhookUrls: ports.map((port) => `${url(port)}/livekit/webhook`) });
+      livekit = await startLiveKit({
+        port: Number(new URL(livekit.httpUrl).port),
+        apiKey: livekit.apiKey,
+        apiSecret: livekit.apiSecret,
+        webhookUrls: ports.map((port) => `${url(port)}/livekit/webhook`),
+      });
 
       // Every watch stream closed after its final event, with every event in order; every session ended rightly.
       const streams = await Promise.all(watches);

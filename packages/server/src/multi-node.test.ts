@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 // The deployment a growing user runs (docs/operations.md): two LiveKit nodes in LiveKit's own multi-node mode on
 // one Redis, two server nodes on another, and one session whose viewer and sharer reach it through different
 // nodes of both.
@@ -20,9 +21,11 @@ const servers: RunningServer[] = [];
 beforeAll(async () => {
   [livekitRedis, serverRedis] = await Promise.all([startRedis(), startRedis()]);
   const ports = [await freePort(), await freePort()];
+  // Nodes of one LiveKit cluster share their API secret.
+  const clusterSecret = randomBytes(24).toString("hex");
   // Each LiveKit node posts its webhooks to one server node; either node applies them to the shared store.
   for (const port of ports) {
-    livekits.push(await startLiveKit({ redisUrl: livekitRedis.url, webhookUrls: [`http://127.0.0.1:${port}/livekit/webhook`] }));
+    livekits.push(await startLiveKit({ redisUrl: livekitRedis.url, apiSecret: clusterSecret, webhookUrls: [`http://127.0.0.1:${port}/livekit/webhook`] }));
   }
   for (const [index, port] of ports.entries()) {
     const livekit = livekits[index] as LiveKitHandle;
