@@ -11,7 +11,8 @@ export type ViewerTokenSource =
   /**
    * Run a command with ORG, USER, PERMISSIONS (comma-separated) and TIMING in its environment; it prints the
    * token. TIMING is empty for a valid token, "expired" for one that expired an hour ago, "not-yet-valid" for one
-   * valid only from an hour on.
+   * valid only from an hour on, "foreign-issuer" or "foreign-audience" for an otherwise valid token whose iss or
+   * aud is one the server is not configured to accept.
    */
   | { kind: "command"; command: string };
 

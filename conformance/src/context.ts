@@ -35,8 +35,11 @@ export interface Clients {
   info: Client<typeof ServerInfoService>;
 }
 
-/** A viewer token that is wrong in time: already expired, or valid only from an hour on. */
-export type TokenTiming = "expired" | "not-yet-valid";
+/**
+ * A viewer token that is wrong in time (already expired, or valid only from an hour on) or made for another
+ * deployment (an issuer or audience the server is not configured to accept).
+ */
+export type TokenTiming = "expired" | "not-yet-valid" | "foreign-issuer" | "foreign-audience";
 
 /** What every case gets: the server, the vendor config, clients and helpers. Cases share nothing else. */
 export class CaseContext {
@@ -104,8 +107,10 @@ export class CaseContext {
     if (source.kind === "hs256") {
       const now = Math.floor(Date.now() / 1000);
       const jwt = new SignJWT({ org, permissions }).setProtectedHeader({ alg: "HS256" }).setSubject(user);
-      if (source.issuer) jwt.setIssuer(source.issuer);
-      if (source.audience) jwt.setAudience(source.audience);
+      const issuer = timing === "foreign-issuer" ? "screenshare-conformance-foreign-issuer" : source.issuer;
+      const audience = timing === "foreign-audience" ? "screenshare-conformance-foreign-audience" : source.audience;
+      if (issuer) jwt.setIssuer(issuer);
+      if (audience) jwt.setAudience(audience);
       if (timing === "expired") jwt.setIssuedAt(now - 7200).setExpirationTime(now - 3600);
       else if (timing === "not-yet-valid")
         jwt

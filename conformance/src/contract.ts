@@ -29,7 +29,7 @@ export interface RpcContract {
 /** The auth cases each credential kind implies. */
 export const AUTH_CASES: Record<CredentialKind, readonly string[]> = {
   none: ["none-needed"],
-  viewer: ["no-token", "wrong-signature", "expired", "not-yet-valid", "wrong-algorithm", "missing-permission"],
+  viewer: ["no-token", "wrong-signature", "expired", "not-yet-valid", "wrong-algorithm", "foreign-issuer", "foreign-audience", "missing-permission"],
   integration: ["no-key", "wrong-key"],
   sharer: ["no-credential", "wrong-credential", "other-session", "ended-session"],
   customer: ["no-credential", "wrong-credential", "other-interaction"],

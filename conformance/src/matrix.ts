@@ -202,6 +202,12 @@ const VARIANTS: Record<Exclude<CredentialKind, "none">, Variant[]> = {
     { name: "expired", expect: Code.Unauthenticated, token: (c, f) => c.viewerToken(f.agent.org, f.agent.user, [VIEW_PERMISSION], "expired") },
     { name: "not-yet-valid", expect: Code.Unauthenticated, token: (c, f) => c.viewerToken(f.agent.org, f.agent.user, [VIEW_PERMISSION], "not-yet-valid") },
     { name: "wrong-algorithm", expect: Code.Unauthenticated, token: async (_c, f) => withAlgorithmNone(f.agent.token) },
+    { name: "foreign-issuer", expect: Code.Unauthenticated, token: (c, f) => c.viewerToken(f.agent.org, f.agent.user, [VIEW_PERMISSION], "foreign-issuer") },
+    {
+      name: "foreign-audience",
+      expect: Code.Unauthenticated,
+      token: (c, f) => c.viewerToken(f.agent.org, f.agent.user, [VIEW_PERMISSION], "foreign-audience"),
+    },
     { name: "missing-permission", expect: Code.PermissionDenied, token: (c, f) => c.viewerToken(f.agent.org, f.agent.user, ["screenshare:session:other"]) },
   ],
   integration: [
