@@ -133,6 +133,7 @@ async function startLiveKitOnce(options: LiveKitOptions): Promise<LiveKitHandle>
   const child = spawnLogged(livekitServerBinary, ["--config", configFile], logFile);
   const httpUrl = `http://127.0.0.1:${port}`;
   const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`LiveKit exited with ${code}:\n${tail(logFile)}`))));
+  // Only the start-up race below reads this rejection; after start-up an exit is the caller's to see (stop, kill).
   exited.catch(() => {});
   await Promise.race([
     // Ready means this server answers a call signed with its own secret. Another process may have taken the port

@@ -41,6 +41,7 @@ export async function publishScreen(
     return {
       async stop() {
         clearInterval(pump);
+        // Stopping is best effort: a room that is closing or already gone has dropped the track itself.
         if (publication?.sid && room.isConnected) await room.localParticipant?.unpublishTrack(publication.sid).catch(() => {});
       },
     };
