@@ -7,9 +7,9 @@ import { create } from "@bufbuild/protobuf";
 import { Channel, InteractionSchema, InteractionStatus } from "@screenshare/protocol";
 import { resolveOptions } from "@screenshare/server/config";
 import { SessionEngine, sessionToProto } from "@screenshare/server/engine";
+import { MemoryStore } from "@screenshare/server/memory-store";
 import { createMetrics } from "@screenshare/server/metrics";
 import { RedisStore } from "@screenshare/server/redis-store";
-import { MemoryStore } from "@screenshare/server/store";
 import { Redis } from "ioredis";
 import { quantile } from "./stats.js";
 

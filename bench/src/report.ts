@@ -285,7 +285,7 @@ for self time per package.
   server applies webhooks before answering them), webhooks over kept-alive \`node:http\` instead of \`fetch\`,
   and a warm-up before the rounds (without it the first rounds read 0.1 to 0.2 below the rest; with
   it the first round still tends to read lowest, which the median absorbs).
-- **Idle memory** (embedded store, \`MemoryStore\` in packages/server/src/store.ts). One idle voice session: a record
+- **Idle memory** (embedded store, \`MemoryStore\` in packages/server/src/memory-store.ts). One idle voice session: a record
   of about 900 bytes of JSON text (chat about 760), which includes the machine snapshot with its own copy of the six
   timeouts (about 200 bytes, kept so that a config change never alters a running session); the \`sessions\` map
   entry; the viewer and interaction index entries (a lone id is held as the string itself, not an array); the key

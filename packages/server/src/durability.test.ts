@@ -7,8 +7,9 @@ import { agentWithInteraction, clientsFor, collectEvents, memoryMedia, type Refe
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveOptions } from "./config.js";
 import { type EngineLog, SessionEngine, sessionToProto } from "./engine.js";
+import { MemoryStore } from "./memory-store.js";
 import { createMetrics } from "./metrics.js";
-import { MemoryStore, type SessionRecord } from "./store.js";
+import type { SessionRecord } from "./store.js";
 
 /** The embedded store, with writes and timer arming that fail while told to. */
 class FailingStore extends MemoryStore {

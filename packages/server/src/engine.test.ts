@@ -5,8 +5,9 @@ import { memoryMedia } from "@screenshare/testkit";
 import { describe, expect, it } from "vitest";
 import { resolveOptions } from "./config.js";
 import { SessionEngine } from "./engine.js";
+import { MemoryStore } from "./memory-store.js";
 import { createMetrics } from "./metrics.js";
-import { MemoryStore, type SessionRecord } from "./store.js";
+import type { SessionRecord } from "./store.js";
 
 /** An embedded store whose session writes can be made to lose, as if another node always wrote first. */
 class LosingStore extends MemoryStore {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { create, type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { isLive, PROTO_SESSION_STATE, pendingTimers, type SessionEventType, startSession } from "@screenshare/machine";
+import { isLive, PROTO_SESSION_STATE, type SessionEventType, startSession } from "@screenshare/machine";
 import {
   Actor,
   type Interaction,
@@ -25,23 +25,17 @@ import { Credentials } from "./credentials.js";
 import { once } from "./idempotency.js";
 import { Interactions } from "./interactions.js";
 import { type MediaPlane, roomOf } from "./media.js";
-import { mediaFactOf } from "./media-facts.js";
+import { MediaSync } from "./media-sync.js";
 import type { Metrics } from "./metrics.js";
 import { SecurityKeys } from "./security-keys.js";
 import { protoStateOf, sessionToProto } from "./session-view.js";
 import { SessionWriter } from "./session-writer.js";
-import { type DueTimer, type SessionRecord, type Store, sessionIndexKeys } from "./store.js";
+import { type SessionRecord, type Store, sessionIndexKeys } from "./store.js";
+import { TimerRunner } from "./timer-runner.js";
 
 export type { MediaPlane } from "./media.js";
 export { sessionToProto } from "./session-view.js";
 export type { Credential, SessionRecord } from "./store.js";
-
-const TIMER_POLL_MS = 25;
-/** A timer whose event could not be applied is tried again after 100 ms, doubling up to 30 s. */
-const TIMER_RETRY_FIRST_MS = 100;
-const TIMER_RETRY_MAX_MS = 30_000;
-/** A room without a live session is deleted only once it is this old: its session may be being stored right now. */
-const ORPHAN_ROOM_AGE_MS = 60_000;
 
 /** Where the engine reports failures of work no caller waits for (pino's signature). */
 export interface EngineLog {
@@ -61,23 +55,16 @@ export const stderrLog: EngineLog = {
  * Runs sessions, and is the only way to the store: every domain rule (keys, credentials, interactions, media
  * facts) sits behind it. Every state change goes through the lifecycle machine's `applyEvent` and is written by
  * {@link SessionWriter} (compare-and-set, effects prepared and undone or run after the write); timers are armed
- * in the store, where any node may fire them.
+ * in the store, where any node's {@link TimerRunner} may fire them; {@link MediaSync} turns the media plane's
+ * webhooks and rooms into facts.
  */
 export class SessionEngine {
-  private poller: NodeJS.Timeout | undefined;
   readonly interactions: Interactions;
   readonly credentials: Credentials;
   private readonly keys: SecurityKeys;
   private readonly writer: SessionWriter;
-  /** Failures so far of timers being retried, by `sessionId|timerId`. */
-  private readonly timerFailures = new Map<string, number>();
-  /** Retries held by this node because the store could not take them back. */
-  private readonly localRetries = new Set<NodeJS.Timeout>();
-  private claimFailing = false;
-  private reconciler: NodeJS.Timeout | undefined;
-  private reconciling = false;
-  /** When this node first found LiveKit unreachable, in the outage going on now. */
-  private mediaDownSince: number | undefined;
+  private readonly timers: TimerRunner;
+  private readonly mediaSync: MediaSync;
 
   constructor(
     private readonly store: Store,
@@ -90,144 +77,19 @@ export class SessionEngine {
     this.credentials = new Credentials(store, options);
     this.keys = new SecurityKeys(store, options, metrics, { get: (id) => this.getSession(id), update: (id, change) => this.writer.update(id, change) });
     this.writer = new SessionWriter(store, options, media, metrics, this.keys, log);
+    this.timers = new TimerRunner(store, metrics, log, (timer) => this.fact(timer.sessionId, timer.eventType, Actor.TIMER, timer.fireAt));
+    this.mediaSync = new MediaSync(store, options, media, metrics, log, this.writer, (sessionId, type, actor) => this.fact(sessionId, type, actor));
   }
 
   /** Re-arms every live session's timers from its deadlines (after a restart), then fires timers as they fall due. */
   async run(): Promise<void> {
-    for (const id of await this.store.liveSessionIds()) {
-      const record = await this.store.getSession(id);
-      for (const timer of record ? pendingTimers(record.machine) : []) {
-        await this.store.scheduleTimer(id, timer.id, timer.eventType, timer.fireAt);
-      }
-    }
-    let polling = false;
-    this.poller = setInterval(() => {
-      if (polling) return;
-      polling = true;
-      void this.fireDueTimers().finally(() => {
-        polling = false;
-      });
-    }, TIMER_POLL_MS);
-    this.poller.unref();
-    this.reconciler = setInterval(() => void this.reconcileMedia(), this.options.media.reconcileIntervalMs);
-    this.reconciler.unref();
+    await this.timers.start();
+    this.mediaSync.start();
   }
 
   async close(): Promise<void> {
-    clearInterval(this.poller);
-    clearInterval(this.reconciler);
-    for (const retry of this.localRetries) clearTimeout(retry);
-    this.localRetries.clear();
-  }
-
-  /** Claims the timers due now and applies their events; never rejects (failures are logged and retried). */
-  private async fireDueTimers(): Promise<void> {
-    let due: DueTimer[];
-    try {
-      due = await this.store.claimDueTimers(Date.now());
-    } catch (error) {
-      // Unclaimed timers stay in the store: the next poll takes them. Logged once per outage, not every 25 ms.
-      if (!this.claimFailing) this.log.error({ err: error }, "due timers could not be claimed; retrying");
-      this.claimFailing = true;
-      this.metrics.backgroundFailures.inc({ task: "timer_claim" });
-      return;
-    }
-    if (this.claimFailing) this.log.info({}, "due timers are claimed again");
-    this.claimFailing = false;
-    await Promise.all(due.map((timer) => this.fire(timer)));
-  }
-
-  /**
-   * Applies a claimed timer's event. If that fails (a store error, the compare-and-set giving up) the timer is
-   * armed again with back-off, in the store so any node may fire it, or on this node while the store refuses.
-   */
-  private async fire(timer: DueTimer): Promise<void> {
-    const key = `${timer.sessionId}|${timer.id}`;
-    try {
-      await this.fact(timer.sessionId, timer.eventType, Actor.TIMER, timer.fireAt);
-      this.timerFailures.delete(key);
-      return;
-    } catch (error) {
-      const failures = (this.timerFailures.get(key) ?? 0) + 1;
-      this.timerFailures.set(key, failures);
-      const delayMs = Math.min(TIMER_RETRY_MAX_MS, TIMER_RETRY_FIRST_MS * 2 ** (failures - 1));
-      this.metrics.timerRetries.inc();
-      this.log.warn({ err: error, sessionId: timer.sessionId, timer: timer.id, failures, retryInMs: delayMs }, "timer event not applied; armed again");
-      const retry = { ...timer, fireAt: Date.now() + delayMs };
-      try {
-        await this.store.scheduleTimer(retry.sessionId, retry.id, retry.eventType, retry.fireAt);
-      } catch (storeError) {
-        this.log.error({ err: storeError, sessionId: timer.sessionId, timer: timer.id }, "timer could not be armed again in the store; this node retries it");
-        const handle = setTimeout(() => {
-          this.localRetries.delete(handle);
-          void this.fire(retry);
-        }, delayMs);
-        this.localRetries.add(handle);
-      }
-    }
-  }
-
-  /**
-   * Checks live sessions against LiveKit's rooms, so a media plane that failed without telling us (a room gone with
-   * no `room_finished`, LiveKit killed or hung) still ends its sessions with MEDIA_FAILURE: a session whose room is
-   * gone ends within one `reconcileIntervalMs`; while LiveKit stays unreachable, every live session ends once it
-   * has been so for `outageMs` (so within `outageMs + reconcileIntervalMs`). Rooms left by ended sessions (a
-   * failed delete) are deleted. Every node runs it; the facts it sends are idempotent. Never rejects.
-   */
-  async reconcileMedia(): Promise<void> {
-    if (this.reconciling) return;
-    this.reconciling = true;
-    try {
-      // Live sessions first: a session stored after this read had its room created before it, so no room of a
-      // listed session can be missing for being too new.
-      const live = await this.store.liveSessionIds();
-      let rooms: Array<{ sessionId: string; createdAt: number }>;
-      try {
-        rooms = await this.media.listRooms();
-      } catch (error) {
-        await this.mediaUnreachable(live, error);
-        return;
-      }
-      if (this.mediaDownSince !== undefined) this.log.info({}, "LiveKit answers again");
-      this.mediaDownSince = undefined;
-      const present = new Set(rooms.map((room) => room.sessionId));
-      for (const sessionId of live.filter((id) => !present.has(id))) await this.mediaFailed(sessionId, "its media room is gone");
-      const liveIds = new Set(live);
-      for (const room of rooms) {
-        if (liveIds.has(room.sessionId) || Date.now() - room.createdAt < ORPHAN_ROOM_AGE_MS) continue;
-        const record = await this.store.getSession(room.sessionId);
-        if (!record || !isLive(record.machine)) await this.media.deleteRoom(room.sessionId);
-      }
-    } catch (error) {
-      this.metrics.backgroundFailures.inc({ task: "media_reconcile" });
-      this.log.warn({ err: error }, "media reconciliation did not finish; the next one runs in its interval");
-    } finally {
-      this.reconciling = false;
-    }
-  }
-
-  private async mediaUnreachable(live: string[], error: unknown): Promise<void> {
-    const now = Date.now();
-    this.mediaDownSince ??= now;
-    this.metrics.backgroundFailures.inc({ task: "media_reconcile" });
-    const downMs = now - this.mediaDownSince;
-    if (downMs < this.options.media.outageMs) {
-      this.log.warn({ err: error, downMs, outageMs: this.options.media.outageMs }, "LiveKit unreachable; live sessions end if it stays so");
-      return;
-    }
-    this.log.error({ err: error, downMs, sessions: live.length }, "LiveKit unreachable too long: ending live sessions with MEDIA_FAILURE");
-    for (const sessionId of live) await this.mediaFailed(sessionId, "LiveKit is unreachable");
-  }
-
-  /** Ends one session with MEDIA_FAILURE; a failure to do so is logged and left to the next reconciliation. */
-  private async mediaFailed(sessionId: string, why: string): Promise<void> {
-    try {
-      await this.fact(sessionId, "MEDIA_FAILED", Actor.MEDIA);
-      this.log.warn({ sessionId }, `session ended with MEDIA_FAILURE: ${why}`);
-    } catch (error) {
-      this.metrics.backgroundFailures.inc({ task: "media_reconcile" });
-      this.log.warn({ err: error, sessionId }, "session not ended after a media failure; retried at the next reconciliation");
-    }
+    this.timers.close();
+    this.mediaSync.close();
   }
 
   /** Runs `work` once per scope and idempotency key; see {@link once}. */
@@ -293,47 +155,9 @@ export class SessionEngine {
       });
   }
 
-  /** Applies a verified LiveKit webhook. A reload's old connection may leave after the new one joined: only the latest one's leaving counts. */
-  async mediaEvent(event: WebhookEvent, rememberMs: number): Promise<"applied" | "replayed"> {
-    let applied = false;
-    // The id is remembered in the store, so a replay is refused by every node, for as long as the signature that
-    // came with the event is valid; after that the signature itself refuses it.
-    await this.store.idempotent(`livekit-webhook/${event.id}`, rememberMs, async () => {
-      applied = true;
-      await this.applyMediaEvent(event);
-      return new Uint8Array();
-    });
-    return applied ? "applied" : "replayed";
-  }
-
-  private async applyMediaEvent(event: WebhookEvent): Promise<void> {
-    const fact = mediaFactOf(event);
-    if (!fact) return;
-    const { participant, role } = fact;
-    if (role) {
-      let stale = false;
-      await this.writer.update(fact.sessionId, (record) => {
-        stale = fact.at < (record.mediaFactAt?.[role] ?? 0);
-        if (!stale) record.mediaFactAt = { ...record.mediaFactAt, [role]: fact.at };
-        // The latest connection is known by its join's time, even when that join's fact is too old to apply
-        // (LiveKit may deliver a join after a later fact of the same participant).
-        const newestJoin = participant?.change === "joined" && fact.at >= (record.joinedAt?.[role] ?? 0);
-        if (newestJoin) {
-          record.participants[role] = participant.sid;
-          record.joinedAt = { ...record.joinedAt, [role]: fact.at };
-        }
-        return !stale || newestJoin;
-      });
-      if (stale) {
-        this.log.info({ sessionId: fact.sessionId, type: fact.type }, "LiveKit fact older than the latest applied for its participant; ignored");
-        return;
-      }
-    }
-    if (participant?.change === "left") {
-      const record = await this.store.getSession(fact.sessionId);
-      if (record?.participants[participant.role] !== participant.sid) return;
-    }
-    await this.fact(fact.sessionId, fact.type, Actor.MEDIA);
+  /** Applies a verified LiveKit webhook; see {@link MediaSync.mediaEvent}. */
+  mediaEvent(event: WebhookEvent, rememberMs: number): Promise<"applied" | "replayed"> {
+    return this.mediaSync.mediaEvent(event, rememberMs);
   }
 
   /** How `role` joins the live session's media room. */

@@ -3,8 +3,9 @@ import { applyEvent, DEFAULT_TIMEOUTS, type PersistedSession, startSession } fro
 import { sleep } from "@screenshare/testkit";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MemoryStore } from "./memory-store.js";
 import { RedisStore } from "./redis-store.js";
-import { MemoryStore, type Retention, type SessionRecord, type Store, sessionIndexKeys } from "./store.js";
+import { type Retention, type SessionRecord, type Store, sessionIndexKeys } from "./store.js";
 
 let redis: RedisHandle;
 let redisClient: Redis;

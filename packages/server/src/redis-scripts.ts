@@ -1,0 +1,56 @@
+/** The Redis store's Lua scripts: each runs atomically in Redis, so what it does cannot interleave with another node's write. */
+
+// Writes the session only if the stored version is the one the writer read. In the same step: the sharer
+// credential follows the record (an ended record keeps none), the live list and the live counts follow the state,
+// and an ended session starts its retention.
+export const COMPARE_AND_SET = `
+local current = redis.call('HGET', KEYS[1], 'version')
+if tostring(current) ~= ARGV[1] then return 0 end
+local old = redis.call('HMGET', KEYS[1], 'state', 'cred')
+local state, cred = ARGV[4], ARGV[5]
+redis.call('HSET', KEYS[1], 'version', ARGV[2], 'record', ARGV[3], 'state', state, 'cred', cred)
+if old[2] and old[2] ~= '' and old[2] ~= cred then redis.call('DEL', ARGV[9] .. old[2]) end
+if cred ~= '' and cred ~= old[2] then redis.call('SET', ARGV[9] .. cred, ARGV[6], 'PX', ARGV[7]) end
+if old[1] ~= state then
+  if old[1] and old[1] ~= 'ended' then redis.call('HINCRBY', KEYS[3], old[1], -1) end
+  if state == 'ended' then
+    redis.call('SREM', KEYS[2], ARGV[10])
+    redis.call('PEXPIRE', KEYS[1], ARGV[8])
+  else
+    redis.call('HINCRBY', KEYS[3], state, 1)
+  end
+end
+return 1`;
+
+// Removes and returns due timers; ZREM makes each claim exclusive across nodes.
+export const CLAIM_DUE = `
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, 100)
+local claimed = {}
+for i = 1, #due, 2 do
+  if redis.call('ZREM', KEYS[1], due[i]) == 1 then
+    table.insert(claimed, due[i]); table.insert(claimed, due[i + 1])
+    table.insert(claimed, redis.call('HGET', KEYS[2], due[i]) or '')
+    redis.call('HDEL', KEYS[2], due[i])
+  end
+end
+return claimed`;
+
+// An index newest first, without (and forgetting) the sessions whose retention has ended.
+export const INDEXED = `
+local ids = redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[1]))
+local found = {}
+for _, id in ipairs(ids) do
+  if redis.call('EXISTS', ARGV[2] .. id) == 1 then table.insert(found, id) else redis.call('ZREM', KEYS[1], id) end
+end
+return found`;
+
+// Drops a live key and its org entry, each only while it still belongs to the session: a regenerated key's session
+// keeps its new entry when the old key is deleted.
+export const DELETE_KEY = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+if redis.call('HGET', KEYS[2], ARGV[2]) == ARGV[1] then redis.call('HDEL', KEYS[2], ARGV[2]) end
+return 1`;
+
+export const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+// An in-flight idempotency record is extended, or dropped, only by the call that wrote it.
+export const EXTEND = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
