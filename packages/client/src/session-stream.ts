@@ -45,6 +45,7 @@ export function followSession(
         if (signal.aborted) return;
         const code = ConnectError.from(error).code;
         if (code === Code.NotFound || code === Code.PermissionDenied || code === Code.Unauthenticated) throw error;
+        // Anything else (a server restart, a cut stream, UNAVAILABLE) passes: the stream resumes after the last event seen.
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }

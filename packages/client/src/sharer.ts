@@ -98,6 +98,7 @@ export class ScreenShareSharer extends Emitter<SharerEvents> {
         } catch (error) {
           if (controller.signal.aborted) return;
           if (ConnectError.from(error).code === Code.Unauthenticated) return this.emit("error", error);
+          // Anything else (a server restart, a proxy cutting the stream, UNAVAILABLE) passes: listening again is the remedy.
         }
         // The stream ends when the server restarts or a proxy cuts it: listen again after a pause.
         await new Promise((resolve) => setTimeout(resolve, 1_000));

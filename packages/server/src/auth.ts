@@ -107,7 +107,7 @@ function tokenChecker(options: ViewerTokenOptions, now: () => number) {
         currentDate: new Date(now()),
       }));
     } catch (error) {
-      throw new ConnectError(`viewer token rejected: ${(error as Error).message}`, Code.Unauthenticated);
+      throw new ConnectError(`viewer token rejected: ${(error as Error).message}`, Code.Unauthenticated, undefined, undefined, error);
     }
     const { org, sub, permissions, exp, iat } = payload as { org?: unknown; sub?: unknown; permissions?: unknown; exp: number; iat: number };
     if (exp - iat > maxLifetime) {

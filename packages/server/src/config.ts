@@ -1,7 +1,8 @@
 import { createHmac } from "node:crypto";
 import { isIP } from "node:net";
 import { DEFAULT_TIMEOUTS, type LifecycleTimeouts } from "@screenshare/machine";
-import { DEFAULT_RETENTION, type Retention } from "./store.js";
+import type { DestinationStream } from "pino";
+import { DEFAULT_RETENTION, type Retention, type Store } from "./store.js";
 
 export { DEFAULT_RETENTION, type Retention } from "./store.js";
 
@@ -105,6 +106,10 @@ export type Fault = (typeof FAULTS)[number];
  */
 export interface TestSwitches {
   faults?: readonly Fault[];
+  /** A store to use instead of the one `store` names (tests inject store failures). */
+  store?: Store;
+  /** Where log lines go instead of stdout (tests read them). */
+  log?: DestinationStream;
 }
 
 /** Everything {@link startServer} needs. */

@@ -14,6 +14,7 @@ import { liveKitMedia } from "./media.js";
 import { MemoryStore } from "./memory-store.js";
 import { createMetrics } from "./metrics.js";
 import { RedisStore } from "./redis-store.js";
+import { rpcLog } from "./rpc-log.js";
 import { kRemoteAddress, registerServices } from "./services/index.js";
 import { validateEnums } from "./validation.js";
 
@@ -31,10 +32,10 @@ export interface RunningServer {
  */
 export async function startServer(serverOptions: ServerOptions, switches: TestSwitches = {}): Promise<RunningServer> {
   const options = resolveOptions(serverOptions, switches);
-  const log = pino({ level: options.quiet ? "silent" : "info", base: { service: "screenshare-server" } });
+  const log = pino({ level: options.quiet ? "silent" : "info", base: { service: "screenshare-server" } }, switches.log);
   const metrics = createMetrics();
   const media = liveKitMedia(options);
-  const store = options.store.kind === "redis" ? new RedisStore(options.store.url, options.retention) : new MemoryStore(options.retention);
+  const store = switches.store ?? (options.store.kind === "redis" ? new RedisStore(options.store.url, options.retention) : new MemoryStore(options.retention));
   if (store instanceof RedisStore) {
     let lastReported = "";
     // ioredis reconnects by itself; commands fail meanwhile and readiness says so. Each distinct error is logged once.
@@ -47,20 +48,7 @@ export async function startServer(serverOptions: ServerOptions, switches: TestSw
   await engine.run();
   const routes = httpRoutes(engine, media, metrics, options, log);
 
-  const timing: Interceptor = (next) => async (request) => {
-    const stop = metrics.rpcDuration.startTimer({ method: request.method.name });
-    try {
-      const response = await next(request);
-      stop({ code: "ok" });
-      return response;
-    } catch (error) {
-      const code = ConnectError.from(error).code;
-      stop({ code: Code[code] });
-      // Session ids and codes only: keys and credentials never reach the log.
-      log.info({ method: request.method.name, code: Code[code] }, "rpc failed");
-      throw error;
-    }
-  };
+  const timing = rpcLog(metrics, log);
 
   // A server broken on one protocol only, to prove the conformance suite runs every case on every protocol.
   const grpcWebFault: Interceptor = (next) => async (request) => {
