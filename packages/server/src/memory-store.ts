@@ -21,6 +21,9 @@ enum Expiring {
   Limit,
 }
 
+/** Stale expiries tolerated before a rebuild is considered: rebuilding a small heap often gains nothing. */
+const STALE_EXPIRIES_MINIMUM = 1_024;
+
 /** The embedded store: everything in this process's memory, each entry dropped when its retention ends. */
 export class MemoryStore implements Store {
   private readonly interactions = new Map<string, { expiresAt: number; interaction: Uint8Array }>();
@@ -82,8 +85,8 @@ export class MemoryStore implements Store {
     if (previous.sharerCredential && previous.sharerCredential !== record.sharerCredential) this.credentials.delete(previous.sharerCredential);
     if (record.sharerCredential && record.sharerCredential !== previous.sharerCredential) {
       const { orgId, deadlines } = record.machine.context;
-      this.credentials.set(record.sharerCredential, { credential: { kind: "sharer", orgId, sessionId: record.id }, expiresAt: deadlines.maxDuration });
-      this.later(Expiring.Credential, record.sharerCredential, deadlines.maxDuration - Date.now());
+      const expiresAt = this.later(Expiring.Credential, record.sharerCredential, deadlines.maxDuration - Date.now());
+      this.credentials.set(record.sharerCredential, { credential: { kind: "sharer", orgId, sessionId: record.id }, expiresAt });
     }
     if (state !== stored.state) {
       if (stored.state !== "ended") this.count(stored.state, -1);
@@ -217,11 +220,39 @@ export class MemoryStore implements Store {
     };
   }
 
-  /** Files `key` to expire in `ttlMs`; returns the expiry. */
+  /** Entries the store's two heaps hold, stale ones included: what their compaction bounds (tests read it). */
+  queued() {
+    return { timers: this.timers.entries, expiries: this.expiries.size };
+  }
+
+  /**
+   * Files `key` to expire in `ttlMs`; returns the expiry, which the caller stores with the entry. An entry written
+   * again, or deleted before it expired (a session's sharer credential when it ends, hours before the maximum
+   * duration), leaves a stale expiry behind: when stale ones could outnumber current ones, the heap is rebuilt
+   * with the current ones only, so stale expiries cannot hold memory until their due time.
+   */
   private later(kind: Expiring, key: string, ttlMs: number): number {
+    const expiring = this.sessions.size - this.live.size + this.interactions.size + this.credentials.size + this.results.size + this.limiter.size;
+    if (this.expiries.size >= STALE_EXPIRIES_MINIMUM && this.expiries.size > 2 * expiring) this.expiries.retain((entry) => this.current(entry));
     const at = Date.now() + ttlMs;
     this.expiries.push({ at, kind, key });
     return at;
+  }
+
+  /** Whether an expiry is its entry's current one (an ended session has exactly one). */
+  private current({ at, kind, key }: { at: number; kind: Expiring; key: string }): boolean {
+    switch (kind) {
+      case Expiring.Session:
+        return this.sessions.get(key)?.state === "ended";
+      case Expiring.Interaction:
+        return this.interactions.get(key)?.expiresAt === at;
+      case Expiring.Credential:
+        return this.credentials.get(key)?.expiresAt === at;
+      case Expiring.Result:
+        return this.results.get(key)?.expiresAt === at;
+      case Expiring.Limit:
+        return this.limiter.get(key)?.expiresAt === at;
+    }
   }
 
   /** Drops every entry whose retention has ended; costs nothing while none has. */

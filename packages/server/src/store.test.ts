@@ -200,6 +200,38 @@ describe.each(stores)("the %s store", (_name, open) => {
   });
 });
 
+describe("the embedded store's heaps", () => {
+  it("drop cancelled timers and revoked credentials' expiries long before their due time, keeping armed timers", async () => {
+    const store = new MemoryStore({ endedSessionMs: 0 });
+    const now = Date.now();
+    for (let session = 0; session < 50; session++) await store.scheduleTimer(`armed-${session}`, "max", "MAX", now + session);
+    // Sessions that end early: their maximum-duration timers are cancelled hours before they would fall due.
+    for (let session = 0; session < 5_000; session++) {
+      await store.scheduleTimer(`ended-${session}`, "max", "MAX", now + 4 * 60 * 60_000);
+      await store.scheduleTimer(`ended-${session}`, "key", "KEY", now + 5 * 60_000);
+      await store.scheduleTimer(`ended-${session}`, "key", "KEY", now + 6 * 60_000);
+      await store.cancelTimer(`ended-${session}`, "max");
+      await store.cancelTimer(`ended-${session}`, "key");
+    }
+    // Sessions whose sharer credential (kept until the maximum duration) is revoked when they end, and are then
+    // forgotten; an interaction whose status changes again and again.
+    for (let session = 0; session < 2_000; session++) {
+      const record = await create(store, started(`viewer-${session}`, `i-${session}`));
+      const redeemed = after(record, "KEY_REDEEMED", { sharerCredential: `shr_${session}` });
+      await store.updateSession(redeemed);
+      await store.updateSession(after(redeemed, "VIEWER_CANCELLED"));
+      await store.putInteraction("org", "i-busy", new Uint8Array([session % 2]));
+      expect(await store.getSession(record.id)).toBeUndefined();
+    }
+    const queued = store.queued();
+    expect(queued.timers).toBeLessThanOrEqual(1_024 + 50);
+    expect(queued.expiries).toBeLessThanOrEqual(1_024 + 1);
+    const due = await store.claimDueTimers(now + 60_000);
+    expect(due.map((timer) => timer.sessionId)).toEqual(Array.from({ length: 50 }, (_, session) => `armed-${session}`));
+    expect(await store.claimDueTimers(now + 24 * 60 * 60_000)).toEqual([]);
+  });
+});
+
 describe("the Redis store's idempotency records", () => {
   it("let a retry run again soon after the node running the first call died; concurrent retries wait for one result", async () => {
     await redisClient.flushall();
