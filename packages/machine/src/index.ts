@@ -32,6 +32,7 @@ export {
   type SessionInput,
   type TimerEventType,
   type TimerName,
+  timerEventType,
   timerOf,
 } from "./machine.js";
 export { eventsHandledIn, PROTO_SESSION_STATE, toProtoEndReason } from "./protocol.js";

@@ -1,18 +1,20 @@
 /** The Redis store's Lua scripts: each runs atomically in Redis, so what it does cannot interleave with another node's write. */
 
-// Writes the session only if the stored version is the one the writer read. In the same step: the sharer
-// credential follows the record (an ended record keeps none), the live list and the live counts follow the state,
-// and an ended session starts its retention.
+// Writes the session only if the stored version is the one the writer read. A session is one string whose header
+// (\`<version> <state> <credential> \`, see redis-record.ts) this reads; the record after it is opaque here. In the
+// same step: the sharer credential follows the record (an ended record keeps none), the live list and the live
+// counts follow the state, and an ended session starts its retention (a later write keeps that expiry).
 export const COMPARE_AND_SET = `
-local current = redis.call('HGET', KEYS[1], 'version')
-if tostring(current) ~= ARGV[1] then return 0 end
-local old = redis.call('HMGET', KEYS[1], 'state', 'cred')
+local stored = redis.call('GET', KEYS[1])
+if not stored then return 0 end
+local version, oldState, oldCred = string.match(stored, '^(%d+) (%S*) (%S*) ')
+if version ~= ARGV[1] then return 0 end
 local state, cred = ARGV[4], ARGV[5]
-redis.call('HSET', KEYS[1], 'version', ARGV[2], 'record', ARGV[3], 'state', state, 'cred', cred)
-if old[2] and old[2] ~= '' and old[2] ~= cred then redis.call('DEL', ARGV[9] .. old[2]) end
-if cred ~= '' and cred ~= old[2] then redis.call('SET', ARGV[9] .. cred, ARGV[6], 'PX', ARGV[7]) end
-if old[1] ~= state then
-  if old[1] and old[1] ~= 'ended' then redis.call('HINCRBY', KEYS[3], old[1], -1) end
+redis.call('SET', KEYS[1], ARGV[3], 'KEEPTTL')
+if oldCred ~= '' and oldCred ~= cred then redis.call('DEL', ARGV[9] .. oldCred) end
+if cred ~= '' and cred ~= oldCred then redis.call('SET', ARGV[9] .. cred, ARGV[6], 'PX', ARGV[7]) end
+if oldState ~= state then
+  if oldState ~= 'ended' then redis.call('HINCRBY', KEYS[3], oldState, -1) end
   if state == 'ended' then
     redis.call('SREM', KEYS[2], ARGV[10])
     redis.call('PEXPIRE', KEYS[1], ARGV[8])
@@ -22,7 +24,8 @@ if old[1] ~= state then
 end
 return 1`;
 
-// Removes and returns due timers; ZREM makes each claim exclusive across nodes.
+// Removes and returns due timers; ZREM makes each claim exclusive across nodes. A timer whose event is the
+// machine's own name for it has no entry in the event hash ('' is returned).
 export const CLAIM_DUE = `
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, 100)
 local claimed = {}

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { type TimerName, timerEventType } from "@screenshare/machine";
 import { Redis } from "ioredis";
 import { KeyedLock } from "./lock.js";
+import { recordOf, sessionValue } from "./redis-record.js";
 import { CLAIM_DUE, COMPARE_AND_SET, DELETE_KEY, EXTEND, INDEXED, RELEASE } from "./redis-scripts.js";
 import {
   type Credential,
@@ -64,8 +66,8 @@ export class RedisStore implements Store {
     await this.redis.set(`${PREFIX}interaction:${orgId}/${interactionId}`, Buffer.from(interaction), "PX", this.retention.interactionMs);
   }
   async getSession(id: string) {
-    const record = await this.redis.hget(`${PREFIX}session:${id}`, "record");
-    return record ? (JSON.parse(record) as SessionRecord) : undefined;
+    const value = await this.redis.getBuffer(`${PREFIX}session:${id}`);
+    return value ? recordOf(value) : undefined;
   }
   async createSession(record: SessionRecord, viewerKey: string, interactionKey: string) {
     const now = Date.now();
@@ -73,7 +75,7 @@ export class RedisStore implements Store {
     const state = storedState(record);
     const transaction = this.redis
       .multi()
-      .hset(`${PREFIX}session:${record.id}`, "version", String(record.version), "record", JSON.stringify(record), "state", state, "cred", "")
+      .set(`${PREFIX}session:${record.id}`, sessionValue(record, state, ""))
       .sadd(LIVE, record.id)
       .hincrby(COUNTS, state, 1);
     // Indexes are sorted by start; entries older than any session they could still name are pruned, and an index
@@ -100,7 +102,7 @@ export class RedisStore implements Store {
       COUNTS,
       String(record.version - 1),
       String(record.version),
-      JSON.stringify(record),
+      sessionValue(record, state, credential),
       state,
       credential,
       JSON.stringify(sharer),
@@ -209,7 +211,11 @@ export class RedisStore implements Store {
   }
   async scheduleTimer(sessionId: string, id: string, eventType: string, fireAt: number) {
     const member = `${sessionId}|${id}`;
-    await exec(this.redis.multi().hset(TIMER_EVENTS, member, eventType).zadd(TIMERS, fireAt, member));
+    // Most timers' events are the machine's own name for the timer: those need no entry of their own.
+    const transaction = this.redis.multi();
+    if (eventType === timerEventType(id as TimerName)) transaction.hdel(TIMER_EVENTS, member);
+    else transaction.hset(TIMER_EVENTS, member, eventType);
+    await exec(transaction.zadd(TIMERS, fireAt, member));
   }
   async cancelTimer(sessionId: string, id: string) {
     const member = `${sessionId}|${id}`;
@@ -221,7 +227,8 @@ export class RedisStore implements Store {
     for (let index = 0; index < claimed.length; index += 3) {
       const member = claimed[index] as string;
       const split = member.indexOf("|");
-      due.push({ sessionId: member.slice(0, split), id: member.slice(split + 1), fireAt: Number(claimed[index + 1]), eventType: claimed[index + 2] as string });
+      const id = member.slice(split + 1);
+      due.push({ sessionId: member.slice(0, split), id, fireAt: Number(claimed[index + 1]), eventType: claimed[index + 2] || timerEventType(id as TimerName) });
     }
     return due;
   }

@@ -82,6 +82,15 @@ describe.each(stores)("the %s store", (_name, open) => {
     expect(await store.claimDueTimers(150)).toEqual([]);
     expect(await store.claimDueTimers(250)).toEqual([{ sessionId: "s1", id: "lifecycle", eventType: "LIFECYCLE", fireAt: 200 }]);
     expect(await store.claimDueTimers(10_000)).toEqual([]);
+    // The machine's own timers, one re-armed with its usual event after another event: each fires with its event.
+    await store.scheduleTimer("s4", "securityKeyTtl", "SOMETHING_ELSE", 300);
+    await store.scheduleTimer("s4", "securityKeyTtl", "TIMEOUT:securityKeyTtl", 300);
+    await store.scheduleTimer("s5", "maxSessionDuration", "TIMEOUT:maxSessionDuration", 400);
+    if (store instanceof RedisStore) expect(await redisClient.exists("ss:timer-events")).toBe(0);
+    expect(await store.claimDueTimers(500)).toEqual([
+      { sessionId: "s4", id: "securityKeyTtl", eventType: "TIMEOUT:securityKeyTtl", fireAt: 300 },
+      { sessionId: "s5", id: "maxSessionDuration", eventType: "TIMEOUT:maxSessionDuration", fireAt: 400 },
+    ]);
   });
 
   it("lists a viewer's and an interaction's sessions newest first, one or many", async () => {
@@ -143,7 +152,10 @@ describe.each(stores)("the %s store", (_name, open) => {
     const store = await open({ endedSessionMs: 300, interactionMs: 300 });
     const live = await create(store, started("stays", "i-live"));
     const gone = await create(store, started("goes", "i-gone"));
-    await store.updateSession(after(gone, "VIEWER_CANCELLED"));
+    const ended = after(gone, "VIEWER_CANCELLED");
+    await store.updateSession(ended);
+    // A write after the end (a late fact) keeps the retention the end started.
+    expect(await store.updateSession({ ...ended, version: ended.version + 1 })).toBe(true);
     await store.putInteraction("org", "i-gone", new Uint8Array([1]));
     await store.putCredential("cus_x", { kind: "customer", orgId: "org", interactionId: "i-gone", expiresAt: Date.now() + 300 }, 300);
     await store.idempotent("scope", 300, async () => new Uint8Array([7]));
