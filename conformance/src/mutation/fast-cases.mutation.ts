@@ -7,11 +7,12 @@ import { type RedisHandle, startRedis } from "@screenshare/devstack";
 import { type ServerInfo, ServerInfoService } from "@screenshare/protocol";
 import { type RunningServer, startServer } from "@screenshare/server";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { Case } from "../case.js";
 import { checkVendorConfig } from "../config.js";
 import { allCases, runSingle, selects } from "../runner.js";
 
 /** Cases that wait on neither media nor long timers: each takes well under a second. */
-export const FAST = ["matrix/**", "rules/**", "keys/**", "idempotency/**", "stream/**", "invitations/**", "screen-selection/**"];
+export const FAST = ["matrix/**", "rules/**", "keys/**", "idempotency/**", "stream/**", "invitations/**", "screen-selection/**", "lifecycle/**"];
 const SLOW = [
   "rules/state/cancel-while-sharing-refused",
   "rules/media-plane/**",
@@ -20,7 +21,13 @@ const SLOW = [
   "keys/unpredictable",
   "keys/key-space-exhausted",
 ];
-const cases = allCases().filter((item) => selects(item.name, FAST) && !selects(item.name, SLOW));
+/** Lifecycle paths with a step that needs a media peer or waits for a timer. */
+const MEDIA_OR_TIMER = /^lifecycle\/.*(SCREEN_TRACK|SHARER_JOINED|SHARER_DISCONNECTED|VIEWER_JOINED|VIEWER_DISCONNECTED|MEDIA_FAILED|TIMEOUT)/;
+/** Timer cases, against a server whose key TTL and acceptance timeout are 2 s: each waits a few seconds. */
+const TIMED = ["keys/expiry", "keys/ttl-restarts-on-regenerate", "lifecycle/voice/TIMEOUT:securityKeyTtl", "lifecycle/chat/TIMEOUT:acceptanceTimeout"];
+
+const fast = allCases().filter((item) => selects(item.name, FAST) && !selects(item.name, SLOW) && !MEDIA_OR_TIMER.test(item.name));
+const timed = allCases().filter((item) => selects(item.name, TIMED));
 
 const tokens = { secret: `mutation-viewer-secret-${randomUUID()}`, issuer: "mutation-issuer", audience: "screenshare" };
 const integrationApiKey = `mutation-integration-key-${randomUUID()}`;
@@ -28,8 +35,8 @@ const integrationApiKey = `mutation-integration-key-${randomUUID()}`;
 /** MUTATION_STORES=memory,redis runs both stores; each store doubles the time of a surviving mutant. */
 const stores = (process.env.MUTATION_STORES ?? "memory,redis").split(",") as Array<"memory" | "redis">;
 
-for (const store of stores) {
-  describe(`${store} store`, () => {
+function suite(title: string, store: "memory" | "redis", timerMs: number, cases: Case[]) {
+  describe(title, () => {
     let server: RunningServer;
     let redis: RedisHandle | undefined;
     let info: ServerInfo;
@@ -42,8 +49,8 @@ for (const store of stores) {
         integrationApiKey,
         quiet: true,
         timeouts: {
-          securityKeyTtlMs: 20_000,
-          acceptanceTimeoutMs: 20_000,
+          securityKeyTtlMs: timerMs,
+          acceptanceTimeoutMs: timerMs,
           screenSelectionTimeoutMs: 20_000,
           viewerReconnectGraceMs: 2_000,
           sharerReconnectGraceMs: 2_000,
@@ -63,9 +70,12 @@ for (const store of stores) {
     for (const item of cases) {
       it(item.name, async () => {
         const result = await runSingle(item, { url: server.url, config: config(), info });
-        expect(result.status === "failed" ? result.message : result.status).not.toBe(undefined);
         expect(result.status, result.message).not.toBe("failed");
       });
     }
   });
 }
+
+// The fast cases first: most mutants die there, before the timer cases' waits.
+for (const store of stores) suite(`${store} store`, store, 20_000, fast);
+for (const store of stores) suite(`${store} store, 2 s timers`, store, 2_000, timed);
