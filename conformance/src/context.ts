@@ -46,8 +46,15 @@ export class CaseContext {
   readonly cleanups: Array<() => Promise<unknown>> = [];
   /** `Service.Method/CODE` of every error the server answered during the case. */
   readonly observed = new Set<string>();
+  /** `Service.Method/CODE` of every error answered without a message (errors.proto: every error says what to fix). */
+  readonly withoutMessage = new Set<string>();
   private readonly observe: Interceptor = (next) => async (request) => {
-    const record = (error: unknown) => this.observed.add(`${request.service.name}.${request.method.name}/${CODE_OF.get(ConnectError.from(error).code)}`);
+    const record = (error: unknown) => {
+      const connectError = ConnectError.from(error);
+      const answer = `${request.service.name}.${request.method.name}/${CODE_OF.get(connectError.code)}`;
+      this.observed.add(answer);
+      if (!connectError.rawMessage.trim()) this.withoutMessage.add(answer);
+    };
     try {
       const response = await next(request);
       if (!response.stream) return response;

@@ -7,7 +7,7 @@ import type { VendorConfig } from "./config.js";
 import { contentCases } from "./content.js";
 import { CaseContext } from "./context.js";
 import { documentedRules } from "./contract.js";
-import { Mismatch, Skip } from "./expect.js";
+import { check, Mismatch, Skip } from "./expect.js";
 import { lifecycleCases } from "./lifecycle.js";
 import { matrixCases } from "./matrix.js";
 import { DEFAULT_WIRE, TransportFactory, type Wire, wireName } from "./wire.js";
@@ -169,6 +169,8 @@ async function runCase(item: Case, context: CaseContext, options: RunOptions): P
         timer = setTimeout(() => reject(new Error(`timed out after ${options.caseTimeoutMs ?? 60_000} ms`)), options.caseTimeoutMs ?? 60_000);
       }),
     ]);
+    // Checked for every case: a case expecting an error code would otherwise accept one without its message.
+    check(context.withoutMessage.size === 0, "every error to carry a message saying what to fix", `no message: ${[...context.withoutMessage].join(", ")}`);
     return { ...base, status: "passed", durationMs: Date.now() - started };
   } catch (error) {
     if (error instanceof Skip) return { ...base, status: "skipped", durationMs: Date.now() - started, message: error.message };
