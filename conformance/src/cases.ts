@@ -54,6 +54,12 @@ export const ruleCases: Case[] = [
     const { info } = await context.clients().info.getServerInfo({});
     equal(info?.protocolVersion, "screenshare.v1", "protocol_version");
     check((info?.securityKeyLength ?? 0) >= 6, "security_key_length >= 6", info?.securityKeyLength);
+    check((info?.implementation ?? "") !== "", "implementation named", info?.implementation);
+    check(
+      (info?.mediaTransports.length ?? 0) > 0 && !info?.mediaTransports.includes(0),
+      "media_transports: at least one media plane, none UNSPECIFIED",
+      info?.mediaTransports,
+    );
   }),
   define("rules/org-isolation/key-invisible-to-other-org", async (context) => {
     const { key } = await voiceSession(context);

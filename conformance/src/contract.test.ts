@@ -56,6 +56,7 @@ describe("the contract matrix", () => {
       "SharerService.AcceptInvitation": "customer",
       "SharerService.StopSharing": "sharer",
       "WatchService.WatchSession": "viewer+sharer",
+      "SharerService.ReportScreenSelectionProblem": "sharer+customer",
       "ServerInfoService.GetServerInfo": "none",
     });
     expect(new Set(Object.keys(credentials))).toEqual(

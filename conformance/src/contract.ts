@@ -55,7 +55,7 @@ const CREDENTIAL_WORDS: Array<[RegExp, CredentialKind]> = [
   [/without credentials|needs no credentials/g, "none"],
   [/viewer token/g, "viewer"],
   [/integration API key/g, "integration"],
-  [/customer credential/g, "customer"],
+  [/customer(?:'s)? credential/g, "customer"],
   [/sharer credential/g, "sharer"],
 ];
 
@@ -83,6 +83,21 @@ export function credentialsOf(service: DescService, comment: string): Map<string
   return result;
 }
 
+/**
+ * Credentials an RPC's own comment adds to its service's: those named in a sentence saying the call "is accepted
+ * with" them (ReportScreenSelectionProblem: the sharer credential, or the chat customer's credential).
+ */
+export function acceptedCredentials(comment: string): CredentialKind[] {
+  const sentences = flat(comment)
+    .split(/(?<=[.;])\s+/)
+    .filter((sentence) => /\baccepted with\b/.test(sentence));
+  return sentences.flatMap((sentence) =>
+    CREDENTIAL_WORDS.flatMap(([pattern, kind]) => [...sentence.matchAll(pattern)].map((match) => ({ kind, at: match.index ?? 0 })))
+      .sort((a, b) => a.at - b.at)
+      .map((found) => found.kind),
+  );
+}
+
 /** The codes named after "Errors:" in an RPC comment. */
 export function documentedErrors(comment: string): string[] {
   const errors = flat(comment).split(/\bErrors:/)[1] ?? "";
@@ -100,8 +115,9 @@ export function deriveContract(services: readonly DescService[] = protocolServic
     const credentials = credentialsOf(service, serviceComments.comment);
     return service.methods.map((method) => {
       const id = `${service.name}.${method.name}`;
-      const kinds = credentials.get(method.name);
-      if (!kinds) throw new Error(`${id}: its service comment names no credential for it`);
+      const named = credentials.get(method.name);
+      if (!named) throw new Error(`${id}: its service comment names no credential for it`);
+      const kinds = [...new Set([...named, ...acceptedCredentials(serviceComments.methods[method.name] ?? "")])];
       const fields = new Set(method.input.fields.map((field) => field.name));
       const takesSession = fields.has("session_id");
       const takesOrgAndSession = takesSession && fields.has("org_id");

@@ -134,8 +134,9 @@ export const RPC_SPECS: Record<string, RpcSpec> = {
   "SharerService.StopSharing": { setup: "redeemed", request: session, invalid: badSession, ended: Code.Unauthenticated },
   "SharerService.ResumeSharing": { setup: "redeemed", request: session, invalid: badSession, ended: Code.Unauthenticated },
   "SharerService.ReportScreenSelectionProblem": {
-    setup: "redeemed",
-    request: (f) => ({ sessionId: f.sessionId, problem: ScreenSelectionProblem.PICKER_CLOSED }),
+    // The chat customer reports only BROWSER_UNSUPPORTED, on the pending invitation; the sharer may report either.
+    setup: (kind) => (kind === "customer" ? "chat" : "redeemed"),
+    request: (f) => ({ sessionId: f.sessionId, problem: f.sharer ? ScreenSelectionProblem.PICKER_CLOSED : ScreenSelectionProblem.BROWSER_UNSUPPORTED }),
     invalid: (f) => ({ sessionId: f.sessionId, problem: ScreenSelectionProblem.UNSPECIFIED }),
     ended: Code.Unauthenticated,
   },

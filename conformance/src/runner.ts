@@ -7,6 +7,7 @@ import type { VendorConfig } from "./config.js";
 import { contentCases } from "./content.js";
 import { CaseContext } from "./context.js";
 import { documentedRules } from "./contract.js";
+import { edgeCases } from "./edges.js";
 import { check, Mismatch, Skip } from "./expect.js";
 import { lifecycleCases } from "./lifecycle.js";
 import { matrixCases } from "./matrix.js";
@@ -43,7 +44,7 @@ export interface RunReport {
 
 /** Every case of the suite; lifecycle paths are chosen for the server's advertised timeouts when known. */
 export function allCases(info?: ServerInfo): Case[] {
-  return [...lifecycleCases(info), ...ruleCases, ...contentCases, ...matrixCases()];
+  return [...lifecycleCases(info), ...ruleCases, ...contentCases, ...edgeCases, ...matrixCases()];
 }
 
 /**

@@ -1,0 +1,305 @@
+// Cases on the edges of promises the broader cases take for granted: paging, the form of the Authorization header,
+// the viewer token's claims, where the security key may and may not appear, what each idempotency key is scoped to,
+// the sharer's own event stream. Each was found unchecked by mutation testing (docs/conformance.md).
+import { type Client, Code, createClient, type Interceptor } from "@connectrpc/connect";
+import {
+  Channel,
+  EndReason,
+  FieldViolationSchema,
+  type InteractionService,
+  InteractionStatus,
+  ScreenSelectionProblem,
+  type Session,
+  SessionState,
+  SharerService,
+  ViewerService,
+} from "@screenshare/protocol";
+import { SignJWT } from "jose";
+import type { Case } from "./case.js";
+import { type CaseContext, type Clients, VIEW_PERMISSION } from "./context.js";
+import { check, equal, rejects, Skip } from "./expect.js";
+
+const define = (name: string, run: Case["run"], covers: string[] = []): Case => ({ name, run, covers });
+
+/** Clients whose Authorization header is exactly `value`. */
+function withAuthorization(context: CaseContext, value: string) {
+  const header: Interceptor = (next) => (request) => {
+    request.header.set("authorization", value);
+    return next(request);
+  };
+  const transport = context.transports.create([header]);
+  return { viewer: createClient(ViewerService, transport), sharer: createClient(SharerService, transport) };
+}
+
+/** Expects INVALID_ARGUMENT with one FieldViolation naming `field`. */
+async function rejectsField(call: Promise<unknown>, field: string, what: string): Promise<void> {
+  const error = await rejects(call, Code.InvalidArgument, what);
+  equal(
+    error
+      .findDetails(FieldViolationSchema)
+      .map((violation) => violation.field)
+      .join(","),
+    field,
+    `FieldViolation.field of ${what}`,
+  );
+}
+
+/**
+ * The messages of a stream opened by `open`, read until it closes or `ms` pass (`closed` says which); `afterFirst`
+ * runs once the first message arrived, so the stream is known to be open by then.
+ */
+async function readStream<T>(open: (signal: AbortSignal) => AsyncIterable<T>, ms: number, afterFirst?: () => Promise<unknown>) {
+  const controller = new AbortController();
+  const messages: T[] = [];
+  const timer = setTimeout(() => controller.abort(), ms);
+  let closed = false;
+  try {
+    for await (const message of open(controller.signal)) if (messages.push(message) === 1) await afterFirst?.();
+    closed = true;
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  return { messages, closed };
+}
+
+/** The events of a WatchSession stream read for up to `ms`; `afterFirst` runs once the first event arrived. */
+async function watchEvents(context: CaseContext, token: string, sessionId: string, ms: number, afterFirst?: () => Promise<unknown>) {
+  const { messages, closed } = await readStream((signal) => context.clients(token).watch.watchSession({ sessionId }, { signal }), ms, afterFirst);
+  return { events: messages.flatMap((message) => (message.event ? [message.event] : [])), closed };
+}
+
+/** Starts and cancels `count - 1` voice sessions, then starts one more: the agent's ids, newest first. */
+async function sessionsOf(viewer: Client<typeof ViewerService>, interactionId: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let index = 0; index < count; index++) {
+    const { session } = await viewer.startScreenShare({ interactionId });
+    ids.unshift(session?.sessionId ?? "");
+    if (index < count - 1) await viewer.cancelScreenShare({ sessionId: session?.sessionId ?? "" });
+  }
+  return ids;
+}
+
+export const edgeCases: Case[] = [
+  define("rules/list-sessions/pages-newest-first", async (context) => {
+    const agent = await context.agent(Channel.VOICE);
+    const { viewer } = agent.clients;
+    const ids = await sessionsOf(viewer, agent.interactionId, 3);
+    for (const pageSize of [1, 2]) {
+      const seen: string[] = [];
+      let pageToken = "";
+      for (let page = 1; page <= 4; page++) {
+        const response = await viewer.listSessions({ pageSize, pageToken });
+        check(response.sessions.length <= pageSize, `at most page_size ${pageSize} sessions per page`, response.sessions.length);
+        seen.push(...response.sessions.map((session) => session.sessionId));
+        pageToken = response.nextPageToken;
+        if (!pageToken) break;
+      }
+      equal(seen.join(","), ids.join(","), `session ids over the pages of ${pageSize}, newest first, each once, last page without next_page_token`);
+    }
+    const live = await viewer.listSessions({ liveOnly: true });
+    equal(live.sessions.map((session) => session.sessionId).join(","), ids[0], "live_only: the one live session");
+    for (const pageToken of ["-1", "01", "1x", "abc"]) await rejectsField(viewer.listSessions({ pageToken }), "page_token", `page_token "${pageToken}"`);
+  }),
+
+  define("keys/only-in-responses-to-the-viewer", async (context) => {
+    const agent = await context.agent(Channel.VOICE);
+    const { viewer } = agent.clients;
+    const { session } = await viewer.startScreenShare({ interactionId: agent.interactionId });
+    const sessionId = session?.sessionId ?? "";
+    const key = session?.securityKey?.key ?? "";
+    equal(key.length, context.info.securityKeyLength, "StartScreenShare's security_key.key length");
+    equal((await viewer.getSession({ sessionId })).session?.securityKey?.key, key, "GetSession's security_key.key (the viewer's page reloads it)");
+    const listed = (await viewer.listSessions({})).sessions.find((item) => item.sessionId === sessionId);
+    equal(listed?.securityKey?.key, key, "ListSessions' security_key.key");
+    let redeemed: Awaited<ReturnType<Clients["sharer"]["redeemSecurityKey"]>> | undefined;
+    const { events } = await watchEvents(context, agent.token, sessionId, 800, async () => {
+      redeemed = await context.clients().sharer.redeemSecurityKey({ orgId: agent.org, securityKey: key });
+    });
+    check(!redeemed?.session?.securityKey, "no security_key in RedeemSecurityKey's session (the sharer's answer)", redeemed?.session?.securityKey);
+    check(events.length >= 2, "WatchSession events of the start and the redemption", events.length);
+    check(
+      events.every((event) => !event.session?.securityKey),
+      "no security_key in any SessionEvent.session",
+      events.map((event) => event.sequence),
+    );
+  }),
+
+  define("rules/auth/authorization-header-form", async (context) => {
+    const agent = await context.agent(Channel.VOICE);
+    await withAuthorization(context, `Bearer ${agent.token}`).viewer.listSessions({});
+    for (const value of [`Token Bearer ${agent.token}`, `Bearer ${agent.token} extra`, agent.token, "Bearer "]) {
+      await rejects(
+        withAuthorization(context, value).viewer.listSessions({}),
+        Code.Unauthenticated,
+        `ListSessions with "Authorization: ${value.replace(agent.token, "<valid token>")}"`,
+      );
+    }
+  }),
+
+  define("rules/auth/viewer-token-claims", async (context) => {
+    const source = context.config.viewerTokens;
+    if (source.kind !== "hs256") throw new Skip("needs the HS256 secret to sign tokens with claims left out");
+    const agent = await context.agent(Channel.VOICE);
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (claims: Record<string, unknown>, { alg = "HS256", exp = true, iat = true } = {}) => {
+      const jwt = new SignJWT({ org: agent.org, sub: agent.user, permissions: [VIEW_PERMISSION], ...claims }).setProtectedHeader({ alg });
+      if (source.issuer) jwt.setIssuer(source.issuer);
+      if (source.audience) jwt.setAudience(source.audience);
+      if (iat) jwt.setIssuedAt(now);
+      if (exp) jwt.setExpirationTime(now + 600);
+      return jwt.sign(new TextEncoder().encode(source.secret));
+    };
+    await context.clients(await sign({})).viewer.listSessions({});
+    const refused: Array<[string, Promise<string>]> = [
+      ["signed with HS512", sign({}, { alg: "HS512" })],
+      ["without exp", sign({}, { exp: false })],
+      ["without iat", sign({}, { iat: false })],
+      ["without org", sign({ org: undefined })],
+      ["with an empty org", sign({ org: "" })],
+      ["with a numeric org", sign({ org: 42 })],
+      ["without sub", sign({ sub: undefined })],
+    ];
+    for (const [what, token] of refused) await rejects(context.clients(await token).viewer.listSessions({}), Code.Unauthenticated, `a viewer token ${what}`);
+    await rejects(
+      context.clients(await sign({ permissions: VIEW_PERMISSION })).viewer.listSessions({}),
+      Code.PermissionDenied,
+      "a viewer token whose permissions is a string, not a list",
+    );
+  }),
+
+  define("rules/auth/credential-of-the-wrong-kind", async (context) => {
+    const agent = await context.agent(Channel.CHAT);
+    const { customerCredential } = await context.platform.issueCustomerCredential({ orgId: agent.org, interactionId: agent.interactionId });
+    const sessionId = (await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId })).session?.sessionId ?? "";
+    const asCustomer = context.clients(customerCredential);
+    const id = { sessionId };
+    const wrong: Array<[string, () => Promise<unknown>]> = [
+      ["GetSharerMediaJoinInfo with the customer credential", () => asCustomer.sharer.getSharerMediaJoinInfo(id)],
+      ["ResumeSharing with the customer credential", () => asCustomer.sharer.resumeSharing(id)],
+      ["StopSharing with the customer credential", () => asCustomer.sharer.stopSharing(id)],
+      ["GetSession with the customer credential", () => asCustomer.viewer.getSession(id)],
+      ["WatchSession with the customer credential", () => readStream((signal) => asCustomer.watch.watchSession(id, { signal }), 2_000)],
+      ["AcceptInvitation with the viewer token", () => agent.clients.sharer.acceptInvitation(id)],
+      [
+        "SetInteractionStatus with the viewer token",
+        () => agent.clients.platform.setInteractionStatus({ orgId: agent.org, interactionId: agent.interactionId, status: InteractionStatus.DISCONNECTED }),
+      ],
+    ];
+    for (const [what, call] of wrong) await rejects(call(), Code.Unauthenticated, what);
+    const { sharerCredential } = await asCustomer.sharer.acceptInvitation(id);
+    const asSharer = context.clients(sharerCredential);
+    await rejects(asSharer.sharer.declineInvitation(id), Code.Unauthenticated, "DeclineInvitation with the sharer credential");
+    await rejects(
+      readStream((signal) => asSharer.sharer.watchInvitations({}, { signal }), 2_000),
+      Code.Unauthenticated,
+      "WatchInvitations with the sharer credential",
+    );
+    await rejects(asSharer.viewer.listSessions({}), Code.Unauthenticated, "ListSessions with the sharer credential");
+  }),
+
+  define("rules/bad-input/redeem-and-interaction-status", async (context) => {
+    const { sharer } = context.clients();
+    const org = context.config.orgs[0];
+    await rejectsField(sharer.redeemSecurityKey({ orgId: "", securityKey: "123456" }), "org_id", "RedeemSecurityKey without org_id");
+    await rejectsField(sharer.redeemSecurityKey({ orgId: "bad org!", securityKey: "123456" }), "org_id", "RedeemSecurityKey with a malformed org_id");
+    await rejectsField(
+      sharer.redeemSecurityKey({ orgId: org, securityKey: "123456", idempotencyKey: "bad key!" }),
+      "idempotency_key",
+      "RedeemSecurityKey with a malformed idempotency_key",
+    );
+    const platform: Client<typeof InteractionService> = context.platform;
+    const interaction = { orgId: org, interactionId: `status-${Date.now()}`, channel: Channel.VOICE, agentUserId: "agent" };
+    await rejectsField(
+      platform.registerInteraction({ ...interaction, status: InteractionStatus.DISCONNECTED }),
+      "status",
+      "RegisterInteraction with status DISCONNECTED",
+    );
+    await platform.registerInteraction(interaction);
+    await rejectsField(
+      platform.setInteractionStatus({ orgId: org, interactionId: interaction.interactionId, status: InteractionStatus.ALERTING }),
+      "status",
+      "SetInteractionStatus to ALERTING",
+    );
+  }),
+
+  define("idempotency/redeem-scoped-to-the-key", async (context) => {
+    const first = await context.agent(Channel.VOICE);
+    const second = await context.agent(Channel.VOICE);
+    const keyOf = async (agent: typeof first) =>
+      (await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId })).session as { sessionId: string; securityKey?: { key: string } };
+    const [a, b] = [await keyOf(first), await keyOf(second)];
+    const idempotencyKey = `redeem-${first.user}`;
+    const { sharer } = context.clients();
+    await sharer.redeemSecurityKey({ orgId: first.org, securityKey: a.securityKey?.key ?? "", idempotencyKey });
+    const other = await sharer.redeemSecurityKey({ orgId: second.org, securityKey: b.securityKey?.key ?? "", idempotencyKey });
+    equal(other.session?.sessionId, b.sessionId, "session of a second key redeemed with the first's idempotency key");
+  }),
+
+  define("idempotency/invitation-answer-scoped-to-the-session", async (context) => {
+    const agent = await context.agent(Channel.CHAT);
+    const { customerCredential } = await context.platform.issueCustomerCredential({ orgId: agent.org, interactionId: agent.interactionId });
+    const customer = context.clients(customerCredential).sharer;
+    const idempotencyKey = `answer-${agent.user}`;
+    const first = (await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId })).session?.sessionId ?? "";
+    await customer.declineInvitation({ sessionId: first, idempotencyKey });
+    const second = (await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId })).session?.sessionId ?? "";
+    const accepted = await customer.acceptInvitation({ sessionId: second, idempotencyKey });
+    equal(accepted.session?.sessionId, second, "session of an AcceptInvitation reusing a DeclineInvitation's idempotency key on the next session");
+    equal(SessionState[accepted.session?.state ?? 0], "SELECTING_SCREEN", "its state");
+    check(accepted.sharerCredential !== "", "a sharer credential", accepted.sharerCredential);
+  }),
+
+  define("idempotency/stop-sharing-retry-needs-the-credential", async (context) => {
+    const agent = await context.agent(Channel.VOICE);
+    const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
+    const sessionId = session?.sessionId ?? "";
+    const redeemed = await context.clients().sharer.redeemSecurityKey({ orgId: agent.org, securityKey: session?.securityKey?.key ?? "" });
+    const idempotencyKey = `stop-${agent.user}`;
+    await context.clients(redeemed.sharerCredential).sharer.stopSharing({ sessionId, idempotencyKey });
+    await rejects(
+      context.clients(`not-${redeemed.sharerCredential}`).sharer.stopSharing({ sessionId, idempotencyKey }),
+      Code.Unauthenticated,
+      "a StopSharing retry with the same idempotency key and a wrong credential",
+    );
+  }),
+
+  define("idempotency/problem-report-scoped-to-the-problem", async (context) => {
+    const agent = await context.agent(Channel.VOICE);
+    const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
+    const sessionId = session?.sessionId ?? "";
+    const redeemed = await context.clients().sharer.redeemSecurityKey({ orgId: agent.org, securityKey: session?.securityKey?.key ?? "" });
+    const { sharer } = context.clients(redeemed.sharerCredential);
+    const idempotencyKey = `problem-${agent.user}`;
+    await sharer.reportScreenSelectionProblem({ sessionId, problem: ScreenSelectionProblem.PICKER_CLOSED, idempotencyKey });
+    const unsupported = await sharer.reportScreenSelectionProblem({ sessionId, problem: ScreenSelectionProblem.BROWSER_UNSUPPORTED, idempotencyKey });
+    equal(EndReason[unsupported.session?.endReason ?? 0], "SHARER_UNSUPPORTED", "end_reason after BROWSER_UNSUPPORTED with PICKER_CLOSED's idempotency key");
+  }),
+
+  define("stream/sharer-watches-its-session", async (context) => {
+    const agent = await context.agent(Channel.VOICE);
+    const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
+    const sessionId = session?.sessionId ?? "";
+    const redeemed = await context.clients().sharer.redeemSecurityKey({ orgId: agent.org, securityKey: session?.securityKey?.key ?? "" });
+    const sharer = context.clients(redeemed.sharerCredential);
+    let stopped: Session | undefined;
+    const { events, closed } = await watchEvents(context, redeemed.sharerCredential, sessionId, 3_000, async () => {
+      stopped = (await sharer.sharer.stopSharing({ sessionId })).session;
+    });
+    check(closed, "the sharer's stream to close after the final event", `open after ${events.length} events`);
+    equal(events.map((event) => String(event.sequence)).join(","), "1,2,3", "sequences the sharer streamed (start, redemption, stop)");
+    equal(events.at(-1)?.session?.lastSequence, stopped?.lastSequence, "last_sequence of the final event");
+  }),
+
+  define("invitations/only-pending-ones", async (context) => {
+    const agent = await context.agent(Channel.CHAT);
+    const { customerCredential } = await context.platform.issueCustomerCredential({ orgId: agent.org, interactionId: agent.interactionId });
+    const customer = context.clients(customerCredential).sharer;
+    const sessionId = (await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId })).session?.sessionId ?? "";
+    await customer.acceptInvitation({ sessionId });
+    const { messages } = await readStream((signal) => customer.watchInvitations({}, { signal }), 500);
+    const received = messages.map((change) => (change.invitation ? "invitation" : change.withdrawnSessionId ? "withdrawn" : "empty"));
+    equal(received.join(","), "", "WatchInvitations messages on a chat whose only session was accepted");
+  }),
+];
