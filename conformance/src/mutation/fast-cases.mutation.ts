@@ -9,27 +9,8 @@ import { type RunningServer, startServer } from "@screenshare/server";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Case } from "../case.js";
 import { checkVendorConfig } from "../config.js";
-import { allCases, runSingle, selects } from "../runner.js";
-
-/** Cases that wait on neither media nor long timers: each takes well under a second. */
-export const FAST = ["matrix/**", "rules/**", "keys/**", "idempotency/**", "stream/**", "invitations/**", "screen-selection/**", "lifecycle/**"];
-const SLOW = [
-  "rules/state/cancel-while-sharing-refused",
-  "rules/media-plane/**",
-  "keys/expiry",
-  "keys/ttl-restarts-on-regenerate",
-  "keys/unpredictable",
-  "keys/key-space-exhausted",
-];
-/** Lifecycle paths with a step that needs a media peer or waits for a timer. */
-const MEDIA_OR_TIMER = /^lifecycle\/.*(SCREEN_TRACK|SHARER_JOINED|SHARER_DISCONNECTED|VIEWER_JOINED|VIEWER_DISCONNECTED|MEDIA_FAILED|TIMEOUT)/;
-/** Timer cases, against a server whose key TTL and acceptance timeout are 1 s: each waits about that long. */
-const TIMED = ["keys/expiry", "lifecycle/chat/TIMEOUT:acceptanceTimeout"];
-/** Store-independent cases (viewer tokens and the integration key are checked before any read) the Redis run leaves to the memory run. */
-const STORE_INDEPENDENT = ["matrix/*/auth/viewer/**", "matrix/*/auth/integration/**"];
-
-const fast = allCases().filter((item) => selects(item.name, FAST) && !selects(item.name, SLOW) && !MEDIA_OR_TIMER.test(item.name));
-const timed = allCases().filter((item) => selects(item.name, TIMED));
+import { runSingle } from "../runner.js";
+import { grouped, mutationCases } from "./groups.js";
 
 const tokens = { secret: `mutation-viewer-secret-${randomUUID()}`, issuer: "mutation-issuer", audience: "screenshare" };
 const integrationApiKey = `mutation-integration-key-${randomUUID()}`;
@@ -73,15 +54,24 @@ function suite(title: string, store: "memory" | "redis", timerMs: number, cases:
     });
     const config = () =>
       checkVendorConfig({ integrationApiKey, viewerTokens: { kind: "hs256", ...tokens }, orgs: [`mutation-a-${randomUUID()}`, `mutation-b-${randomUUID()}`] });
-    for (const item of cases) {
-      it(item.name, async () => {
-        const result = await runSingle(item, { url: server.url, config: config(), info });
-        expect(result.status, result.message).not.toBe("failed");
+    for (const [group, members] of grouped(cases)) {
+      it(group, async () => {
+        // Side by side, as the suite runs against a vendor (runConformance's parallel 6).
+        const queue = [...members];
+        const failures: string[] = [];
+        const worker = async () => {
+          for (let item = queue.shift(); item; item = queue.shift()) {
+            const result = await runSingle(item, { url: server.url, config: config(), info });
+            if (result.status === "failed") failures.push(`${item.name}: ${result.message}`);
+          }
+        };
+        await Promise.all(Array.from({ length: 6 }, worker));
+        expect(failures).toEqual([]);
       });
     }
   });
 }
 
 // The fast cases first: most mutants die there, before the timer cases' waits.
-for (const store of stores) suite(`${store} store`, store, 20_000, store === "redis" ? fast.filter((item) => !selects(item.name, STORE_INDEPENDENT)) : fast);
-for (const store of stores) suite(`${store} store, 1 s timers`, store, 1_000, timed);
+for (const store of stores) suite(`${store} store`, store, 20_000, mutationCases(store === "redis" ? "store-dependent" : "fast"));
+for (const store of stores) suite(`${store} store, 1 s timers`, store, 1_000, mutationCases("timed"));
