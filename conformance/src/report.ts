@@ -18,8 +18,9 @@ export function summary(report: RunReport): string {
   const { covered, total } = report.transitionCoverage;
   const matrix = report.matrixCoverage;
   lines.push(`contract matrix coverage: ${matrix.covered.length}/${matrix.total} rules checked; lifecycle transition coverage: ${covered.length}/${total}`);
+  const selection = report.defaultSelection ? " (the default subset; --run '**' runs every case)" : "";
   lines.push(
-    `conformance: ${count("passed")} passed, ${count("failed")} failed, ${count("skipped")} skipped in ${(report.durationMs / 1000).toFixed(1)} s over ${report.wire}`,
+    `conformance: ${count("passed")} passed, ${count("failed")} failed, ${count("skipped")} skipped in ${(report.durationMs / 1000).toFixed(1)} s over ${report.wire}${selection}`,
   );
   return lines.join("\n");
 }

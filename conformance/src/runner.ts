@@ -38,6 +38,8 @@ export interface RunReport {
   /** The wire the run used, e.g. `connect+json/http1.1`. */
   wire: string;
   durationMs: number;
+  /** True when no --run pattern was given: the representative subset (DEFAULT_RUN) ran. */
+  defaultSelection: boolean;
   /** True when every case passed (known-failing cases failing) and no known-failing case passed. */
   ok: boolean;
 }
@@ -133,6 +135,7 @@ export async function runConformance(options: RunOptions): Promise<RunReport> {
       transitionCoverage: { covered: [...covered].sort(), total: listTransitions().length },
       matrixCoverage: { covered: documented.filter((rule) => rules.has(rule)), total: documented.length },
       durationMs: Date.now() - started,
+      defaultSelection: !options.run?.length,
       ok,
     };
   } finally {
