@@ -12,11 +12,11 @@ export default {
   // stores. scripts/mutation.sh runs twice: the shared code against the memory store, redis-store.ts against Redis.
   mutate:
     process.env.MUTATION_STORES === "redis"
-      ? ["packages/server/src/redis-store.ts"]
+      ? ["packages/server/src/{redis-store,redis-scripts}.ts"]
       : [
           "packages/server/src/{auth,keys,security-keys,credentials,interactions,validation}.ts",
           "packages/server/src/services/*.ts",
-          "packages/server/src/{engine,session-writer,store}.ts",
+          "packages/server/src/{engine,timer-runner,media-sync,session-writer,store,memory-store,heap}.ts",
         ],
   // The workspace's packages link each other through node_modules; mutating in place keeps those links.
   inPlace: true,

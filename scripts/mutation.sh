@@ -2,7 +2,7 @@
 # Mutation testing of the reference server's contract code (auth, services, keys, engine, validation, both stores)
 # against the conformance suite's fast cases: StrykerJS with its vitest runner (stryker.config.mjs), one core, under
 # nice. Two passes share one incremental file (reports/mutation/stryker-incremental.json, out of git): the shared
-# code against the memory store, then redis-store.ts against Redis; a rerun tests only mutants whose code or
+# code against the memory store, then the Redis store (redis-store.ts, redis-scripts.ts) against Redis; a rerun tests only mutants whose code or
 # covering tests changed (add --force to test every mutant again). Not part of the test command: it is CPU heavy
 # (docs/conformance.md has the last score and run time). Extra arguments go to both `stryker run`s.
 set -euo pipefail
