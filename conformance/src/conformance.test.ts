@@ -92,7 +92,12 @@ describe("the reference server on Redis", () => {
   it("passes every case with its state in Redis, over gRPC", async () => {
     const report = await one({ ...SHORT, redis: true }, EVERYTHING, KNOWN_FAILING, [{ protocol: "grpc", codec: "binary", httpVersion: "2" }]);
     // The failures in full (if any), then the two summary lines.
-    console.log(`on Redis: ${summary(report).split("\n").filter((line, index, lines) => line.startsWith("FAIL") || index >= lines.length - 2).join("\n")}`);
+    console.log(
+      `on Redis: ${summary(report)
+        .split("\n")
+        .filter((line, index, lines) => line.startsWith("FAIL") || index >= lines.length - 2)
+        .join("\n")}`,
+    );
     expect(unexpected(report)).toEqual([]);
     expect(report.ok).toBe(true);
   }, 240_000);
