@@ -32,7 +32,8 @@ describe("benchmarks, quick variant", () => {
     expect(result.figures.firstFrame.oursMs.p50).toBeGreaterThan(0);
     expect(result.figures.idleState.embedded[0].bytesPerSession).toBeGreaterThan(0);
     expect(result.figures.idleState.embedded[0].rssBytesPerSession).toEqual(expect.any(Number));
-    expect(result.figures.idleState.redis[0].sessionHashBytes).toBeGreaterThan(0);
+    expect(result.figures.idleState.redis[0].sessionKeyBytes).toBeGreaterThan(0);
+    expect(result.figures.idleState.redis[0].byKind["ss:session"]).toBeGreaterThan(0);
     expect(result.figures.throughput.embedded.rpcsPerSecond).toBeCloseTo(result.figures.throughput.embedded.lifecyclesPerSecond * 8, 0);
     expect(result.figures.throughput.redis.lifecycles).toBeGreaterThan(0);
     expect(result.figures.throughput.redis.roundRatios).toEqual([result.figures.throughput.redis.ratioToEcho]);

@@ -9,17 +9,22 @@ import { createInterface } from "node:readline";
 import { freePort, type LiveKitHandle, startRedis } from "@screenshare/devstack";
 import type { ServerOptions } from "@screenshare/server";
 import { quantile, round } from "./stats.js";
-import { lifecycleOn, type Target } from "./throughput.js";
+import { type Lifecycle, lifecycleOn, type Target } from "./throughput.js";
+import type { RetryCount } from "./transport.js";
 
 export const OBJECTIVE_P99_MS = 200;
 /** Agents per node; each runs one lifecycle at a time, so this bounds lifecycles in flight. */
-const AGENTS = 400;
+export const CAPACITY_AGENTS = 400;
 
-interface Step {
+/** One offered rate, held for the step's duration. */
+export interface Step {
   offeredPerSecond: number;
   completedPerSecond: number;
   startP99Ms: number;
+  /** Lifecycles that failed after retries, or could not start because every agent was still busy. */
   failed: number;
+  /** Calls retried after UNAVAILABLE, ABORTED or a 5xx (a retried StartScreenShare's latency includes its retries). */
+  retriedCalls: number;
   holds: boolean;
 }
 
@@ -61,16 +66,18 @@ export async function startNode(options: ServerOptions): Promise<Node> {
 }
 
 /**
- * Offers `rate` lifecycles per second for `seconds`, spread over the targets in turn. A step holds when the p99 of
- * StartScreenShare is under the objective, nothing failed and the lifecycles kept up with the schedule.
+ * Offers `rate` lifecycles per second for `seconds`: lifecycle n starts at n ÷ rate seconds whether or not earlier
+ * ones finished (open loop), spread over the targets in turn. A step holds when the p99 of StartScreenShare is under
+ * the objective, nothing failed and the lifecycles kept up with the schedule.
  */
-async function offer(runners: Array<(agent: number) => Promise<{ startMs: number }>>, rate: number, seconds: number): Promise<Step> {
-  const free = runners.map(() => Array.from({ length: AGENTS }, (_, agent) => agent));
+async function offer(runners: Lifecycle[], retries: RetryCount, rate: number, seconds: number): Promise<Step> {
+  const free = runners.map(() => Array.from({ length: CAPACITY_AGENTS }, (_, agent) => agent));
   const latencies: number[] = [];
   let failed = 0;
   let completed = 0;
   let skipped = 0;
   const running: Promise<void>[] = [];
+  retries.calls = 0;
   const started = performance.now();
   const total = Math.round(rate * seconds);
   for (let index = 0; index < total; index++) {
@@ -84,7 +91,7 @@ async function offer(runners: Array<(agent: number) => Promise<{ startMs: number
       continue;
     }
     running.push(
-      (runners[node] as (agent: number) => Promise<{ startMs: number }>)(agent).then(
+      (runners[node] as Lifecycle)(agent).then(
         ({ startMs }) => {
           latencies.push(startMs);
           completed++;
@@ -107,6 +114,7 @@ async function offer(runners: Array<(agent: number) => Promise<{ startMs: number
     completedPerSecond,
     startP99Ms,
     failed: failed + skipped,
+    retriedCalls: retries.calls,
     holds: failed + skipped === 0 && startP99Ms < OBJECTIVE_P99_MS && completedPerSecond >= 0.9 * rate,
   };
 }
@@ -115,24 +123,61 @@ export interface CapacityFigures {
   /** The highest offered rate that held, lifecycles per second (0 if none did). */
   lifecyclesPerSecond: number;
   startP99Ms: number;
+  /** Every step in the order run: the rise, then the bisection. */
   steps: Step[];
 }
 
-/** Raises the rate by 40 % per step from `from` until a step fails to hold; reports the last that held. */
-async function highestRate(targets: Target[], from: number, seconds: number, maxSteps: number): Promise<CapacityFigures> {
-  const runners = await Promise.all(targets.map((target, node) => lifecycleOn(target, AGENTS, `node${node}-`)));
-  await offer(runners, from, 1); // warm-up, discarded: the first seconds measure the JIT
+/** How the offered rate is searched. */
+export interface Search {
+  /** The first rate offered, lifecycles per second. */
+  from: number;
+  /** Each step of the rise offers this factor more than the last, until one does not hold. */
+  factor: number;
+  /** Then the gap between the highest rate that held and the lowest that did not is bisected down to this ratio. */
+  resolution: number;
+  /** How long each rate is offered. */
+  seconds: number;
+  maxSteps: number;
+}
+
+/** The search of a full run: from 2/s (a loaded machine may hold little more), ×1.5 per step, to within 10 %, 6 s per rate. */
+export const FULL_SEARCH: Search = { from: 2, factor: 1.5, resolution: 1.1, seconds: 6, maxSteps: 20 };
+
+/**
+ * Rises by `factor` per step from `from` until a step does not hold, then bisects (geometrically, whole rates)
+ * between the highest rate that held and the lowest that did not, until they are within `resolution`. Reports the
+ * highest rate that held.
+ */
+async function highestRate(targets: Target[], search: Search): Promise<CapacityFigures> {
+  const retries = { calls: 0 };
+  const runners = await Promise.all(targets.map((target, node) => lifecycleOn(target, CAPACITY_AGENTS, { agentPrefix: `node${node}-`, retries })));
+  await offer(runners, retries, search.from, 1); // warm-up, discarded: the first seconds measure the JIT
   const steps: Step[] = [];
-  for (let rate = from; steps.length < maxSteps; rate = Math.ceil(rate * 1.4)) {
-    const step = await offer(runners, rate, seconds);
-    steps.push(step);
+  const step = async (rate: number) => {
+    const measured = await offer(runners, retries, rate, search.seconds);
+    steps.push(measured);
     process.stderr.write(
-      `capacity: ${targets.length} node(s), ${rate}/s offered, ${step.completedPerSecond}/s done, StartScreenShare p99 ${step.startP99Ms} ms${step.holds ? "" : " (does not hold)"}\n`,
+      `capacity: ${targets.length} node(s), ${rate}/s offered, ${measured.completedPerSecond}/s done, StartScreenShare p99 ${measured.startP99Ms} ms${measured.retriedCalls ? `, ${measured.retriedCalls} calls retried` : ""}${measured.holds ? "" : " (does not hold)"}\n`,
     );
-    if (!step.holds) break;
+    return measured.holds;
+  };
+  let held = 0;
+  let failed = Number.POSITIVE_INFINITY;
+  for (let rate = search.from; steps.length < search.maxSteps; rate = Math.max(rate + 1, Math.round(rate * search.factor))) {
+    if (!(await step(rate))) {
+      failed = rate;
+      break;
+    }
+    held = rate;
   }
-  const held = steps.filter((step) => step.holds).at(-1);
-  return { lifecyclesPerSecond: held?.offeredPerSecond ?? 0, startP99Ms: held?.startP99Ms ?? Number.NaN, steps };
+  while (held > 0 && failed / held > search.resolution && steps.length < search.maxSteps) {
+    const rate = Math.round(Math.sqrt(held * failed));
+    if (rate <= held || rate >= failed) break;
+    if (await step(rate)) held = rate;
+    else failed = rate;
+  }
+  const last = steps.filter((measured) => measured.holds && measured.offeredPerSecond === held).at(-1);
+  return { lifecyclesPerSecond: held, startP99Ms: last?.startP99Ms ?? Number.NaN, steps };
 }
 
 export type Deployment = "embedded" | "redis" | "two nodes on one Redis";
@@ -146,10 +191,7 @@ export interface CapacityResult {
 }
 
 /** The three deployments, one LiveKit for all (rooms are created and deleted per lifecycle). */
-export async function capacity(
-  livekit: LiveKitHandle,
-  options: { from: number; seconds: number; maxSteps: number; deployments: Deployment[] },
-): Promise<CapacityResult> {
+export async function capacity(livekit: LiveKitHandle, options: { search: Search; deployments: Deployment[] }): Promise<CapacityResult> {
   const secrets = {
     viewerTokens: { secret: randomBytes(32).toString("base64url"), issuer: "bench", audience: "screenshare" },
     integrationApiKey: randomBytes(32).toString("base64url"),
@@ -169,9 +211,7 @@ export async function capacity(
         started.push(await startNode({ ...base(await freePort()), ...(redisUrl && { store: { kind: "redis" as const, url: redisUrl } }) }));
       return await highestRate(
         started.map((node) => target(node.url)),
-        options.from,
-        options.seconds,
-        options.maxSteps,
+        options.search,
       );
     } finally {
       await Promise.all(started.map((node) => node.stop()));

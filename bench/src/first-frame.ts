@@ -1,11 +1,11 @@
 import { createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
 import { Room } from "@livekit/rtc-node";
 import { publishScreen, receiveFrames } from "@screenshare/devstack";
 import { Channel, InteractionService, InteractionStatus, type MediaJoinInfo, SharerService, ViewerService } from "@screenshare/protocol";
 import { mintViewerToken, VIEW_PERMISSION } from "@screenshare/server";
 import type { ReferenceStack } from "@screenshare/testkit";
 import { AccessToken, RoomServiceClient } from "livekit-server-sdk";
+import { benchTransport, type RetryCount } from "./transport.js";
 
 const WIDTH = 640;
 const HEIGHT = 360;
@@ -32,14 +32,9 @@ async function publishToFirstFrame(url: string, sharerToken: string, viewerToken
 const tokenOf = (media: MediaJoinInfo | undefined) => (media?.transport.case === "livekit" ? media.transport.value.participantToken : "");
 
 /** One run through our server: a voice session set up over RPCs, then the peers join with our join infos. */
-export async function ourFirstFrame(stack: ReferenceStack, run: number): Promise<number> {
+export async function ourFirstFrame(stack: ReferenceStack, run: number, retries: RetryCount): Promise<number> {
   const url = stack.server.url;
-  const transport = (token: string) =>
-    createConnectTransport({
-      baseUrl: url,
-      httpVersion: "1.1",
-      interceptors: [(next) => (request) => (token && request.header.set("authorization", `Bearer ${token}`), next(request))],
-    });
+  const transport = (token: string) => benchTransport(url, token, retries);
   const orgId = "bench-frames";
   const agent = `frames-agent-${run}`;
   const interactionId = `frames-${process.pid}-${run}`;

@@ -61,10 +61,20 @@ for (const count of counts) {
     const used = async () => Number(/used_memory:(\d+)/.exec(await client.info("memory"))?.[1]);
     const before = await used();
     await fill(engine, count);
-    // Cross-check: MEMORY USAGE of one session's own hash (the record alone, without index and timer entries).
+    const redisBytesPerSession = Math.round(((await used()) - before) / count);
+    // Where the bytes go: MEMORY USAGE of every key, summed by kind (the part of a key's name before its id), per
+    // session. The rest of used_memory is Redis's own per-key bookkeeping (its key and expiry tables).
+    const keys = await client.keys("ss:*");
+    const usage = await client.pipeline(keys.map((key) => ["memory", "usage", key, "samples", "0"])).exec();
+    const byKind: Record<string, number> = {};
+    keys.forEach((key, index) => {
+      const kind = /^ss:[a-z-]+/.exec(key)?.[0] ?? key;
+      byKind[kind] = (byKind[kind] ?? 0) + Number(usage?.[index]?.[1] ?? 0);
+    });
+    for (const kind of Object.keys(byKind)) byKind[kind] = Math.round((byKind[kind] ?? 0) / count);
     const sampleKey = (await client.keys("ss:session:*"))[0];
-    const sessionHashBytes = sampleKey ? Number(await client.memory("USAGE", sampleKey)) : 0;
-    results.push({ sessions: count, redisBytesPerSession: Math.round(((await used()) - before) / count), sessionHashBytes });
+    const sessionKeyBytes = sampleKey ? Number(await client.memory("USAGE", sampleKey)) : 0;
+    results.push({ sessions: count, redisBytesPerSession, sessionKeyBytes, byKind });
     await engine.close();
     await store.close();
     client.disconnect();

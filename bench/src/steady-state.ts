@@ -20,6 +20,16 @@ export function slope(points: ReadonlyArray<readonly [number, number]>): number 
   return variance === 0 ? Number.NaN : covariance / variance;
 }
 
+/**
+ * With retention on, the windows that retention does not set are short too, so that the run reaches a server's
+ * steady state within minutes: sessions are capped at 20 s (a lifecycle on a loaded machine takes seconds) and
+ * webhooks are signed for 10 s (LiveKit signs for 5 minutes, and the server remembers each event's id that long).
+ */
+const SHORT_MAX_DURATION_MS = 20_000;
+const SHORT_WEBHOOK_TTL_S = 10;
+/** The server accepts a webhook signature this long past its expiry, and remembers the event's id as long. */
+const WEBHOOK_CLOCK_TOLERANCE_S = 10;
+
 export interface SteadyStateFigures {
   lifecycles: number;
   retention: string;
@@ -29,6 +39,8 @@ export interface SteadyStateFigures {
   redisBytesPer10k?: number;
   heapSamples: number[];
   redisSamples?: number[];
+  /** Waited before each sample (retention on), ms. */
+  settleMs?: number;
 }
 
 export async function steadyState(
@@ -47,18 +59,25 @@ export async function steadyState(
     limits: { redeemAttemptsPerClient: 1_000_000, redeemAttemptsPerOrg: 1_000_000 },
     // With retention on, sessions are also capped short: an index is kept until its newest session's max-duration
     // deadline has passed plus the ended-session retention, so a 4-hour cap would hold indexes past this run.
-    ...(options.retention && { retention: options.retention, timeouts: { maxSessionDurationMs: 20_000 } }),
+    ...(options.retention && { retention: options.retention, timeouts: { maxSessionDurationMs: SHORT_MAX_DURATION_MS } }),
     ...(options.redisUrl && { store: { kind: "redis" as const, url: options.redisUrl } }),
   });
   const redis = options.redisUrl ? new Redis(options.redisUrl) : undefined;
   try {
     await redis?.flushall();
     const concurrency = 16;
-    const lifecycle = await lifecycleOn({ url: node.url, ...secrets, livekit }, concurrency, `${options.label}-`);
+    const lifecycle = await lifecycleOn({ url: node.url, ...secrets, livekit }, concurrency, {
+      agentPrefix: `${options.label}-`,
+      ...(options.retention && { webhookTtl: `${SHORT_WEBHOOK_TTL_S}s` }),
+    });
     const heap: Array<[number, number]> = [];
     const used: Array<[number, number]> = [];
-    // The retention windows must pass before a sample, or the sample would count what is about to expire.
-    const settleMs = Math.max(options.retention?.endedSessionMs ?? 0, options.retention?.interactionMs ?? 0) + 500;
+    // Every retention window must pass before a sample, or the sample would count what is about to expire: ended
+    // sessions, interactions, webhook ids (remembered while their signature is valid, plus the server's clock
+    // tolerance) and, in Redis, a session's index entries (kept to its max-duration deadline plus the ended retention).
+    const ended = options.retention?.endedSessionMs ?? 0;
+    const settleMs =
+      Math.max(ended, options.retention?.interactionMs ?? 0, (SHORT_WEBHOOK_TTL_S + WEBHOOK_CLOCK_TOLERANCE_S) * 1000, SHORT_MAX_DURATION_MS + ended) + 500;
     for (let done = 0; done < options.lifecycles; ) {
       let next = 0;
       await Promise.all(
@@ -79,10 +98,13 @@ export async function steadyState(
     const perTenThousand = (points: Array<[number, number]>) => Math.round(slope(points.slice(1)) * 10_000);
     return {
       lifecycles: options.lifecycles,
-      retention: options.retention ? JSON.stringify(options.retention) : "default (30 days)",
+      retention: options.retention
+        ? `${JSON.stringify(options.retention)}, sessions capped at ${SHORT_MAX_DURATION_MS / 1000} s, webhooks signed for ${SHORT_WEBHOOK_TTL_S} s, ${settleMs} ms waited before each sample`
+        : "default (30 days), webhooks signed for 5 minutes",
       heapBytesPer10k: perTenThousand(heap),
       ...(redis && { redisBytesPer10k: perTenThousand(used) }),
       heapSamples: heap.map(([, bytes]) => round(bytes / 1e6, 2)),
+      ...(options.retention && { settleMs }),
       ...(redis && { redisSamples: used.map(([, bytes]) => round(bytes / 1e6, 2)) }),
     };
   } finally {

@@ -8,6 +8,7 @@ import type { ReferenceStack } from "@screenshare/testkit";
 import { AccessToken, TrackSource, WebhookEvent } from "livekit-server-sdk";
 import { EchoService } from "./gen/bench/v1/echo_pb.js";
 import { quantile, round } from "./stats.js";
+import { benchTransport, type RetryCount } from "./transport.js";
 
 /** Runs `worker` on `concurrency` loops for `seconds`; returns completed iterations. */
 export async function closedLoop(concurrency: number, seconds: number, worker: (loop: number, iteration: number) => Promise<void>): Promise<number> {
@@ -24,20 +25,13 @@ export async function closedLoop(concurrency: number, seconds: number, worker: (
   return done;
 }
 
-const withToken = (baseUrl: string, token: string) =>
-  createConnectTransport({
-    baseUrl,
-    httpVersion: "1.1",
-    interceptors: token ? [(next) => (request) => (request.header.set("authorization", `Bearer ${token}`), next(request))] : [],
-  });
-
 /** Echo RPCs per second on a bare connect-node server: the anchor. */
 export async function echoRpcsPerSecond(concurrency: number, seconds: number): Promise<number> {
   const server = createServer(connectNodeAdapter({ routes: (router) => router.service(EchoService, { echo: (request) => ({ text: request.text }) }) }));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
-  const client = createClient(EchoService, withToken(`http://127.0.0.1:${port}`, ""));
+  const client = createClient(EchoService, createConnectTransport({ baseUrl: `http://127.0.0.1:${port}`, httpVersion: "1.1" }));
   await closedLoop(concurrency, 0.5, () => client.echo({ text: "warm-up" }).then(() => {}));
   const started = performance.now();
   const calls = await closedLoop(concurrency, seconds, () => client.echo({ text: "hello" }).then(() => {}));
@@ -48,7 +42,11 @@ export async function echoRpcsPerSecond(concurrency: number, seconds: number): P
 }
 
 /** A LiveKit webhook for a screen track published by the session's sharer, signed as LiveKit signs them. */
-async function signedTrackPublished(livekit: { apiKey: string; apiSecret: string }, sessionId: string): Promise<{ body: string; authorization: string }> {
+async function signedTrackPublished(
+  livekit: { apiKey: string; apiSecret: string },
+  sessionId: string,
+  ttl: string,
+): Promise<{ body: string; authorization: string }> {
   const event = new WebhookEvent({
     event: "track_published",
     room: { name: `ss-${sessionId}` },
@@ -59,8 +57,7 @@ async function signedTrackPublished(livekit: { apiKey: string; apiSecret: string
   });
   // The SDK's WebhookEvent subclass shadows the `event` field, so toJsonString drops it; LiveKit sends it.
   const body = JSON.stringify({ event: "track_published", ...JSON.parse(event.toJsonString()) });
-  // LiveKit signs webhooks for 5 minutes; the server refuses longer-lived signatures (it remembers ids that long).
-  const token = new AccessToken(livekit.apiKey, livekit.apiSecret, { ttl: "5m" });
+  const token = new AccessToken(livekit.apiKey, livekit.apiSecret, { ttl });
   token.sha256 = createHash("sha256").update(body).digest("base64");
   return { body, authorization: await token.toJwt() };
 }
@@ -97,6 +94,8 @@ export interface LifecycleFigures {
   startLatencyMs: { p50: number; p99: number };
   redeemLatencyMs: { p50: number; p99: number };
   lifecycles: number;
+  /** Calls and webhooks retried after UNAVAILABLE, ABORTED or a 5xx while measuring. */
+  retriedCalls: number;
 }
 
 /** A server to run lifecycles against: its URL, the secrets its platform and agents hold, LiveKit's webhook key. */
@@ -114,26 +113,36 @@ export const targetOf = (stack: ReferenceStack): Target => ({
   livekit: stack.livekit,
 });
 
+/** How a run of lifecycles calls the server. */
+export interface LifecycleOptions {
+  /** Keeps the orgs of runs sharing a store apart. */
+  agentPrefix?: string;
+  /** How long the webhook's signature is valid; LiveKit signs for 5 minutes, and the server remembers each event's id that long. */
+  webhookTtl?: string;
+  /** Counts the calls and webhooks retried (see {@link retrying}); a fresh count when not given. */
+  retries?: RetryCount;
+}
+
+/** Runs one lifecycle for an agent; resolves with the StartScreenShare and RedeemSecurityKey latencies. */
+export type Lifecycle = (agent: number) => Promise<{ startMs: number; redeemMs: number }>;
+
 /**
  * One full voice lifecycle per call, for one of `agents` agents (one org each, so an agent's sessions never
  * collide as long as the caller runs one lifecycle per agent at a time; callers sharing a store give each a distinct
- * `agentPrefix`): RegisterInteraction, StartScreenShare,
- * RedeemSecurityKey, both join infos, a signed track_published webhook, LeaveSession, SetInteractionStatus.
- * Eight RPCs and one webhook; resolves with the StartScreenShare and RedeemSecurityKey latencies.
+ * `agentPrefix`): RegisterInteraction, StartScreenShare, RedeemSecurityKey, both join infos, a signed
+ * track_published webhook, LeaveSession, SetInteractionStatus. Eight RPCs and one webhook. A call answering
+ * UNAVAILABLE or ABORTED, or a webhook answering 5xx (LiveKit delivers it again), is retried and counted.
  */
-export async function lifecycleOn(
-  target: Target,
-  agents: number,
-  agentPrefix = "",
-): Promise<(agent: number) => Promise<{ startMs: number; redeemMs: number }>> {
+export async function lifecycleOn(target: Target, agents: number, options: LifecycleOptions = {}): Promise<Lifecycle> {
   const { url } = target;
-  const platform = createClient(InteractionService, withToken(url, target.integrationApiKey));
-  const anonymous = createClient(SharerService, withToken(url, ""));
+  const { agentPrefix = "", webhookTtl = "5m", retries = { calls: 0 } } = options;
+  const platform = createClient(InteractionService, benchTransport(url, target.integrationApiKey, retries));
+  const anonymous = createClient(SharerService, benchTransport(url, "", retries));
   const run = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   const viewers: Array<Client<typeof ViewerService>> = [];
   for (let agent = 0; agent < agents; agent++) {
     const token = await mintViewerToken({ ...target.viewerTokens, org: `bench-${agentPrefix}${agent}`, sub: `agent-${agent}`, permissions: [VIEW_PERMISSION] });
-    viewers.push(createClient(ViewerService, withToken(url, token)));
+    viewers.push(createClient(ViewerService, benchTransport(url, token, retries)));
   }
   let lifecyclesStarted = 0;
   return async (agent) => {
@@ -152,8 +161,13 @@ export async function lifecycleOn(
     // the load generator's set-up to the lifecycle (both share one event loop).
     const asSharer = { headers: { authorization: `Bearer ${redeemed.sharerCredential}` } };
     await Promise.all([viewer.getViewerMediaJoinInfo({ sessionId }), anonymous.getSharerMediaJoinInfo({ sessionId }, asSharer)]);
-    const webhook = await signedTrackPublished(target.livekit, sessionId);
-    const status = await postWebhook(`${url}/livekit/webhook`, webhook);
+    const webhook = await signedTrackPublished(target.livekit, sessionId, webhookTtl);
+    let status = await postWebhook(`${url}/livekit/webhook`, webhook);
+    for (let attempt = 1; status >= 500 && attempt < 6; attempt++) {
+      retries.calls++;
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** (attempt - 1) * (0.5 + Math.random())));
+      status = await postWebhook(`${url}/livekit/webhook`, webhook);
+    }
     // The server applies a webhook before it answers 200, so the session is SHARING now and LeaveSession is
     // allowed; if it were not, LeaveSession would fail with FAILED_PRECONDITION and stop the run.
     if (status !== 200) throw new Error(`webhook answered ${status}`);
@@ -165,7 +179,8 @@ export async function lifecycleOn(
 
 /** Full voice lifecycles per second against the reference stack, `concurrency` agents each in a closed loop. */
 export async function lifecycleThroughput(stack: ReferenceStack, concurrency: number, seconds: number): Promise<LifecycleFigures> {
-  const lifecycle = await lifecycleOn(targetOf(stack), concurrency);
+  const retries = { calls: 0 };
+  const lifecycle = await lifecycleOn(targetOf(stack), concurrency, { retries });
   const startLatency: number[] = [];
   const redeemLatency: number[] = [];
   const measured = async (agent: number) => {
@@ -176,6 +191,7 @@ export async function lifecycleThroughput(stack: ReferenceStack, concurrency: nu
   await closedLoop(concurrency, 1, measured);
   startLatency.length = 0;
   redeemLatency.length = 0;
+  retries.calls = 0;
   const started = performance.now();
   const lifecycles = await closedLoop(concurrency, seconds, measured);
   const elapsed = (performance.now() - started) / 1000;
@@ -186,6 +202,7 @@ export async function lifecycleThroughput(stack: ReferenceStack, concurrency: nu
     rpcsPerSecond: round((lifecycles * 8) / elapsed),
     startLatencyMs: latency(startLatency),
     redeemLatencyMs: latency(redeemLatency),
+    retriedCalls: retries.calls,
   };
 }
 
@@ -196,6 +213,8 @@ export interface RatioFigures extends LifecycleFigures {
   ratioToEcho: number;
   /** Every round's ratio, in order, so the spread is visible. */
   roundRatios: number[];
+  /** Every round's retried calls, in order. */
+  roundRetries: number[];
 }
 
 /**
@@ -220,10 +239,10 @@ export async function lifecycleBesideEcho(
     const lifecycle = await lifecycleThroughput(stack, concurrency, seconds);
     const echoAfter = await echoRpcsPerSecond(concurrency, seconds / 2);
     const echo = (echoBefore + echoAfter) / 2;
-    measured.push({ ...lifecycle, echoRpcsPerSecond: round(echo), ratioToEcho: round(lifecycle.rpcsPerSecond / echo, 3), roundRatios: [] });
+    measured.push({ ...lifecycle, echoRpcsPerSecond: round(echo), ratioToEcho: round(lifecycle.rpcsPerSecond / echo, 3), roundRatios: [], roundRetries: [] });
     echoBefore = echoAfter;
   }
   const roundRatios = measured.map((figures) => figures.ratioToEcho);
   const median = [...measured].sort((a, b) => a.ratioToEcho - b.ratioToEcho)[Math.floor(measured.length / 2)] as RatioFigures;
-  return { ...median, roundRatios };
+  return { ...median, roundRatios, roundRetries: measured.map((figures) => figures.retriedCalls) };
 }
