@@ -416,6 +416,29 @@ describe("the event stream", () => {
     expect(tail.every((event) => event.session?.securityKey === undefined)).toBe(true);
     await expectCode(agent.viewer.watch.watchSession({ sessionId, afterSequence: 9n })[Symbol.asyncIterator]().next(), Code.InvalidArgument, /beyond/);
   });
+
+  it("holds what one wait needs on a long stream, not what every wait added (each used to leave an abort listener behind)", async () => {
+    const leaks: Error[] = [];
+    const onWarning = (warning: Error) => {
+      if (warning.name === "MaxListenersExceededWarning") leaks.push(warning);
+    };
+    process.on("warning", onWarning);
+    try {
+      const agent = await agentWithInteraction(stack, Channel.VOICE);
+      const { session } = await agent.viewer.viewer.startScreenShare({ interactionId: agent.interactionId });
+      const sessionId = session?.sessionId ?? "";
+      const events = collectEvents(agent.viewer.watch, sessionId, (event) => event.sequence === 16n);
+      for (let regeneration = 0; regeneration < 15; regeneration++) {
+        await sleep(20); // each event wakes its own wait
+        await agent.viewer.viewer.regenerateSecurityKey({ sessionId });
+      }
+      expect((await events).length).toBe(16);
+      await sleep(10); // Node emits the warning on a later tick
+      expect(leaks.map((warning) => warning.message)).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
 });
 
 describe("interaction disconnect and administration", () => {

@@ -51,10 +51,18 @@ export function watchService({ engine, access }: ServiceContext): ServiceImpl<ty
         while (!context.signal.aborted) {
           const event = pending.shift() ?? queue.shift();
           if (!event) {
+            // Each wait removes what it added: a stream lives for hours and waits every few seconds.
             const woken = await new Promise<boolean>((resolve) => {
-              wake = () => resolve(true);
-              context.signal.addEventListener("abort", () => resolve(true), { once: true });
-              setTimeout(() => resolve(false), RESYNC_MS).unref();
+              const done = (value: boolean) => {
+                clearTimeout(timer);
+                context.signal.removeEventListener("abort", aborted);
+                resolve(value);
+              };
+              const aborted = () => done(true);
+              const timer = setTimeout(() => done(false), RESYNC_MS);
+              timer.unref();
+              wake = () => done(true);
+              context.signal.addEventListener("abort", aborted, { once: true });
             });
             wake = undefined;
             // A store that cannot be read now is read again at the next interval; the stream stays open.
