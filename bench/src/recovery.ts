@@ -5,9 +5,9 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { ReferenceStack } from "@screenshare/testkit";
+import { launchChromium, type ReferenceStack } from "@screenshare/testkit";
 import { type Platform, startPlatform } from "@screenshare/web/platform/platform.js";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { build } from "vite";
 import { udpPortOf } from "./legibility/legibility.js";
 import { quantile, round } from "./stats.js";
@@ -105,23 +105,7 @@ function dropAgent(customerPorts: number[], serverPorts: number[]): () => void {
   return () => tc("qdisc", "del", "dev", "lo", "root");
 }
 
-const launch = (marker: string) =>
-  chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      `--${marker}`,
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-      "--use-fake-ui-for-media-stream",
-      "--use-fake-device-for-media-stream",
-      "--auto-select-desktop-capture-source=Entire screen",
-      "--disable-renderer-backgrounding",
-      "--disable-background-timer-throttling",
-    ],
-  });
+const launch = (marker: string) => launchChromium([`--${marker}`]);
 
 export interface RecoveryFigures {
   runs: number;

@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg, totalmem } from "node:os";
 import { resolve } from "node:path";
-import { checkVendorConfig, runConformance } from "@screenshare/conformance";
+import { checkVendorConfig, runConformance, SUGGESTED_SERVER_SETTINGS } from "@screenshare/conformance";
 import { startLiveKit, startRedis } from "@screenshare/devstack";
 import { startReferenceStack } from "@screenshare/testkit";
 import { capacity, FULL_SEARCH } from "./capacity.js";
@@ -129,17 +129,7 @@ await section("idle state", async () => {
 
 // 5: conformance suite wall time, with the short timeouts it asks vendors for.
 await section("conformance suite", async () => {
-  const conformanceStack = await startReferenceStack({
-    timeouts: {
-      securityKeyTtlMs: 2_000,
-      acceptanceTimeoutMs: 2_000,
-      screenSelectionTimeoutMs: 6_000,
-      viewerReconnectGraceMs: 2_000,
-      sharerReconnectGraceMs: 2_000,
-      maxSessionDurationMs: 15_000,
-    },
-    limits: { securityKeyMaxAttempts: 3, redeemAttemptsPerClient: 60, redeemAttemptsPerOrg: 20 },
-  });
+  const conformanceStack = await startReferenceStack(SUGGESTED_SERVER_SETTINGS);
   try {
     const report = await runConformance({
       url: conformanceStack.server.url,

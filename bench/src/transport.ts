@@ -1,6 +1,7 @@
 // The bench's Connect transport: a bearer token, and a retry of the calls every service says are safe to retry.
 import { Code, ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { bearer } from "@screenshare/protocol";
 
 /** Calls retried after UNAVAILABLE or ABORTED, so a figure can say how many of its calls needed a second try. */
 export interface RetryCount {
@@ -32,9 +33,5 @@ export function retrying(count: RetryCount): Interceptor {
 
 /** HTTP/1.1 to `baseUrl`, sending `Authorization: Bearer <token>` when a token is given, retrying as above. */
 export function benchTransport(baseUrl: string, token: string, retries: RetryCount): Transport {
-  const bearer: Interceptor = (next) => (request) => {
-    request.header.set("authorization", `Bearer ${token}`);
-    return next(request);
-  };
-  return createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: [retrying(retries), ...(token ? [bearer] : [])] });
+  return createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: [retrying(retries), bearer(token)] });
 }

@@ -1,6 +1,22 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 
+/**
+ * The short timeouts and limits the suite asks vendors to run with (docs/conformance.md), in the reference
+ * server's option names: the suite waits for real timers, so these make its timer cases quick and deterministic.
+ */
+export const SUGGESTED_SERVER_SETTINGS = {
+  timeouts: {
+    securityKeyTtlMs: 2_000,
+    acceptanceTimeoutMs: 2_000,
+    screenSelectionTimeoutMs: 6_000,
+    viewerReconnectGraceMs: 2_000,
+    sharerReconnectGraceMs: 2_000,
+    maxSessionDurationMs: 15_000,
+  },
+  limits: { securityKeyMaxAttempts: 3, redeemAttemptsPerClient: 60, redeemAttemptsPerOrg: 20 },
+} as const;
+
 /** How the suite obtains viewer tokens for its test users. */
 export type ViewerTokenSource =
   /**

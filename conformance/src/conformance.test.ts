@@ -1,24 +1,14 @@
 import type { Fault } from "@screenshare/server";
 import { type ReferenceStack, type StackOptions, startReferenceStack } from "@screenshare/testkit";
 import { describe, expect, it } from "vitest";
-import { checkVendorConfig, type VendorConfig } from "./config.js";
+import { checkVendorConfig, SUGGESTED_SERVER_SETTINGS, type VendorConfig } from "./config.js";
 import { documentedRules } from "./contract.js";
 import { junit, summary } from "./report.js";
 import { matches, type RunReport, runConformance } from "./runner.js";
 import { ALL_WIRES, DEFAULT_WIRE, type Wire, wireName } from "./wire.js";
 
 /** Short timeouts, as the suite asks vendors to run with. */
-const SHORT: StackOptions = {
-  timeouts: {
-    securityKeyTtlMs: 2_000,
-    acceptanceTimeoutMs: 2_000,
-    screenSelectionTimeoutMs: 6_000,
-    viewerReconnectGraceMs: 2_000,
-    sharerReconnectGraceMs: 2_000,
-    maxSessionDurationMs: 15_000,
-  },
-  limits: { securityKeyMaxAttempts: 3, redeemAttemptsPerClient: 60, redeemAttemptsPerOrg: 20 },
-};
+const SHORT: StackOptions = SUGGESTED_SERVER_SETTINGS;
 
 function vendorConfig(stack: ReferenceStack, knownFailing: string[] = []): VendorConfig {
   return checkVendorConfig({

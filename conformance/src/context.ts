@@ -5,6 +5,7 @@ import { type Client, type Code, ConnectError, createClient, type Interceptor, t
 import { Room, TrackSource } from "@livekit/rtc-node";
 import { type PublishedScreen, publishScreen, receiveFrames } from "@screenshare/devstack";
 import {
+  bearer,
   type Channel,
   InteractionService,
   type MediaJoinInfo,
@@ -85,8 +86,7 @@ export class CaseContext {
 
   /** A transport that sends `Authorization: Bearer <token>` (nothing without a token) on the run's wire. */
   transport(token?: string): Transport {
-    const auth: Interceptor = (next) => (request) => (request.header.set("authorization", `Bearer ${token}`), next(request));
-    return this.transports.create(token ? [this.observe, auth] : [this.observe]);
+    return this.transports.create([this.observe, bearer(token ?? "")]);
   }
 
   /** Clients that send `Authorization: Bearer <token>` (none without a token). */

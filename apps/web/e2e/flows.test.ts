@@ -3,11 +3,10 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
 import { SessionState, ViewerService } from "@screenshare/protocol";
 import { mintViewerToken, VIEW_PERMISSION } from "@screenshare/server";
-import { type ReferenceStack, startReferenceStack } from "@screenshare/testkit";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { bearerTransport, launchChromium, type ReferenceStack, startReferenceStack } from "@screenshare/testkit";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { build } from "vite";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Platform, startPlatform } from "../platform/platform.js";
@@ -30,19 +29,7 @@ beforeAll(async () => {
     timeouts: { acceptanceTimeoutMs: 8_000, viewerReconnectGraceMs: GRACE_MS, sharerReconnectGraceMs: GRACE_MS, screenSelectionTimeoutMs: 30_000 },
   });
   platform = await startPlatform(stack);
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-      "--use-fake-ui-for-media-stream",
-      "--use-fake-device-for-media-stream",
-      "--auto-select-desktop-capture-source=Entire screen",
-    ],
-  });
+  browser = await launchChromium();
   mkdirSync(SCREENSHOTS, { recursive: true });
 }, 120_000);
 
@@ -59,14 +46,7 @@ async function addInteraction(channel: "voice" | "chat", customerName?: string):
 /** The demo agent's ViewerService, as another console of the same agent would call it. */
 async function agentApi() {
   const token = await mintViewerToken({ ...stack.viewerTokens, org: platform.orgId, sub: platform.agentId, permissions: [VIEW_PERMISSION] });
-  return createClient(
-    ViewerService,
-    createConnectTransport({
-      baseUrl: stack.server.url,
-      httpVersion: "1.1",
-      interceptors: [(next) => (request) => (request.header.set("authorization", `Bearer ${token}`), next(request))],
-    }),
-  );
+  return createClient(ViewerService, bearerTransport(stack.server.url, token));
 }
 
 /** Each test starts with a free agent, whatever the previous one left behind. */

@@ -5,10 +5,9 @@ import { readFile } from "node:fs/promises";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import { extname, join, normalize, resolve } from "node:path";
 import { createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
 import { Channel, InteractionService, InteractionStatus } from "@screenshare/protocol";
 import { mintViewerToken, VIEW_PERMISSION } from "@screenshare/server";
-import type { ReferenceStack } from "@screenshare/testkit";
+import { bearerTransport, type ReferenceStack } from "@screenshare/testkit";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -39,14 +38,7 @@ export async function startPlatform(stack: ReferenceStack, options: { port?: num
   const staticDir = options.staticDir ?? resolve(import.meta.dirname, "../dist");
   const orgId = "demo-org";
   const agentId = "agent-1";
-  const platform = createClient(
-    InteractionService,
-    createConnectTransport({
-      baseUrl: stack.server.url,
-      httpVersion: "1.1",
-      interceptors: [(next) => (request) => (request.header.set("authorization", `Bearer ${stack.integrationApiKey}`), next(request))],
-    }),
-  );
+  const platform = createClient(InteractionService, bearerTransport(stack.server.url, stack.integrationApiKey));
   const interactions: Array<{ interactionId: string; channel: "voice" | "chat"; customerName: string }> = [];
   let counter = 0;
   // The agent console listens here and reloads its list when the platform's interactions change.

@@ -5,9 +5,10 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import type { LiveKitHandle } from "@screenshare/devstack";
+import { launchChromium } from "@screenshare/testkit";
 import { build } from "esbuild";
 import { AccessToken, RoomServiceClient } from "livekit-server-sdk";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { round } from "../stats.js";
 import type { BenchPage, Profile } from "./page.js";
 import { characterAccuracy, type GrayImage, grayImage, ocr, structuralSimilarity } from "./read.js";
@@ -243,19 +244,7 @@ export async function legibility(
   options: { capsKbps: Array<number | null>; profiles?: Profile[]; timing?: Timing; onResult?: (result: LegibilityResult) => void },
 ): Promise<LegibilityResult[]> {
   const { url, server } = await servePage();
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-      "--disable-renderer-backgrounding",
-      "--disable-background-timer-throttling",
-      "--disable-backgrounding-occluded-windows",
-    ],
-  });
+  const browser = await launchChromium();
   const udpPort = udpPortOf(livekit);
   const results: LegibilityResult[] = [];
   try {

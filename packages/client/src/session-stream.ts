@@ -51,10 +51,3 @@ export function followSession(
     }
   })();
 }
-
-/** A bearer-token interceptor for Connect transports. */
-export const withBearer = (token: () => string) => (next: (request: { header: Headers }) => Promise<unknown>) => (request: { header: Headers }) => {
-  const value = token();
-  if (value) request.header.set("authorization", `Bearer ${value}`);
-  return next(request);
-};

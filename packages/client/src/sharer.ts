@@ -1,9 +1,9 @@
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
-import { type Invitation, ScreenSelectionProblem, type Session, SessionState, SharerService, WatchService } from "@screenshare/protocol";
+import { bearer, type Invitation, ScreenSelectionProblem, type Session, SessionState, SharerService, WatchService } from "@screenshare/protocol";
 import { type LocalVideoTrack, Room } from "livekit-client";
 import { publishScreen, screenCaptureOptions } from "./screen-publish.js";
-import { Emitter, followSession, withBearer } from "./session-stream.js";
+import { Emitter, followSession } from "./session-stream.js";
 import { livekitOf } from "./viewer.js";
 
 export { type Session, SessionState } from "@screenshare/protocol";
@@ -68,7 +68,7 @@ export class ScreenShareSharer extends Emitter<SharerEvents> {
   }
 
   private clients(token: () => string) {
-    const transport = createConnectTransport({ baseUrl: this.options.serverUrl, interceptors: [withBearer(token) as never] });
+    const transport = createConnectTransport({ baseUrl: this.options.serverUrl, interceptors: [bearer(token)] });
     return { sharer: createClient(SharerService, transport), watch: createClient(WatchService, transport) };
   }
 

@@ -1,8 +1,17 @@
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
-import { type MediaJoinInfo, type SecurityKey, type Session, type SessionEvent, SessionState, ViewerService, WatchService } from "@screenshare/protocol";
+import {
+  bearer,
+  type MediaJoinInfo,
+  type SecurityKey,
+  type Session,
+  type SessionEvent,
+  SessionState,
+  ViewerService,
+  WatchService,
+} from "@screenshare/protocol";
 import { type RemoteTrack, Room, RoomEvent, Track } from "livekit-client";
-import { Emitter, followSession, withBearer } from "./session-stream.js";
+import { Emitter, followSession } from "./session-stream.js";
 
 export { type Session, type SessionEvent, SessionState } from "@screenshare/protocol";
 
@@ -40,7 +49,7 @@ export class ScreenShareViewer extends Emitter<ViewerEvents> {
 
   constructor(private readonly options: { serverUrl: string; token: string; video?: HTMLVideoElement }) {
     super();
-    const transport = createConnectTransport({ baseUrl: options.serverUrl, interceptors: [withBearer(() => options.token) as never] });
+    const transport = createConnectTransport({ baseUrl: options.serverUrl, interceptors: [bearer(() => options.token)] });
     this.viewer = createClient(ViewerService, transport);
     this.watch = createClient(WatchService, transport);
   }

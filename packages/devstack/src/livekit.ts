@@ -5,7 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AccessToken } from "livekit-server-sdk";
 import { stringify } from "yaml";
-import { freePort, freeUdpPort, waitFor } from "./ports.js";
+import { freePort, freeUdpPort, retryPortRace, waitFor } from "./ports.js";
 import { spawnLogged, stopChild, tail } from "./process.js";
 
 /** The LiveKit server binary that `scripts/install-livekit.sh` builds from the Go module proxy. */
@@ -104,13 +104,11 @@ export function loopbackConfig(options: {
  * process between choosing it and binding it (parallel test files), so a bind failure is retried with fresh ports.
  */
 export async function startLiveKit(options: LiveKitOptions = {}): Promise<LiveKitHandle> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startLiveKitOnce(options);
-    } catch (error) {
-      if (attempt >= 5 || options.port !== undefined || !/address already in use/.test((error as Error).message)) throw error;
-    }
-  }
+  return retryPortRace(
+    options.port,
+    (error) => /address already in use/.test(error.message),
+    () => startLiveKitOnce(options),
+  );
 }
 
 async function startLiveKitOnce(options: LiveKitOptions): Promise<LiveKitHandle> {

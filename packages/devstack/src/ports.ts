@@ -42,3 +42,18 @@ export async function waitFor(what: string, probe: () => Promise<unknown>, timeo
   }
   throw new Error(`${what} did not come up within ${timeoutMs} ms: ${String(lastError)}`);
 }
+
+/**
+ * Runs `start` again, on fresh free ports, while it fails because another process took a port between choosing and
+ * binding it (parallel test files): at most five tries, and never when the caller chose the port (`fixedPort`).
+ * `raced` tells such a failure from any other, which is thrown at once.
+ */
+export async function retryPortRace<T>(fixedPort: number | undefined, raced: (error: Error) => boolean, start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= 5 || fixedPort !== undefined || !(error instanceof Error) || !raced(error)) throw error;
+    }
+  }
+}

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { freePort, waitFor } from "./ports.js";
+import { freePort, retryPortRace, waitFor } from "./ports.js";
 import { spawnLogged, stopChild, tail } from "./process.js";
 
 /** Options for {@link startRedis}. */
@@ -38,13 +38,11 @@ export const REDIS_PERSISTENCE = ["--appendonly", "yes", "--appendfsync", "every
 
 /** Starts Debian's `redis-server` on 127.0.0.1; resolves once it answers PING. Bind races are retried. */
 export async function startRedis(options: RedisOptions = {}): Promise<RedisHandle> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startRedisOnce(options);
-    } catch (error) {
-      if (attempt >= 5 || options.port !== undefined || !/already in use|did not come up/.test((error as Error).message)) throw error;
-    }
-  }
+  return retryPortRace(
+    options.port,
+    (error) => /already in use|did not come up/.test(error.message),
+    () => startRedisOnce(options),
+  );
 }
 
 async function startRedisOnce(options: RedisOptions): Promise<RedisHandle> {

@@ -1,10 +1,10 @@
 // Promises the proto comments make that only a server with its defaults, or with its media plane down, can show.
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { freePort } from "@screenshare/devstack";
 import { Channel, FieldViolationSchema, InteractionService, ServerInfoSchema, ServerInfoService, SharerService, ViewerService } from "@screenshare/protocol";
+import { bearerTransport } from "@screenshare/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintViewerToken, VIEW_PERMISSION } from "./auth.js";
 import { type RunningServer, startServer } from "./server.js";
@@ -13,18 +13,10 @@ const viewerTokens = { secret: "proto-promises-viewer-token-secret".padEnd(32, "
 const integrationApiKey = "proto-promises-integration-api-key".padEnd(32, "-");
 let server: RunningServer;
 
-/** A loopback port that refuses connections: the media plane is down. */
-async function refusingPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
 beforeAll(async () => {
   // Nothing here reaches LiveKit except StartScreenShare, which must find it down.
-  const livekitPort = await refusingPort();
+  // A free port nothing listens on: the media plane is down.
+  const livekitPort = await freePort();
   server = await startServer({
     port: 0,
     livekit: { url: `ws://127.0.0.1:${livekitPort}`, apiKey: "devkey", apiSecret: "proto-promises-livekit-secret-0123456789" },
@@ -36,12 +28,7 @@ beforeAll(async () => {
 
 afterAll(() => server?.stop());
 
-const transport = (token?: string) =>
-  createConnectTransport({
-    baseUrl: server.url,
-    httpVersion: "1.1",
-    interceptors: token ? [(next) => (request) => (request.header.set("authorization", `Bearer ${token}`), next(request))] : [],
-  });
+const transport = (token?: string) => bearerTransport(server.url, token);
 
 /** Each ServerInfo field's "(default N)" from server_info_service.proto, by the field's name in the .proto file. */
 function documentedDefaults(): Map<string, number> {

@@ -1,9 +1,9 @@
 // The RPC log: every failed call is logged with what the client was answered and the causes underneath.
-import { createServer } from "node:net";
 import { Writable } from "node:stream";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { freePort } from "@screenshare/devstack";
 import { Channel, InteractionService, ViewerService } from "@screenshare/protocol";
+import { bearerTransport } from "@screenshare/testkit";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintViewerToken, VIEW_PERMISSION } from "./auth.js";
@@ -24,15 +24,6 @@ class BrokenStore extends MemoryStore {
 const lines: Array<Record<string, unknown>> = [];
 let server: RunningServer;
 
-/** A loopback port that refuses connections: the media plane is down. */
-async function refusingPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
 beforeAll(async () => {
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -43,7 +34,8 @@ beforeAll(async () => {
   server = await startServer(
     {
       port: 0,
-      livekit: { url: `ws://127.0.0.1:${await refusingPort()}`, apiKey: "devkey", apiSecret: "rpc-log-livekit-secret-0123456789-abcdef" },
+      // A free port nothing listens on: the media plane is down.
+      livekit: { url: `ws://127.0.0.1:${await freePort()}`, apiKey: "devkey", apiSecret: "rpc-log-livekit-secret-0123456789-abcdef" },
       viewerTokens,
       integrationApiKey,
     },
@@ -54,16 +46,7 @@ beforeAll(async () => {
 afterAll(() => server?.stop());
 
 function clients(token: string) {
-  const transport = createConnectTransport({
-    baseUrl: server.url,
-    httpVersion: "1.1",
-    interceptors: [
-      (next) => (request) => {
-        request.header.set("authorization", `Bearer ${token}`);
-        return next(request);
-      },
-    ],
-  });
+  const transport = bearerTransport(server.url, token);
   return { platform: createClient(InteractionService, transport), viewer: createClient(ViewerService, transport) };
 }
 

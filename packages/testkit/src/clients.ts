@@ -1,7 +1,16 @@
 // Clients for every service with per-caller credentials, and the test fixtures built on them.
 import { type Client, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { type Channel, InteractionService, ServerInfoService, type SessionEvent, SharerService, ViewerService, WatchService } from "@screenshare/protocol";
+import {
+  bearer,
+  type Channel,
+  InteractionService,
+  ServerInfoService,
+  type SessionEvent,
+  SharerService,
+  ViewerService,
+  WatchService,
+} from "@screenshare/protocol";
 import { mintViewerToken, VIEW_PERMISSION } from "@screenshare/server";
 import type { ReferenceStack } from "./stack.js";
 
@@ -13,15 +22,14 @@ export type Clients = {
   info: Client<typeof ServerInfoService>;
 };
 
+/** A Connect transport over HTTP/1.1 that sends `Authorization: Bearer <token>` (nothing without a token). */
+export function bearerTransport(baseUrl: string, token = ""): Transport {
+  return createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: [bearer(token)] });
+}
+
 /** Clients that send `Authorization: Bearer <token>`. */
 export function clientsFor(baseUrl: string, token?: string, transport?: Transport): Clients {
-  const t =
-    transport ??
-    createConnectTransport({
-      baseUrl,
-      httpVersion: "1.1",
-      interceptors: token ? [(next) => (request) => (request.header.set("authorization", `Bearer ${token}`), next(request))] : [],
-    });
+  const t = transport ?? bearerTransport(baseUrl, token);
   return {
     viewer: createClient(ViewerService, t),
     sharer: createClient(SharerService, t),

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { freePort, type LiveKitHandle, type RedisHandle, startLiveKit, startRedis } from "@screenshare/devstack";
+import { freePort, type LiveKitHandle, type RedisHandle, retryPortRace, startLiveKit, startRedis } from "@screenshare/devstack";
 import type { LifecycleTimeouts } from "@screenshare/machine";
 import { type Fault, type Limits, type RunningServer, type ServerOptions, startServer } from "@screenshare/server";
 
@@ -37,14 +37,11 @@ export interface ReferenceStack {
  * conformance suite's own CI and benchmarks.
  */
 export async function startReferenceStack(options: StackOptions = {}): Promise<ReferenceStack> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startOnce(options);
-    } catch (error) {
-      // Another process may take the chosen free port before the server binds it: try again with a fresh one.
-      if (attempt >= 5 || options.port !== undefined || (error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
-    }
-  }
+  return retryPortRace(
+    options.port,
+    (error) => (error as NodeJS.ErrnoException).code === "EADDRINUSE",
+    () => startOnce(options),
+  );
 }
 
 async function startOnce(options: StackOptions): Promise<ReferenceStack> {
