@@ -5,11 +5,11 @@
 
 import { create } from "@bufbuild/protobuf";
 import { Channel, InteractionSchema, InteractionStatus } from "@screenshare/protocol";
-import { resolveOptions } from "@screenshare/server/config";
 import { SessionEngine, sessionToProto } from "@screenshare/server/engine";
 import { MemoryStore } from "@screenshare/server/memory-store";
 import { createMetrics } from "@screenshare/server/metrics";
 import { RedisStore } from "@screenshare/server/redis-store";
+import { engineOptions } from "@screenshare/testkit";
 import { Redis } from "ioredis";
 import { quantile } from "./stats.js";
 
@@ -44,14 +44,7 @@ async function fill(engine: SessionEngine, count: number, from = 0): Promise<voi
 const redisUrl = process.env.IDLE_REDIS_URL;
 const results = [];
 for (const count of counts) {
-  const options = resolveOptions({
-    port: 0,
-    livekit: { url: "", apiKey: "", apiSecret: "z".repeat(32) },
-    viewerTokens: { secret: "x".repeat(32), issuer: "bench", audience: "bench" },
-    integrationApiKey: "y".repeat(32),
-    quiet: true,
-    media: { reconcileIntervalMs: 24 * 60 * 60_000 },
-  });
+  const options = engineOptions({ media: { reconcileIntervalMs: 24 * 60 * 60_000 } });
   if (redisUrl) {
     // Redis: bytes of used_memory per session, from the growth while `count` sessions are added.
     const store = new RedisStore(redisUrl);

@@ -62,12 +62,7 @@ func (a *agent) mediaRoom(ctx context.Context, sessionID string) (*screensharev1
 	if err != nil {
 		return nil, err
 	}
-	livekit := response.Msg.GetMedia().GetLivekit()
-	if livekit == nil {
-		// MediaJoinInfo is a oneof so servers can add transports: a client must say when it knows none of them.
-		return nil, errors.New("the server offers no media transport this client knows")
-	}
-	return livekit, nil
+	return liveKitOf(response.Msg.GetMedia())
 }
 
 // session follows one session's events over WatchSession, resuming after the last sequence seen if the stream

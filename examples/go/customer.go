@@ -78,11 +78,7 @@ func (c *customer) mediaRoom(ctx context.Context, sessionID string) (*screenshar
 	if err != nil {
 		return nil, err
 	}
-	livekit := response.Msg.GetMedia().GetLivekit()
-	if livekit == nil {
-		return nil, errors.New("the server offers no media transport this client knows")
-	}
-	return livekit, nil
+	return liveKitOf(response.Msg.GetMedia())
 }
 
 // stop ends the session from the customer's side ("Stop sharing").

@@ -19,14 +19,9 @@ func voiceFlow(ctx context.Context, cfg config) (*screensharev1.Session, error) 
 	if err := p.register(ctx, callID, agentID, screensharev1.Channel_CHANNEL_VOICE); err != nil {
 		return nil, fmt.Errorf("RegisterInteraction: %w", err)
 	}
-	token, err := p.viewerToken(agentID)
+	a, started, err := startShare(ctx, cfg, p, agentID, callID)
 	if err != nil {
 		return nil, err
-	}
-	a := newAgent(cfg, token)
-	started, err := a.start(ctx, callID, "start-"+callID)
-	if err != nil {
-		return nil, fmt.Errorf("StartScreenShare: %w", err)
 	}
 	key := started.GetSecurityKey()
 	fmt.Printf("voice: the agent reads the key aloud: %q (a key survives %d wrong attempts in the org)\n", key.GetDisplay(), key.GetAttemptsRemaining())
@@ -83,14 +78,9 @@ func chatFlow(ctx context.Context, cfg config) (*screensharev1.Session, error) {
 		invitations <- invited{invitation, err}
 	}()
 
-	token, err := p.viewerToken(agentID)
+	a, started, err := startShare(ctx, cfg, p, agentID, chatID)
 	if err != nil {
 		return nil, err
-	}
-	a := newAgent(cfg, token)
-	started, err := a.start(ctx, chatID, "start-"+chatID)
-	if err != nil {
-		return nil, fmt.Errorf("StartScreenShare: %w", err)
 	}
 	watched := a.follow(ctx, started.GetSessionId())
 	fmt.Println("chat: the agent started a screen share:", started.GetState())
@@ -168,4 +158,19 @@ func shareAndEnd(ctx context.Context, cfg config, a *agent, c *customer, watched
 // unique makes ids that do not collide between runs against the same server.
 func unique(prefix string) string {
 	return fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano())
+}
+
+// startShare is the agent's side of both flows: a viewer token from the platform, then StartScreenShare with an
+// idempotency key, so a retry after a lost answer returns the same session.
+func startShare(ctx context.Context, cfg config, p *platform, agentID, interactionID string) (*agent, *screensharev1.Session, error) {
+	token, err := p.viewerToken(agentID)
+	if err != nil {
+		return nil, nil, err
+	}
+	a := newAgent(cfg, token)
+	started, err := a.start(ctx, interactionID, "start-"+interactionID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("StartScreenShare: %w", err)
+	}
+	return a, started, nil
 }

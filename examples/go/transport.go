@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 
 	"connectrpc.com/connect"
+
+	screensharev1 "github.com/screenshare-protocol/screenshare/examples/go/gen/screenshare/v1"
 )
 
 // clientFor returns the HTTP client and the connect-go option for one of the three protocols the reference
@@ -49,4 +52,13 @@ func (token bearer) WrapStreamingClient(next connect.StreamingClientFunc) connec
 // WrapStreamingHandler is for servers; a client leaves it alone.
 func (token bearer) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
 	return next
+}
+
+// liveKitOf is the LiveKit room and token of a media join answer. MediaJoinInfo is a oneof so servers can add
+// transports: a client must say when it knows none of them.
+func liveKitOf(media *screensharev1.MediaJoinInfo) (*screensharev1.LiveKitJoinInfo, error) {
+	if livekit := media.GetLivekit(); livekit != nil {
+		return livekit, nil
+	}
+	return nil, errors.New("the server offers no media transport this client knows")
 }

@@ -11,12 +11,14 @@ from screenshare.v1 import viewer_service_pb2_grpc
 from screenshare.v1 import watch_service_pb2 as watch
 from screenshare.v1 import watch_service_pb2_grpc
 
+from .calls import bearer, livekit_of
+
 
 class Agent:
     def __init__(self, channel: grpc.Channel, viewer_token: str):
         self._viewer = viewer_service_pb2_grpc.ViewerServiceStub(channel)
         self._watch = watch_service_pb2_grpc.WatchServiceStub(channel)
-        self._auth = (("authorization", f"Bearer {viewer_token}"),)
+        self._auth = bearer(viewer_token)
 
     def start(self, interaction_id: str, idempotency_key: str = "") -> session_pb2.Session:
         """Starts a screen share. With an idempotency key, a retry after a lost response returns the same session."""
@@ -35,10 +37,7 @@ class Agent:
         media = self._viewer.GetViewerMediaJoinInfo(
             viewer.GetViewerMediaJoinInfoRequest(session_id=session_id), metadata=self._auth
         ).media
-        # MediaJoinInfo is a oneof so servers can add transports: a client must say when it knows none of them.
-        if media.WhichOneof("transport") != "livekit":
-            raise RuntimeError("the server offers no media transport this client knows")
-        return media.livekit
+        return livekit_of(media)
 
     def follow(self, session_id: str) -> "WatchedSession":
         return WatchedSession(self._watch, self._auth, session_id)

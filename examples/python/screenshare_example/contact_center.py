@@ -8,11 +8,13 @@ from screenshare.v1 import interaction_service_pb2 as interactions
 from screenshare.v1 import interaction_service_pb2_grpc
 from screenshare.v1 import session_pb2
 
+from .calls import bearer
+
 
 class Platform:
     def __init__(self, channel: grpc.Channel, org_id: str, integration_api_key: str, viewer_token_secret: str, issuer: str, audience: str):
         self._interactions = interaction_service_pb2_grpc.InteractionServiceStub(channel)
-        self._auth = (("authorization", f"Bearer {integration_api_key}"),)
+        self._auth = bearer(integration_api_key)
         self._viewer_token_secret = viewer_token_secret
         self._issuer = issuer
         self._audience = audience

@@ -5,6 +5,8 @@ from screenshare.v1 import session_pb2
 from screenshare.v1 import sharer_service_pb2 as sharer
 from screenshare.v1 import sharer_service_pb2_grpc
 
+from .calls import bearer, livekit_of
+
 
 class Customer:
     def __init__(self, channel: grpc.Channel, org_id: str):
@@ -17,13 +19,13 @@ class Customer:
     def redeem(self, typed_key: str) -> session_pb2.Session:
         """Links a voice customer to the session of the key they typed; needs no credential."""
         response = self._sharer.RedeemSecurityKey(sharer.RedeemSecurityKeyRequest(org_id=self._org_id, security_key=typed_key))
-        self._auth = (("authorization", f"Bearer {response.sharer_credential}"),)
+        self._auth = bearer(response.sharer_credential)
         return response.session
 
     def next_invitation(self, customer_credential: str) -> sharer.Invitation:
         """Waits for the chat's next invitation, with the customer credential from the platform."""
         call = self._sharer.WatchInvitations(
-            sharer.WatchInvitationsRequest(), metadata=(("authorization", f"Bearer {customer_credential}"),)
+            sharer.WatchInvitationsRequest(), metadata=bearer(customer_credential)
         )
         try:
             for response in call:
@@ -38,9 +40,9 @@ class Customer:
         """Accepts a chat invitation ("Accept")."""
         response = self._sharer.AcceptInvitation(
             sharer.AcceptInvitationRequest(session_id=session_id),
-            metadata=(("authorization", f"Bearer {customer_credential}"),),
+            metadata=bearer(customer_credential),
         )
-        self._auth = (("authorization", f"Bearer {response.sharer_credential}"),)
+        self._auth = bearer(response.sharer_credential)
         return response.session
 
     def media_room(self, session_id: str) -> session_pb2.LiveKitJoinInfo:
@@ -48,9 +50,7 @@ class Customer:
         media = self._sharer.GetSharerMediaJoinInfo(
             sharer.GetSharerMediaJoinInfoRequest(session_id=session_id), metadata=self._auth
         ).media
-        if media.WhichOneof("transport") != "livekit":
-            raise RuntimeError("the server offers no media transport this client knows")
-        return media.livekit
+        return livekit_of(media)
 
     def stop(self, session_id: str) -> session_pb2.Session:
         """"Stop sharing"."""

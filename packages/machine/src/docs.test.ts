@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createMachine } from "xstate";
 import { driftedLifecycleDocs, renderLifecycleDocs } from "./docs.js";
-import { END_REASONS } from "./machine.js";
+import { END_REASONS, TIMERS } from "./machine.js";
 import { listTransitions } from "./paths.js";
 
 const root = resolve(import.meta.dirname, "../../..");
@@ -33,16 +33,7 @@ describe("generated lifecycle docs", () => {
     const chart = /```mermaid\n([\s\S]*?)```/.exec(markdown)?.[1] ?? "";
     expect(chart.startsWith("stateDiagram-v2")).toBe(true);
     expect(chart).toContain("--"); // the parallel regions
-    for (const delay of [
-      "securityKeyTtl",
-      "acceptanceTimeout",
-      "screenSelectionTimeout",
-      "viewerReconnectGrace",
-      "sharerReconnectGrace",
-      "maxSessionDuration",
-    ]) {
-      expect(chart).toContain(`after ${delay}`);
-    }
+    for (const delay of TIMERS) expect(chart).toContain(`after ${delay}`);
     for (const guard of ["isVoice", "noSharerGrace", "noViewerGrace"]) expect(chart).toContain(`[${guard}]`);
     for (const transition of transitions.filter((t) => t.event !== "always" && !t.event.startsWith("TIMEOUT:"))) {
       expect(chart, transition.id).toContain(transition.event);

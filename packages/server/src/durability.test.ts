@@ -3,9 +3,17 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Channel, EndReason, InteractionSchema, InteractionStatus, SessionState } from "@screenshare/protocol";
-import { agentWithInteraction, clientsFor, collectEvents, memoryMedia, type ReferenceStack, sleep, startReferenceStack } from "@screenshare/testkit";
+import {
+  agentWithInteraction,
+  clientsFor,
+  collectEvents,
+  engineOptions,
+  memoryMedia,
+  type ReferenceStack,
+  sleep,
+  startReferenceStack,
+} from "@screenshare/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveOptions } from "./config.js";
 import { type EngineLog, SessionEngine, sessionToProto } from "./engine.js";
 import { MemoryStore } from "./memory-store.js";
 import { createMetrics } from "./metrics.js";
@@ -33,13 +41,7 @@ function recordingLog(): EngineLog & { lines: string[] } {
 
 describe("a timer whose event could not be applied", () => {
   async function voiceSession(store: FailingStore, log: EngineLog) {
-    const options = resolveOptions({
-      port: 0,
-      livekit: { url: "", apiKey: "", apiSecret: "durability-livekit-secret".padEnd(32, "-") },
-      viewerTokens: { secret: "durability-viewer-secret".padEnd(32, "-"), issuer: "durability", audience: "screenshare" },
-      integrationApiKey: "durability-integration-key".padEnd(32, "-"),
-      timeouts: { securityKeyTtlMs: 200 },
-    });
+    const options = engineOptions({ timeouts: { securityKeyTtlMs: 200 } });
     const metrics = createMetrics();
     const engine = new SessionEngine(store, options, memoryMedia(), metrics, log);
     await engine.run();
@@ -86,13 +88,7 @@ describe("a timer whose event could not be applied", () => {
 describe("media failures nobody reports", () => {
   async function engineWithSessions(count: number) {
     const media = memoryMedia();
-    const options = resolveOptions({
-      port: 0,
-      livekit: { url: "", apiKey: "", apiSecret: "durability-livekit-secret".padEnd(32, "-") },
-      viewerTokens: { secret: "durability-viewer-secret".padEnd(32, "-"), issuer: "durability", audience: "screenshare" },
-      integrationApiKey: "durability-integration-key".padEnd(32, "-"),
-      media: { reconcileIntervalMs: 100, outageMs: 600 },
-    });
+    const options = engineOptions({ media: { reconcileIntervalMs: 100, outageMs: 600 } });
     const engine = new SessionEngine(new MemoryStore(), options, media, createMetrics(), recordingLog());
     await engine.run();
     const ids: string[] = [];

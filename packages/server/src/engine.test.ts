@@ -1,9 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Channel, InteractionSchema, InteractionStatus, SessionState } from "@screenshare/protocol";
-import { memoryMedia } from "@screenshare/testkit";
+import { engineOptions, memoryMedia } from "@screenshare/testkit";
 import { describe, expect, it } from "vitest";
-import { resolveOptions } from "./config.js";
 import { SessionEngine } from "./engine.js";
 import { MemoryStore } from "./memory-store.js";
 import { createMetrics } from "./metrics.js";
@@ -19,14 +18,7 @@ class LosingStore extends MemoryStore {
 
 async function voiceSession(limits: { securityKeyMaxAttempts: number }) {
   const store = new LosingStore();
-  const options = resolveOptions({
-    port: 0,
-    livekit: { url: "", apiKey: "", apiSecret: "z".repeat(32) },
-    viewerTokens: { secret: "x".repeat(32), issuer: "test", audience: "test" },
-    integrationApiKey: "y".repeat(32),
-    quiet: true,
-    limits,
-  });
+  const options = engineOptions({ limits });
   const engine = new SessionEngine(store, options, memoryMedia(), createMetrics());
   await engine.interactions.register(
     create(InteractionSchema, { orgId: "org", interactionId: "call", channel: Channel.VOICE, agentUserId: "agent", status: InteractionStatus.CONNECTED }),

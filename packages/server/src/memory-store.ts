@@ -44,6 +44,13 @@ export class MemoryStore implements Store {
   private readonly timers = new TimerHeap();
   private readonly channels = new Map<string, Set<(message: Uint8Array) => void>>();
   private readonly lock = new KeyedLock();
+  /** The map of each kind that expires by its entries' `expiresAt`. */
+  private readonly expiring = {
+    [Expiring.Interaction]: this.interactions,
+    [Expiring.Credential]: this.credentials,
+    [Expiring.Result]: this.results,
+    [Expiring.Limit]: this.limiter,
+  };
   private readonly retention: Retention;
 
   constructor(retention: Partial<Retention> = {}) {
@@ -268,18 +275,11 @@ export class MemoryStore implements Store {
           this.sessions.delete(key);
           break;
         }
-        case Expiring.Interaction:
-          if ((this.interactions.get(key)?.expiresAt ?? now) <= now) this.interactions.delete(key);
-          break;
-        case Expiring.Credential:
-          if ((this.credentials.get(key)?.expiresAt ?? now) <= now) this.credentials.delete(key);
-          break;
-        case Expiring.Result:
-          if ((this.results.get(key)?.expiresAt ?? now) <= now) this.results.delete(key);
-          break;
-        case Expiring.Limit:
-          if ((this.limiter.get(key)?.expiresAt ?? now) <= now) this.limiter.delete(key);
-          break;
+        default: {
+          // Written again since it was filed: the entry's own expiry decides.
+          const entries = this.expiring[kind];
+          if ((entries.get(key)?.expiresAt ?? now) <= now) entries.delete(key);
+        }
       }
     }
   }
