@@ -165,7 +165,7 @@ try {
   // 8: capacity at StartScreenShare p99 < 200 ms.
   await section("capacity", async () => {
     figures.capacity = await capacity(livekit, {
-      search: quick ? { ...FULL_SEARCH, from: 10, seconds: 1, maxSteps: 1 } : FULL_SEARCH,
+      search: quick ? { ...FULL_SEARCH, from: 10, seconds: { min: 1, max: 1 }, maxSteps: 1 } : FULL_SEARCH,
       deployments: quick ? ["embedded"] : ["embedded", "redis", "two nodes on one Redis"],
     });
   });

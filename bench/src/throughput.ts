@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { Agent, createServer, request as httpRequest } from "node:http";
+import { Agent, createServer, request as httpRequest, type Server } from "node:http";
 import { type Client, createClient } from "@connectrpc/connect";
 import { connectNodeAdapter, createConnectTransport } from "@connectrpc/connect-node";
 import { Channel, InteractionService, InteractionStatus, SharerService, ViewerService } from "@screenshare/protocol";
@@ -25,13 +25,18 @@ export async function closedLoop(concurrency: number, seconds: number, worker: (
   return done;
 }
 
-/** Echo RPCs per second on a bare connect-node server: the anchor. */
-export async function echoRpcsPerSecond(concurrency: number, seconds: number): Promise<number> {
+/** A bare connect-node server of one trivial unary RPC: the anchor of the RPC figures. */
+export async function startEchoServer(): Promise<{ url: string; server: Server }> {
   const server = createServer(connectNodeAdapter({ routes: (router) => router.service(EchoService, { echo: (request) => ({ text: request.text }) }) }));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  const client = createClient(EchoService, createConnectTransport({ baseUrl: `http://127.0.0.1:${port}`, httpVersion: "1.1" }));
+  return { url: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`, server };
+}
+
+/** Echo RPCs per second on a bare connect-node server: the anchor. */
+export async function echoRpcsPerSecond(concurrency: number, seconds: number): Promise<number> {
+  const { url, server } = await startEchoServer();
+  const client = createClient(EchoService, createConnectTransport({ baseUrl: url, httpVersion: "1.1" }));
   await closedLoop(concurrency, 0.5, () => client.echo({ text: "warm-up" }).then(() => {}));
   const started = performance.now();
   const calls = await closedLoop(concurrency, seconds, () => client.echo({ text: "hello" }).then(() => {}));
