@@ -23,6 +23,7 @@ const noMedia = {
   deleteRoom: async () => {},
   ping: async () => {},
   listRooms: async () => [],
+  setScreenMuted: async () => {},
   token: async () => ({ token: "", identity: "", expiresAt: 0 }),
 };
 

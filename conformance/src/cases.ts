@@ -27,7 +27,7 @@ async function voiceSession(context: CaseContext, agent?: Agent) {
 }
 
 /** A voice session whose customer has redeemed the key, with the sharer's clients. */
-async function redeemedSession(context: CaseContext) {
+export async function redeemedSession(context: CaseContext) {
   const started = await voiceSession(context);
   const redeemed = await context.clients().sharer.redeemSecurityKey({ orgId: started.agent.org, securityKey: started.key });
   return { ...started, sharer: context.clients(redeemed.sharerCredential) };

@@ -13,6 +13,7 @@ export const SUGGESTED_SERVER_SETTINGS = {
     viewerReconnectGraceMs: 2_000,
     sharerReconnectGraceMs: 2_000,
     maxSessionDurationMs: 15_000,
+    pauseTimeoutMs: 8_000,
   },
   limits: { securityKeyMaxAttempts: 3, redeemAttemptsPerClient: 60, redeemAttemptsPerOrg: 20 },
 } as const;

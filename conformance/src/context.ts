@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import { type Client, type Code, ConnectError, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { Room, TrackSource } from "@livekit/rtc-node";
-import { type PublishedScreen, publishScreen, receiveFrames } from "@screenshare/devstack";
+import { countFrames, type FrameCounter, type PublishedScreen, publishScreen, receiveFrames } from "@screenshare/devstack";
 import {
   bearer,
   type Channel,
@@ -200,6 +200,11 @@ export class MediaPeer {
   async frames(count: number): Promise<{ width: number; height: number }> {
     const { width, height } = await receiveFrames(this.room, count);
     return { width, height };
+  }
+
+  /** Counts every frame this peer decodes from now on. */
+  countFrames(): FrameCounter {
+    return countFrames(this.room);
   }
 
   async leave(): Promise<void> {

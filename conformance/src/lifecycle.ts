@@ -50,6 +50,7 @@ function timerSeconds(event: string, info: ServerInfo): number | undefined {
     viewerReconnectGrace: info.viewerReconnectGraceSeconds,
     sharerReconnectGrace: info.sharerReconnectGraceSeconds,
     maxSessionDuration: info.maxSessionDurationSeconds,
+    pauseTimeout: info.pauseTimeoutSeconds,
   };
   return delay ? seconds[delay] : undefined;
 }
@@ -84,6 +85,7 @@ export function timeoutsOf(info: ServerInfo): LifecycleTimeouts {
     viewerReconnectGraceMs: info.viewerReconnectGraceSeconds * 1000,
     sharerReconnectGraceMs: info.sharerReconnectGraceSeconds * 1000,
     maxSessionDurationMs: info.maxSessionDurationSeconds * 1000,
+    pauseTimeoutMs: info.pauseTimeoutSeconds * 1000,
   };
 }
 
@@ -285,6 +287,15 @@ class Parties {
         return;
       case "SHARER_RESUMED":
         await this.sharer.resumeSharing(id);
+        return;
+      case "SHARER_PAUSED":
+        await this.sharer.pauseSharing(id);
+        return;
+      case "SHARER_UNPAUSED":
+        await this.sharer.unpauseSharing(id);
+        return;
+      case "UNPAUSE_REQUESTED":
+        await viewer.askToUnpause(id);
         return;
       case "SCREEN_PICKER_CLOSED":
         await this.sharer.reportScreenSelectionProblem({ ...id, problem: ScreenSelectionProblem.PICKER_CLOSED });

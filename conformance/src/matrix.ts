@@ -122,6 +122,7 @@ export const RPC_SPECS: Record<string, RpcSpec> = {
   "ViewerService.ListSessions": { setup: "voice", request: () => ({}), invalid: () => ({ pageSize: 101 }) },
   "ViewerService.GetSessionHistory": { setup: "voice", request: session, invalid: badSession, ended: "ok" },
   "ViewerService.ResumeSession": { setup: "voice", request: session, invalid: badSession, ended: Code.FailedPrecondition },
+  "ViewerService.AskToUnpause": { setup: "voice", request: session, invalid: badSession, ended: Code.FailedPrecondition },
   "SharerService.RedeemSecurityKey": {
     setup: "voice",
     request: (f) => ({ orgId: f.agent.org, securityKey: f.key }),
@@ -140,6 +141,8 @@ export const RPC_SPECS: Record<string, RpcSpec> = {
     invalid: (f) => ({ sessionId: f.sessionId, problem: ScreenSelectionProblem.UNSPECIFIED }),
     ended: Code.Unauthenticated,
   },
+  "SharerService.PauseSharing": { setup: "redeemed", request: session, invalid: badSession, ended: Code.Unauthenticated },
+  "SharerService.UnpauseSharing": { setup: "redeemed", request: session, invalid: badSession, ended: Code.Unauthenticated },
   "InteractionService.RegisterInteraction": {
     setup: "voice-interaction",
     request: (f) => ({ orgId: f.agent.org, interactionId: `interaction-${randomUUID()}`, channel: Channel.VOICE, agentUserId: f.agent.user }),

@@ -11,6 +11,7 @@ import { edgeCases } from "./edges.js";
 import { check, Mismatch, Skip } from "./expect.js";
 import { lifecycleCases } from "./lifecycle.js";
 import { matrixCases } from "./matrix.js";
+import { pauseCases } from "./pause.js";
 import { DEFAULT_WIRE, TransportFactory, type Wire, wireName } from "./wire.js";
 
 /** Options of one run. */
@@ -46,7 +47,7 @@ export interface RunReport {
 
 /** Every case of the suite; lifecycle paths are chosen for the server's advertised timeouts when known. */
 export function allCases(info?: ServerInfo): Case[] {
-  return [...lifecycleCases(info), ...ruleCases, ...contentCases, ...edgeCases, ...matrixCases()];
+  return [...lifecycleCases(info), ...ruleCases, ...pauseCases, ...contentCases, ...edgeCases, ...matrixCases()];
 }
 
 /**

@@ -91,8 +91,9 @@ export function loopbackConfig(options: {
       stun_servers: ["127.0.0.1:9"],
     },
     turn: { enabled: false },
-    // Rooms exist only while a server keeps them: a token for a deleted room must not join a fresh one.
-    room: { auto_create: false },
+    // Rooms exist only while a server keeps them: a token for a deleted room must not join a fresh one. The server
+    // unmutes a paused screen itself (remote unmute), so a pause ends the same way whatever the sharer's client is.
+    room: { auto_create: false, enable_remote_unmute: true },
     keys: { [options.apiKey]: options.apiSecret },
     ...(options.webhookUrls.length > 0 && { webhook: { api_key: options.apiKey, urls: options.webhookUrls } }),
     ...(options.redisUrl && { redis: { address: new URL(options.redisUrl).host } }),

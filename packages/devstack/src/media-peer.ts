@@ -66,3 +66,51 @@ export function receiveFrames(room: Room, count: number): Promise<{ frames: numb
     });
   });
 }
+
+/** A running count of the video frames a room decodes, over every video track it subscribes to from now on. */
+export interface FrameCounter {
+  /** Frames decoded so far. */
+  readonly frames: number;
+  /** The SIDs of the video tracks subscribed so far, in order: a republished screen shows as a second SID. */
+  readonly trackSids: readonly string[];
+  /** Resolves once `frames` has grown by `more` from now, or rejects after `timeoutMs`. */
+  waitForMore(more: number, timeoutMs: number): Promise<void>;
+}
+
+/** Counts the frames `room` decodes, for tests that must see frames stop and start (a paused screen). */
+export function countFrames(room: Room): FrameCounter {
+  let frames = 0;
+  const trackSids: string[] = [];
+  const waiters = new Set<() => void>();
+  room.on(RoomEvent.TrackSubscribed, async (track: RemoteTrack, publication: RemoteTrackPublication) => {
+    if (track.kind !== TrackKind.KIND_VIDEO) return;
+    trackSids.push(publication.sid ?? "");
+    for await (const _frame of new VideoStream(track)) {
+      frames++;
+      for (const wake of waiters) wake();
+    }
+  });
+  return {
+    get frames() {
+      return frames;
+    },
+    trackSids,
+    waitForMore(more, timeoutMs) {
+      const target = frames + more;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`${frames - target + more} of ${more} more frames within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const check = () => {
+          if (frames < target) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve();
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}

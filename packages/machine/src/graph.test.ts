@@ -17,6 +17,7 @@ const timeouts = {
   viewerReconnectGraceMs: 2_000,
   sharerReconnectGraceMs: 1_500,
   maxSessionDurationMs: 60_000,
+  pauseTimeoutMs: 2_500,
 };
 const persist = (snapshot: AnyMachineSnapshot) => JSON.parse(JSON.stringify(sessionMachine.getPersistedSnapshot(snapshot as never))) as PersistedSession;
 

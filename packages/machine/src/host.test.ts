@@ -29,6 +29,7 @@ const timeouts: LifecycleTimeouts = {
   viewerReconnectGraceMs: 30_000,
   sharerReconnectGraceMs: 20_000,
   maxSessionDurationMs: 3_600_000,
+  pauseTimeoutMs: 45_000,
 };
 const NO_GRACE = { viewerReconnectGraceMs: 0, sharerReconnectGraceMs: 0 };
 
@@ -179,6 +180,12 @@ const REACH: Record<Exclude<LifecycleState, "ended">, Array<[Channel, string[]]>
     ["voice", ["KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED"]],
     ["chat", ["INVITATION_ACCEPTED", "SCREEN_TRACK_PUBLISHED"]],
   ],
+  paused: [
+    ["voice", ["KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED", "SHARER_PAUSED"]],
+    ["chat", ["INVITATION_ACCEPTED", "SCREEN_TRACK_PUBLISHED", "SHARER_PAUSED"]],
+    // The screen track gone while paused (a reload, or its capture ended): still paused.
+    ["voice", ["KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED", "SHARER_PAUSED", "SCREEN_TRACK_UNPUBLISHED"]],
+  ],
   sharerReconnecting: [
     ["voice", ["KEY_REDEEMED", "SHARER_DISCONNECTED"]],
     ["chat", ["INVITATION_ACCEPTED", "SCREEN_TRACK_PUBLISHED", "SHARER_DISCONNECTED"]],
@@ -223,6 +230,16 @@ endsWith("ACCEPTANCE_TIMED_OUT", "awaitingAcceptance", "after acceptanceTimeout"
 endsWith("SCREEN_SELECTION_TIMED_OUT", "selectingScreen", "after screenSelectionTimeout");
 endsWith("VIEWER_LOST", "viewerReconnecting", "after viewerReconnectGrace");
 endsWith("SHARER_LOST", "sharerReconnecting", "after sharerReconnectGrace");
+const DROPPED_WHILE_PAUSED: Array<[Channel, string[]]> = [["voice", ["KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED", "SHARER_PAUSED", "SHARER_DISCONNECTED"]]];
+endsWith("SHARER_LOST", "sharerReconnecting", "after sharerReconnectGrace", true, DROPPED_WHILE_PAUSED);
+endsWith("PAUSE_TIMED_OUT", "paused", "after pauseTimeout");
+// The pause's timeout runs on while a paused sharer reconnects.
+endsWith("PAUSE_TIMED_OUT", "sharerReconnecting", "after pauseTimeout", true, DROPPED_WHILE_PAUSED);
+for (const from of ["paused"] as const) {
+  endsWith("VIEWER_LEFT", from, "VIEWER_LEFT");
+  endsWith("SHARER_STOPPED", from, "SHARER_STOPPED");
+  endsWith("SHARER_LOST", from, "SHARER_DISCONNECTED", false);
+}
 // A grace of 0: the legacy behaviour, a drop ends the session at once.
 for (const from of ["awaitingKeyRedemption", "awaitingAcceptance", "selectingScreen", "sharing"] as const) {
   endsWith("VIEWER_LOST", from, "VIEWER_DISCONNECTED", false);
@@ -569,5 +586,100 @@ describe("steps in the host's own inert scope", () => {
       }
     }
     expect(compared).toBeGreaterThan(200);
+  });
+});
+
+describe("privacy pause", () => {
+  const sharing = () => run("voice", ["KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED"]);
+  const PAUSED_AT = T0 + 10_000;
+  const pause = () => send(sharing(), "SHARER_PAUSED", PAUSED_AT);
+
+  it("mutes the screen in the media plane and arms the pause's own timeout", () => {
+    const paused = pause();
+    expect(lifecycleStateOf(paused.session)).toBe("paused");
+    expect(PROTO_SESSION_STATE.paused).toBe(ProtoSessionState.PAUSED);
+    expect(paused.effects).toEqual(["muteScreen"]);
+    expect(paused.schedule).toEqual([
+      { id: "pauseTimeout", delay: "pauseTimeout", eventType: "TIMEOUT:pauseTimeout", fireAt: PAUSED_AT + timeouts.pauseTimeoutMs },
+    ]);
+    expect(paused.session.context.pausedAt).toBe(PAUSED_AT);
+    expect(stateDeadlineOf(paused.session)).toBe(PAUSED_AT + timeouts.pauseTimeoutMs);
+    // Pausing again changes nothing (a double click, a retry).
+    expect(send(paused.session, "SHARER_PAUSED", PAUSED_AT + 1_000).changed).toBe(false);
+  });
+
+  it("unpauses to the same track, unmuted, with no screen to choose, and forgets the pause", () => {
+    const unpaused = send(pause().session, "SHARER_UNPAUSED", PAUSED_AT + 5_000);
+    expect(lifecycleStateOf(unpaused.session)).toBe("sharing");
+    expect(unpaused.effects).toEqual(["unmuteScreen"]);
+    expect(unpaused.cancel).toEqual(["pauseTimeout"]);
+    expect(unpaused.schedule).toEqual([]);
+    expect(unpaused.session.context.pausedAt).toBeUndefined();
+    expect(unpaused.session.context.deadlines.pause).toBeUndefined();
+    expect(stateDeadlineOf(unpaused.session)).toBeUndefined();
+    // Unpausing what is already sharing is a no-op.
+    expect(send(unpaused.session, "SHARER_UNPAUSED", PAUSED_AT + 6_000).changed).toBe(false);
+  });
+
+  it("can only be asked to end by the viewer: the request is recorded, the screen stays hidden", () => {
+    const asked = send(pause().session, "UNPAUSE_REQUESTED", PAUSED_AT + 3_000);
+    expect(lifecycleStateOf(asked.session)).toBe("paused");
+    expect(asked.changed).toBe(true);
+    expect(asked.effects).toEqual([]);
+    expect(asked.session.context.unpauseRequestedAt).toBe(PAUSED_AT + 3_000);
+    // The viewer's own resume (after a reload) leaves the session paused.
+    expect(lifecycleStateOf(send(asked.session, "VIEWER_RESUMED", PAUSED_AT + 4_000).session)).toBe("paused");
+    // The request belongs to this pause only.
+    const unpaused = send(asked.session, "SHARER_UNPAUSED", PAUSED_AT + 5_000);
+    expect(unpaused.session.context.unpauseRequestedAt).toBeUndefined();
+    expect(applyEvent(unpaused.session, { type: "UNPAUSE_REQUESTED", at: PAUSED_AT + 6_000 })).toEqual({ kind: "rejected", state: "sharing" });
+  });
+
+  it.each([
+    ["selectingScreen", ["KEY_REDEEMED"]],
+    ["awaitingKeyRedemption", []],
+  ] as Array<[LifecycleState, string[]]>)("is refused in %s: nothing is shown to pause", (state, events) => {
+    expect(applyEvent(run("voice", events), { type: "SHARER_PAUSED", at: T0 + 9_000 })).toEqual({ kind: "rejected", state });
+    expect(applyEvent(run("voice", events), { type: "SHARER_UNPAUSED", at: T0 + 9_000 })).toEqual({ kind: "rejected", state });
+  });
+
+  it("brings a sharer who reloads while paused back paused, and holds back the new page's track", () => {
+    const dropped = send(pause().session, "SHARER_DISCONNECTED", PAUSED_AT + 2_000);
+    expect(lifecycleStateOf(dropped.session)).toBe("sharerReconnecting");
+    expect(stateDeadlineOf(dropped.session)).toBe(PAUSED_AT + 2_000 + timeouts.sharerReconnectGraceMs);
+    // The pause's timeout is not restarted by the drop.
+    expect(pendingTimers(dropped.session).find((timer) => timer.delay === "pauseTimeout")?.fireAt).toBe(PAUSED_AT + timeouts.pauseTimeoutMs);
+    const resumed = send(dropped.session, "SHARER_RESUMED", PAUSED_AT + 4_000);
+    expect(lifecycleStateOf(resumed.session)).toBe("paused");
+    expect(resumed.cancel).toEqual(["sharerReconnectGrace"]);
+    expect(resumed.session.context.pausedAt).toBe(PAUSED_AT);
+    expect(stateDeadlineOf(resumed.session)).toBe(PAUSED_AT + timeouts.pauseTimeoutMs);
+    // A track the reloaded page publishes while paused is muted at once.
+    const republished = send(resumed.session, "SCREEN_TRACK_PUBLISHED", PAUSED_AT + 6_000);
+    expect(lifecycleStateOf(republished.session)).toBe("paused");
+    expect(republished.effects).toEqual(["muteScreen"]);
+    // Without a track, unpausing means choosing a screen.
+    const choosing = send(resumed.session, "SHARER_UNPAUSED", PAUSED_AT + 6_000);
+    expect(lifecycleStateOf(choosing.session)).toBe("selectingScreen");
+    expect(choosing.effects).toEqual([]);
+    expect(stateDeadlineOf(choosing.session)).toBe(PAUSED_AT + 6_000 + timeouts.screenSelectionTimeoutMs);
+  });
+
+  it("does not let a sharer who is reconnecting unpause before resuming", () => {
+    const dropped = send(pause().session, "SHARER_DISCONNECTED", PAUSED_AT + 2_000);
+    expect(applyEvent(dropped.session, { type: "SHARER_UNPAUSED", at: PAUSED_AT + 3_000 })).toEqual({ kind: "rejected", state: "sharerReconnecting" });
+  });
+
+  it("keeps the pause while the viewer reconnects", () => {
+    const dropped = send(pause().session, "VIEWER_DISCONNECTED", PAUSED_AT + 2_000);
+    expect(lifecycleStateOf(dropped.session)).toBe("viewerReconnecting");
+    expect(lifecycleStateOf(send(dropped.session, "VIEWER_RESUMED", PAUSED_AT + 3_000).session)).toBe("paused");
+  });
+
+  it("lists its commands for clients: the sharer unpauses, the viewer asks", () => {
+    const handled = [...eventsHandledIn(ProtoSessionState.PAUSED)];
+    expect(handled).toEqual(expect.arrayContaining(["SHARER_UNPAUSED", "UNPAUSE_REQUESTED", "SHARER_STOPPED", "VIEWER_LEFT"]));
+    expect(handled).not.toContain("VIEWER_CANCELLED");
+    expect([...eventsHandledIn(ProtoSessionState.SHARING)]).toContain("SHARER_PAUSED");
   });
 });

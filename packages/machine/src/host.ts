@@ -24,7 +24,9 @@ export type HostEffect =
   | "revokeSecurityKey"
   | "sendInvitation"
   | "withdrawInvitation"
-  | "revokeSharerCredential";
+  | "revokeSharerCredential"
+  | "muteScreen"
+  | "unmuteScreen";
 
 const HOST_EFFECTS: ReadonlySet<string> = new Set<HostEffect>([
   "createMediaRoom",
@@ -34,6 +36,8 @@ const HOST_EFFECTS: ReadonlySet<string> = new Set<HostEffect>([
   "sendInvitation",
   "withdrawInvitation",
   "revokeSharerCredential",
+  "muteScreen",
+  "unmuteScreen",
 ]);
 
 /**
@@ -85,6 +89,7 @@ export type LifecycleState =
   | "awaitingAcceptance"
   | "selectingScreen"
   | "sharing"
+  | "paused"
   | "sharerReconnecting"
   | "viewerReconnecting"
   | "ended";
@@ -237,8 +242,10 @@ export const { ownStep, startSession, applyEvent, classifyEvent, pendingTimers }
 /** The single state a session is in, for clients and the protocol. The sharer's reconnect outranks the viewer's. */
 export function lifecycleStateOf(session: PersistedSession): LifecycleState {
   if (session.status === "done") return "ended";
-  const value = session.value as { live: { lifecycle: string; viewer: string } };
-  const lifecycle = value.live.lifecycle as LifecycleState;
+  const value = session.value as { live: { lifecycle: string | { paused: string }; viewer: string } };
+  // A sharer who dropped while paused is reconnecting like any other; the pause is kept for when they are back.
+  const pausedIn = typeof value.live.lifecycle === "object" ? value.live.lifecycle.paused : undefined;
+  const lifecycle = (pausedIn === undefined ? value.live.lifecycle : pausedIn === "sharerAway" ? "sharerReconnecting" : "paused") as LifecycleState;
   if (lifecycle === "sharerReconnecting") return lifecycle;
   if (value.live.viewer === "reconnecting") return "viewerReconnecting";
   return lifecycle;
@@ -262,6 +269,7 @@ export function stateDeadlineOf(session: PersistedSession): number | undefined {
   const state = lifecycleStateOf(session);
   if (state === "ended") return undefined;
   if (state === "viewerReconnecting") return session.context.deadlines.viewerGrace;
+  if (state === "paused") return session.context.deadlines.pause;
   return session.context.deadlines.lifecycle;
 }
 
@@ -279,5 +287,6 @@ function isStaleTimer(context: SessionContext, event: { type: string; at: number
 function deadlineFor(context: SessionContext, timer: TimerName): number | undefined {
   if (timer === "maxSessionDuration") return context.deadlines.maxDuration;
   if (timer === "viewerReconnectGrace") return context.deadlines.viewerGrace;
+  if (timer === "pauseTimeout") return context.deadlines.pause;
   return context.deadlines.lifecycle;
 }

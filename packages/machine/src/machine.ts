@@ -19,6 +19,7 @@ export const END_REASONS = [
   "ADMINISTRATOR_TERMINATED",
   "MEDIA_FAILURE",
   "SHARER_UNSUPPORTED",
+  "PAUSE_TIMED_OUT",
 ] as const;
 
 /** Why a session ended. */
@@ -38,6 +39,8 @@ export interface LifecycleTimeouts {
   sharerReconnectGraceMs: number;
   /** The longest a session may live, counted from its creation. */
   maxSessionDurationMs: number;
+  /** How long the sharer may keep the screen paused before the session ends with PAUSE_TIMED_OUT. */
+  pauseTimeoutMs: number;
 }
 
 /** The defaults the reference server advertises unless configured otherwise. */
@@ -48,6 +51,7 @@ export const DEFAULT_TIMEOUTS: LifecycleTimeouts = {
   viewerReconnectGraceMs: 30_000,
   sharerReconnectGraceMs: 30_000,
   maxSessionDurationMs: 4 * 60 * 60_000,
+  pauseTimeoutMs: 5 * 60_000,
 };
 
 /** What a session is created from. `at` is the host's clock in epoch milliseconds. */
@@ -70,6 +74,8 @@ export interface Deadlines {
   lifecycle?: number;
   /** When a reconnecting viewer is given up. */
   viewerGrace?: number;
+  /** When a paused screen share ends with PAUSE_TIMED_OUT; runs on while a paused sharer reconnects. */
+  pause?: number;
   /** When the session ends with MAX_DURATION_REACHED. */
   maxDuration: number;
 }
@@ -87,6 +93,10 @@ export interface SessionContext {
   /** Counts issued security keys; a host derives key identity from it so a regenerated key replaces the old. */
   securityKeyGeneration: number;
   deadlines: Deadlines;
+  /** When the sharer paused the screen; undefined unless paused. */
+  pausedAt?: number;
+  /** When the viewer last asked the paused sharer to unpause; undefined unless asked during this pause. */
+  unpauseRequestedAt?: number;
   endReason?: EndReason;
   endedAt?: number;
 }
@@ -101,6 +111,9 @@ export const COMMAND_EVENTS = [
   "SHARER_RESUMED",
   "SCREEN_PICKER_CLOSED",
   "SHARER_UNSUPPORTED",
+  "SHARER_PAUSED",
+  "SHARER_UNPAUSED",
+  "UNPAUSE_REQUESTED",
   "VIEWER_CANCELLED",
   "VIEWER_LEFT",
   "VIEWER_RESUMED",
@@ -132,8 +145,9 @@ export type SessionEvent = {
 export type SessionEventType = SessionEvent["type"];
 
 /**
- * The machine's timers, by the stable names hosts store: each is the name of a delay below and is used by one
- * state only, so it identifies a session's timer. Never XState's internal event names, which carry state ids.
+ * The machine's timers, by the stable names hosts store: each is the name of a delay below, and no two states that
+ * can be active together use the same one, so it identifies a session's timer. Never XState's internal event names,
+ * which carry state ids.
  */
 export const TIMERS = [
   "securityKeyTtl",
@@ -142,6 +156,7 @@ export const TIMERS = [
   "viewerReconnectGrace",
   "sharerReconnectGrace",
   "maxSessionDuration",
+  "pauseTimeout",
 ] as const;
 
 /** One timer of the machine. */
@@ -170,6 +185,12 @@ const sharerDropped = [
   { target: "sharerReconnecting", actions: "touch" },
 ] as const;
 
+/** A sharer's connection dropped while paused: the same, but the session comes back paused. */
+const pausedSharerDropped = [
+  { guard: "noSharerGrace", ...toEnded("SHARER_LOST") },
+  { target: "sharerAway", actions: "touch" },
+] as const;
+
 /** The time an event happened: timer events carry no clock of their own, so they fall due at their deadline. */
 function timeOf(context: SessionContext, event: { type: string; at?: number }): number {
   return event.at ?? context.updatedAt;
@@ -193,6 +214,7 @@ export const sessionMachine = setup({
     viewerReconnectGrace: ({ context }) => context.timeouts.viewerReconnectGraceMs,
     sharerReconnectGrace: ({ context }) => context.timeouts.sharerReconnectGraceMs,
     maxSessionDuration: ({ context }) => context.timeouts.maxSessionDurationMs,
+    pauseTimeout: ({ context }) => context.timeouts.pauseTimeoutMs,
   },
   guards: {
     isVoice: ({ context }) => context.channel === "voice",
@@ -208,6 +230,10 @@ export const sessionMachine = setup({
     sendInvitation: () => {},
     withdrawInvitation: () => {},
     revokeSharerCredential: () => {},
+    // The media plane stops (and starts again) forwarding the sharer's screen track to every subscriber, whatever
+    // the sharer's browser does: the privacy pause is enforced by the server, not by the customer's page.
+    muteScreen: () => {},
+    unmuteScreen: () => {},
     // Accepts an event that changes nothing, so that `can()` reports it handled rather than rejected.
     acknowledge: () => {},
     // Bookkeeping in context.
@@ -231,6 +257,16 @@ export const sessionMachine = setup({
     clearViewerGraceDeadline: assign({
       deadlines: ({ context }) => ({ ...context.deadlines, viewerGrace: undefined }),
     }),
+    startPause: assign(({ context, event }) => ({
+      pausedAt: timeOf(context, event),
+      deadlines: { ...context.deadlines, pause: timeOf(context, event) + context.timeouts.pauseTimeoutMs },
+    })),
+    endPause: assign(({ context }) => ({
+      pausedAt: undefined,
+      unpauseRequestedAt: undefined,
+      deadlines: { ...context.deadlines, pause: undefined },
+    })),
+    recordUnpauseRequest: assign({ unpauseRequestedAt: ({ context, event }) => timeOf(context, event) }),
     recordEnd: assign(({ context, event }, params: { reason: EndReason }) => ({
       endReason: params.reason,
       endedAt: timeOf(context, event),
@@ -317,6 +353,58 @@ export const sessionMachine = setup({
                 SHARER_DISCONNECTED: sharerDropped,
                 SHARER_STOPPED: toEnded("SHARER_STOPPED"),
                 VIEWER_LEFT: toEnded("VIEWER_LEFT"),
+                SHARER_PAUSED: { target: "paused", actions: "touch" },
+                // Unpausing what is not paused: already where it must be (a retry after a lost answer).
+                SHARER_UNPAUSED: { actions: "acknowledge" },
+              },
+            },
+            // The sharer hid the screen (a password to type). The pause has one timeout for all of it, reconnects
+            // included; only the sharer ends it, the viewer may only ask.
+            paused: {
+              initial: "hidden",
+              entry: "startPause",
+              exit: "endPause",
+              after: { pauseTimeout: toEnded("PAUSE_TIMED_OUT") },
+              on: {
+                SHARER_PAUSED: { actions: "acknowledge" },
+                UNPAUSE_REQUESTED: { actions: ["touch", "recordUnpauseRequest"] },
+                SHARER_STOPPED: toEnded("SHARER_STOPPED"),
+                VIEWER_LEFT: toEnded("VIEWER_LEFT"),
+              },
+              states: {
+                // The screen track is published and muted by the media plane.
+                hidden: {
+                  entry: "muteScreen",
+                  on: {
+                    // The same track again, without choosing a screen.
+                    SHARER_UNPAUSED: { target: "#session.live.lifecycle.sharing", actions: ["touch", "unmuteScreen"] },
+                    SCREEN_TRACK_UNPUBLISHED: { target: "noScreen", actions: "touch" },
+                    // A reloaded page has no track of its own; the old page's track goes with it.
+                    SHARER_RESUMED: { target: "noScreen", actions: "touch" },
+                    SHARER_DISCONNECTED: pausedSharerDropped,
+                  },
+                },
+                // No screen track (the sharer's page reloaded or its capture ended): unpausing means choosing one.
+                noScreen: {
+                  on: {
+                    SHARER_UNPAUSED: { target: "#session.live.lifecycle.selectingScreen", actions: "touch" },
+                    // A track published while paused is muted at once: the pause holds for a new track too.
+                    SCREEN_TRACK_PUBLISHED: { target: "hidden", actions: "touch" },
+                    SHARER_RESUMED: { actions: "acknowledge" },
+                    SHARER_DISCONNECTED: pausedSharerDropped,
+                  },
+                },
+                // The sharer dropped while paused; shown as RECONNECTING_SHARER, and back to paused, never sharing.
+                sharerAway: {
+                  entry: { type: "setLifecycleDeadline", params: { after: "sharerReconnectGraceMs" } },
+                  exit: "clearLifecycleDeadline",
+                  after: { sharerReconnectGrace: toEnded("SHARER_LOST") },
+                  on: {
+                    SHARER_RESUMED: { target: "noScreen", actions: "touch" },
+                    SHARER_JOINED: { target: "noScreen", actions: "touch" },
+                    SCREEN_TRACK_PUBLISHED: { target: "hidden", actions: "touch" },
+                  },
+                },
               },
             },
             sharerReconnecting: {

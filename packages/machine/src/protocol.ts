@@ -9,6 +9,7 @@ export const PROTO_SESSION_STATE: Readonly<Record<LifecycleState, ProtoSessionSt
   awaitingAcceptance: ProtoSessionState.AWAITING_ACCEPTANCE,
   selectingScreen: ProtoSessionState.SELECTING_SCREEN,
   sharing: ProtoSessionState.SHARING,
+  paused: ProtoSessionState.PAUSED,
   viewerReconnecting: ProtoSessionState.RECONNECTING_VIEWER,
   sharerReconnecting: ProtoSessionState.RECONNECTING_SHARER,
   ended: ProtoSessionState.ENDED,
@@ -43,7 +44,10 @@ export function eventsHandledIn(state: ProtoSessionState): ReadonlySet<string> {
     lifecycle === "viewerReconnecting"
       ? (Object.keys(PROTO_SESSION_STATE) as LifecycleState[]).filter((name) => !["ended", "viewerReconnecting", "sharerReconnecting"].includes(name))
       : [lifecycle];
-  const sources = new Set(["session.live", ...lifecycleStates.map((name) => `session.live.lifecycle.${name}`)]);
+  // Paused is one protocol state over the substates where the sharer is connected.
+  const nodesOf = (name: LifecycleState) =>
+    name === "paused" ? ["paused", "paused.hidden", "paused.noScreen"].map((node) => `session.live.lifecycle.${node}`) : [`session.live.lifecycle.${name}`];
+  const sources = new Set(["session.live", ...lifecycleStates.flatMap(nodesOf)]);
   if (lifecycle !== "viewerReconnecting") sources.add("session.live.viewer.connected");
   return new Set(
     listTransitions()

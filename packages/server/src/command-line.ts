@@ -34,6 +34,7 @@ const FLAGS = {
   "viewer-grace": { env: "VIEWER_GRACE_SECONDS", help: "viewer reconnect grace in s" },
   "sharer-grace": { env: "SHARER_GRACE_SECONDS", help: "sharer reconnect grace in s" },
   "max-duration": { env: "MAX_DURATION_SECONDS", help: "longest session in s" },
+  "pause-timeout": { env: "PAUSE_TIMEOUT_SECONDS", help: "longest privacy pause in s (default 300)" },
   "session-retention": { env: "SESSION_RETENTION_SECONDS", help: "keep ended sessions this long in s (docs/operations.md)" },
   "interaction-retention": { env: "INTERACTION_RETENTION_SECONDS", help: "keep interactions this long in s" },
   "media-timeout": { env: "MEDIA_TIMEOUT_SECONDS", help: "give up on a LiveKit call after s" },
@@ -125,6 +126,7 @@ export function parseCommandLine(
           ["viewer-grace", "viewerReconnectGraceMs"],
           ["sharer-grace", "sharerReconnectGraceMs"],
           ["max-duration", "maxSessionDurationMs"],
+          ["pause-timeout", "pauseTimeoutMs"],
         ] as const
       ).map(([flag, name]) => optionalNumber(flag, value(flag), name, 1000)),
     ),

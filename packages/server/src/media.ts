@@ -22,6 +22,11 @@ export interface MediaPlane {
   /** The sessions whose rooms exist now, with each room's creation time (epoch ms). */
   listRooms(): Promise<Array<{ sessionId: string; createdAt: number }>>;
   token(role: "viewer" | "sharer", sessionId: string): Promise<{ token: string; identity: string; expiresAt: number }>;
+  /**
+   * Has the media plane stop (muted) or start again forwarding the sharer's screen tracks to every subscriber.
+   * Resolves when no screen track of the sharer is left in the other state (none published: nothing to do).
+   */
+  setScreenMuted(sessionId: string, muted: boolean): Promise<void>;
   url: string;
 }
 
@@ -48,6 +53,20 @@ export function liveKitMedia(options: ResolvedOptions): MediaPlane {
         const sessionId = sessionOfRoom(room.name);
         return sessionId ? [{ sessionId, createdAt: Number(room.creationTimeMs) || Number(room.creationTime) * 1000 }] : [];
       });
+    },
+    async setScreenMuted(sessionId, muted) {
+      // Muting another participant's track needs roomAdmin on that room, so this client signs per call.
+      const admin = new RoomServiceClient(url.replace(/^ws/, "http"), apiKey, apiSecret, {
+        requestTimeout: options.media.requestTimeoutMs / 1000,
+        failover: false,
+      });
+      const room = roomOf(sessionId);
+      const identity = identityOf("sharer", sessionId);
+      const participants = await admin.listParticipants(room);
+      const sharer = participants.find((participant) => participant.identity === identity);
+      for (const track of sharer?.tracks ?? []) {
+        if (track.source === TrackSource.SCREEN_SHARE && track.muted !== muted) await admin.mutePublishedTrack(room, identity, track.sid, muted);
+      }
     },
     async token(role, sessionId) {
       const ttlMs = options.limits.mediaTokenTtlMs;

@@ -39,6 +39,8 @@ export function sessionToProto(record: Pick<SessionRecord, "id" | "machine" | "l
   });
   if (context.endedAt !== undefined) session.endedAt = timestampFromMs(context.endedAt);
   if (deadline !== undefined) session.stateDeadline = timestampFromMs(deadline);
+  if (context.pausedAt !== undefined) session.pausedAt = timestampFromMs(context.pausedAt);
+  if (context.unpauseRequestedAt !== undefined) session.unpauseRequestedAt = timestampFromMs(context.unpauseRequestedAt);
   if (withKey && record.securityKey) {
     session.securityKey = {
       $typeName: "screenshare.v1.SecurityKey",

@@ -1,7 +1,7 @@
 import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { applyEvent, type Step } from "@screenshare/machine";
-import { type Actor, type SessionEvent, SessionEventSchema, SessionState, WatchInvitationsResponseSchema } from "@screenshare/protocol";
+import { Actor, type SessionEvent, SessionEventSchema, SessionState, WatchInvitationsResponseSchema } from "@screenshare/protocol";
 import type { ResolvedOptions } from "./config.js";
 import type { EngineLog } from "./engine.js";
 import type { MediaPlane } from "./media.js";
@@ -122,6 +122,27 @@ export class SessionWriter {
         case "withdrawInvitation":
           // The chat shows the invitation until told otherwise, so every way out of waiting for it is announced.
           later.push(() => this.publishInvitations(context.orgId, context.interactionId, { withdrawnSessionId: record.id }));
+          break;
+        case "muteScreen":
+          // Privacy first: a pause the media plane cannot enforce ends the session rather than leave the screen
+          // showing under a "paused" state.
+          later.push(() =>
+            this.media.setScreenMuted(record.id, true).catch(async (error: unknown) => {
+              this.metrics.backgroundFailures.inc({ task: "media_screen_mute" });
+              this.log.error({ err: error, sessionId: record.id }, "screen not muted for a pause: ending the session with MEDIA_FAILURE");
+              await this.transition(record.id, "MEDIA_FAILED", Actor.MEDIA, Date.now(), () => undefined);
+            }),
+          );
+          break;
+        case "unmuteScreen":
+          later.push(() =>
+            this.media.setScreenMuted(record.id, false).catch((error: unknown) => {
+              // The sharer's page unmutes its own track as well (a LiveKit without remote unmute refuses the server),
+              // so the share comes back either way; the failure is only worth a warning.
+              this.metrics.backgroundFailures.inc({ task: "media_screen_unmute" });
+              this.log.warn({ err: error, sessionId: record.id }, "screen not unmuted by the server after a pause");
+            }),
+          );
           break;
         case "createMediaRoom": // done before the session is stored, so a failure leaves nothing behind
           break;

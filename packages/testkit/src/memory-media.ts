@@ -4,11 +4,14 @@ import type { MediaPlane } from "@screenshare/server/engine";
  * A media plane that does no I/O and keeps its rooms in memory: for tests of everything but media. `rooms` is
  * open, so a test can make a room vanish; `failing` makes every call fail as an unreachable LiveKit would.
  */
-export function memoryMedia(): MediaPlane & { rooms: Map<string, number>; failing: boolean } {
+export function memoryMedia(): MediaPlane & { rooms: Map<string, number>; mutedScreens: Set<string>; failing: boolean } {
   const rooms = new Map<string, number>();
+  const mutedScreens = new Set<string>();
   const media = {
     url: "ws://127.0.0.1:1",
     rooms,
+    /** Sessions whose sharer's screen the server has muted (paused). */
+    mutedScreens,
     failing: false,
     check() {
       if (media.failing) throw new Error("media plane unreachable (test)");
@@ -27,6 +30,11 @@ export function memoryMedia(): MediaPlane & { rooms: Map<string, number>; failin
     async listRooms() {
       media.check();
       return [...rooms].map(([sessionId, createdAt]) => ({ sessionId, createdAt }));
+    },
+    async setScreenMuted(sessionId: string, muted: boolean) {
+      media.check();
+      if (muted) mutedScreens.add(sessionId);
+      else mutedScreens.delete(sessionId);
     },
     async token(role: "viewer" | "sharer", sessionId: string) {
       return { token: "", identity: `${role}-${sessionId}`, expiresAt: Date.now() };

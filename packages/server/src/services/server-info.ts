@@ -25,6 +25,7 @@ export function serverInfoService({ options }: ServiceContext): ServiceImpl<type
           maxSessionDurationSeconds: seconds(timeouts.maxSessionDurationMs),
           idempotencyRetentionSeconds: seconds(limits.idempotencyRetentionMs),
           mediaTransports: [MediaTransport.LIVEKIT],
+          pauseTimeoutSeconds: seconds(timeouts.pauseTimeoutMs),
         },
       };
     },

@@ -1,13 +1,15 @@
 import { createHash } from "node:crypto";
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import {
   AcceptInvitationResponseSchema,
   Actor,
+  PauseSharingResponseSchema,
   ReportScreenSelectionProblemResponseSchema,
   ScreenSelectionProblem,
   type SharerService,
   StopSharingResponseSchema,
+  UnpauseSharingResponseSchema,
   type WatchInvitationsResponse,
 } from "@screenshare/protocol";
 import { bearer } from "../auth.js";
@@ -41,6 +43,22 @@ export function sharerService({ engine, access }: ServiceContext): ServiceImpl<t
         session: sessionToProto(answered, { withKey: false }),
         sharerCredential: type === "INVITATION_ACCEPTED" ? await engine.sharerCredential(record.id) : "",
       });
+    });
+  };
+
+  const pauseCommand = async <Schema extends typeof PauseSharingResponseSchema | typeof UnpauseSharingResponseSchema>(
+    request: { sessionId: string; idempotencyKey: string },
+    context: HandlerContext,
+    schema: Schema,
+    type: "SHARER_PAUSED" | "SHARER_UNPAUSED",
+    hint: string,
+  ): Promise<MessageShape<Schema>> => {
+    validate(request, MUTATION);
+    const record = await access.sharerSession(context, request.sessionId);
+    const scope = `sharer/${record.id}/${type}/${request.idempotencyKey}`;
+    return engine.idempotent(scope, request.idempotencyKey, schema, async () => {
+      const next = await engine.command(record.id, type, Actor.SHARER, hint);
+      return create(schema as typeof PauseSharingResponseSchema, { session: sessionToProto(next, { withKey: false }) }) as MessageShape<Schema>;
     });
   };
 
@@ -118,6 +136,15 @@ export function sharerService({ engine, access }: ServiceContext): ServiceImpl<t
         return create(ReportScreenSelectionProblemResponseSchema, { session: sessionToProto(next, { withKey: false }) });
       });
     },
+    pauseSharing: (request, context) => pauseCommand(request, context, PauseSharingResponseSchema, "SHARER_PAUSED", "only a shared screen can be paused"),
+    unpauseSharing: (request, context) =>
+      pauseCommand(
+        request,
+        context,
+        UnpauseSharingResponseSchema,
+        "SHARER_UNPAUSED",
+        "only a paused session can be unpaused, and a reconnecting sharer calls ResumeSharing first",
+      ),
     async resumeSharing(request, context) {
       validate(request, SESSION);
       ensureLive(await access.sharerSession(context, request.sessionId));

@@ -3,6 +3,7 @@ import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { isLive, type SessionEventType } from "@screenshare/machine";
 import {
   Actor,
+  AskToUnpauseResponseSchema,
   CancelScreenShareResponseSchema,
   LeaveSessionResponseSchema,
   RegenerateSecurityKeyResponseSchema,
@@ -14,7 +15,11 @@ import { historyOf, sessionToProto } from "../session-view.js";
 import { invalidArgument, validate } from "../validation.js";
 import { ensureLive, MUTATION, SESSION, type ServiceContext } from "./access.js";
 
-type CommandResponse = typeof CancelScreenShareResponseSchema | typeof LeaveSessionResponseSchema | typeof RegenerateSecurityKeyResponseSchema;
+type CommandResponse =
+  | typeof CancelScreenShareResponseSchema
+  | typeof LeaveSessionResponseSchema
+  | typeof RegenerateSecurityKeyResponseSchema
+  | typeof AskToUnpauseResponseSchema;
 const DEFAULT_PAGE_SIZE = 20;
 
 /** ViewerService: the agent's side, authenticated by a viewer token. */
@@ -52,6 +57,8 @@ export function viewerService({ engine, access }: ServiceContext): ServiceImpl<t
       viewerCommand(context, request, CancelScreenShareResponseSchema, "VIEWER_CANCELLED", "sharing already started: use LeaveSession"),
     leaveSession: (request, context) =>
       viewerCommand(context, request, LeaveSessionResponseSchema, "VIEWER_LEFT", "sharing has not started: use CancelScreenShare"),
+    askToUnpause: (request, context) =>
+      viewerCommand(context, request, AskToUnpauseResponseSchema, "UNPAUSE_REQUESTED", "only a paused session can be asked to resume"),
     async getViewerMediaJoinInfo(request, context) {
       validate(request, SESSION);
       const viewer = await access.viewer(context);

@@ -106,8 +106,11 @@ type ServerInfo struct {
 	IdempotencyRetentionSeconds uint32 `protobuf:"varint,14,opt,name=idempotency_retention_seconds,json=idempotencyRetentionSeconds,proto3" json:"idempotency_retention_seconds,omitempty"`
 	// The media planes this server can hand out.
 	MediaTransports []MediaTransport `protobuf:"varint,15,rep,packed,name=media_transports,json=mediaTransports,proto3,enum=screenshare.v1.MediaTransport" json:"media_transports,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// How long a sharer may keep the share paused (SharerService.PauseSharing) before the session ends with
+	// END_REASON_PAUSE_TIMED_OUT (default 300).
+	PauseTimeoutSeconds uint32 `protobuf:"varint,16,opt,name=pause_timeout_seconds,json=pauseTimeoutSeconds,proto3" json:"pause_timeout_seconds,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *ServerInfo) Reset() {
@@ -245,6 +248,13 @@ func (x *ServerInfo) GetMediaTransports() []MediaTransport {
 	return nil
 }
 
+func (x *ServerInfo) GetPauseTimeoutSeconds() uint32 {
+	if x != nil {
+		return x.PauseTimeoutSeconds
+	}
+	return 0
+}
+
 // GetServerInfoRequest has no fields.
 type GetServerInfoRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -332,7 +342,7 @@ var File_screenshare_v1_server_info_service_proto protoreflect.FileDescriptor
 
 const file_screenshare_v1_server_info_service_proto_rawDesc = "" +
 	"\n" +
-	"(screenshare/v1/server_info_service.proto\x12\x0escreenshare.v1\"\x8c\a\n" +
+	"(screenshare/v1/server_info_service.proto\x12\x0escreenshare.v1\"\xc0\a\n" +
 	"\n" +
 	"ServerInfo\x12)\n" +
 	"\x10protocol_version\x18\x01 \x01(\tR\x0fprotocolVersion\x12&\n" +
@@ -350,7 +360,8 @@ const file_screenshare_v1_server_info_service_proto_rawDesc = "" +
 	"\x1esharer_reconnect_grace_seconds\x18\f \x01(\rR\x1bsharerReconnectGraceSeconds\x12?\n" +
 	"\x1cmax_session_duration_seconds\x18\r \x01(\rR\x19maxSessionDurationSeconds\x12B\n" +
 	"\x1didempotency_retention_seconds\x18\x0e \x01(\rR\x1bidempotencyRetentionSeconds\x12I\n" +
-	"\x10media_transports\x18\x0f \x03(\x0e2\x1e.screenshare.v1.MediaTransportR\x0fmediaTransports\"\x16\n" +
+	"\x10media_transports\x18\x0f \x03(\x0e2\x1e.screenshare.v1.MediaTransportR\x0fmediaTransports\x122\n" +
+	"\x15pause_timeout_seconds\x18\x10 \x01(\rR\x13pauseTimeoutSeconds\"\x16\n" +
 	"\x14GetServerInfoRequest\"G\n" +
 	"\x15GetServerInfoResponse\x12.\n" +
 	"\x04info\x18\x01 \x01(\v2\x1a.screenshare.v1.ServerInfoR\x04info*N\n" +

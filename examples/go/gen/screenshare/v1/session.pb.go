@@ -99,11 +99,17 @@ const (
 	// it ends with END_REASON_VIEWER_LOST.
 	SessionState_SESSION_STATE_RECONNECTING_VIEWER SessionState = 5
 	// The sharer dropped. SharerService.ResumeSharing within ServerInfo.sharer_reconnect_grace_seconds returns the
-	// session to SESSION_STATE_SELECTING_SCREEN (a browser cannot keep capture permission across a reload);
-	// otherwise it ends with END_REASON_SHARER_LOST.
+	// session to SESSION_STATE_SELECTING_SCREEN (a browser cannot keep capture permission across a reload), or to
+	// SESSION_STATE_PAUSED when the sharer dropped while paused; otherwise it ends with END_REASON_SHARER_LOST.
 	SessionState_SESSION_STATE_RECONNECTING_SHARER SessionState = 6
 	// Final. Session.end_reason says why. The viewer may start a new screen share at once.
 	SessionState_SESSION_STATE_ENDED SessionState = 7
+	// The sharer paused the share (SharerService.PauseSharing), for example to type a password: the media plane
+	// forwards nothing of the screen to the viewer, whatever the sharer's page does. Only the sharer unpauses
+	// (SharerService.UnpauseSharing); the viewer may ask (ViewerService.AskToUnpause). Ends after
+	// ServerInfo.pause_timeout_seconds, counted from the pause, with END_REASON_PAUSE_TIMED_OUT; a sharer reconnect
+	// does not restart that count.
+	SessionState_SESSION_STATE_PAUSED SessionState = 8
 )
 
 // Enum value maps for SessionState.
@@ -117,6 +123,7 @@ var (
 		5: "SESSION_STATE_RECONNECTING_VIEWER",
 		6: "SESSION_STATE_RECONNECTING_SHARER",
 		7: "SESSION_STATE_ENDED",
+		8: "SESSION_STATE_PAUSED",
 	}
 	SessionState_value = map[string]int32{
 		"SESSION_STATE_UNSPECIFIED":             0,
@@ -127,6 +134,7 @@ var (
 		"SESSION_STATE_RECONNECTING_VIEWER":     5,
 		"SESSION_STATE_RECONNECTING_SHARER":     6,
 		"SESSION_STATE_ENDED":                   7,
+		"SESSION_STATE_PAUSED":                  8,
 	}
 )
 
@@ -196,6 +204,8 @@ const (
 	// The sharer's browser or device cannot share a screen (for example a phone browser), as its page reported with
 	// SharerService.ReportScreenSelectionProblem and SCREEN_SELECTION_PROBLEM_BROWSER_UNSUPPORTED.
 	EndReason_END_REASON_SHARER_UNSUPPORTED EndReason = 14
+	// The sharer kept the share paused longer than ServerInfo.pause_timeout_seconds.
+	EndReason_END_REASON_PAUSE_TIMED_OUT EndReason = 15
 )
 
 // Enum value maps for EndReason.
@@ -216,6 +226,7 @@ var (
 		12: "END_REASON_ADMINISTRATOR_TERMINATED",
 		13: "END_REASON_MEDIA_FAILURE",
 		14: "END_REASON_SHARER_UNSUPPORTED",
+		15: "END_REASON_PAUSE_TIMED_OUT",
 	}
 	EndReason_value = map[string]int32{
 		"END_REASON_UNSPECIFIED":                0,
@@ -233,6 +244,7 @@ var (
 		"END_REASON_ADMINISTRATOR_TERMINATED":   12,
 		"END_REASON_MEDIA_FAILURE":              13,
 		"END_REASON_SHARER_UNSUPPORTED":         14,
+		"END_REASON_PAUSE_TIMED_OUT":            15,
 	}
 )
 
@@ -432,17 +444,23 @@ type Session struct {
 	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
 	// When the session ended; unset while live.
 	EndedAt *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=ended_at,json=endedAt,proto3" json:"ended_at,omitempty"`
-	// When the current waiting state times out (key TTL, acceptance, screen selection or reconnect grace);
-	// unset in SESSION_STATE_SHARING and SESSION_STATE_ENDED.
+	// When the current waiting state times out (key TTL, acceptance, screen selection, reconnect grace or pause
+	// timeout); unset in SESSION_STATE_SHARING and SESSION_STATE_ENDED.
 	StateDeadline *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=state_deadline,json=stateDeadline,proto3" json:"state_deadline,omitempty"`
 	// When the session ends with END_REASON_MAX_DURATION_REACHED at the latest.
 	MaxDurationDeadline *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=max_duration_deadline,json=maxDurationDeadline,proto3" json:"max_duration_deadline,omitempty"`
 	// The sequence number of the last event of this session (see SessionEvent.sequence); 0 before any.
 	LastSequence uint64 `protobuf:"varint,13,opt,name=last_sequence,json=lastSequence,proto3" json:"last_sequence,omitempty"`
 	// The current security key (voice, while awaiting redemption). Only in responses to the viewer.
-	SecurityKey   *SecurityKey `protobuf:"bytes,14,opt,name=security_key,json=securityKey,proto3" json:"security_key,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	SecurityKey *SecurityKey `protobuf:"bytes,14,opt,name=security_key,json=securityKey,proto3" json:"security_key,omitempty"`
+	// When the sharer paused the share; set while paused (SESSION_STATE_PAUSED, and SESSION_STATE_RECONNECTING_SHARER
+	// when the sharer dropped while paused), unset otherwise.
+	PausedAt *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=paused_at,json=pausedAt,proto3" json:"paused_at,omitempty"`
+	// When the viewer last asked the sharer to unpause (ViewerService.AskToUnpause) during the current pause; unset
+	// otherwise. A sharer's page shows the request from it, also after a reload.
+	UnpauseRequestedAt *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=unpause_requested_at,json=unpauseRequestedAt,proto3" json:"unpause_requested_at,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *Session) Reset() {
@@ -569,6 +587,20 @@ func (x *Session) GetLastSequence() uint64 {
 func (x *Session) GetSecurityKey() *SecurityKey {
 	if x != nil {
 		return x.SecurityKey
+	}
+	return nil
+}
+
+func (x *Session) GetPausedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PausedAt
+	}
+	return nil
+}
+
+func (x *Session) GetUnpauseRequestedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UnpauseRequestedAt
 	}
 	return nil
 }
@@ -829,7 +861,7 @@ const file_screenshare_v1_session_proto_rawDesc = "" +
 	"\adisplay\x18\x02 \x01(\tR\adisplay\x129\n" +
 	"\n" +
 	"expires_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12-\n" +
-	"\x12attempts_remaining\x18\x04 \x01(\rR\x11attemptsRemaining\"\xd2\x05\n" +
+	"\x12attempts_remaining\x18\x04 \x01(\rR\x11attemptsRemaining\"\xd9\x06\n" +
 	"\aSession\x12\x1d\n" +
 	"\n" +
 	"session_id\x18\x01 \x01(\tR\tsessionId\x12\x15\n" +
@@ -849,7 +881,9 @@ const file_screenshare_v1_session_proto_rawDesc = "" +
 	"\x0estate_deadline\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\rstateDeadline\x12N\n" +
 	"\x15max_duration_deadline\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\x13maxDurationDeadline\x12#\n" +
 	"\rlast_sequence\x18\r \x01(\x04R\flastSequence\x12>\n" +
-	"\fsecurity_key\x18\x0e \x01(\v2\x1b.screenshare.v1.SecurityKeyR\vsecurityKey\"\xa6\x02\n" +
+	"\fsecurity_key\x18\x0e \x01(\v2\x1b.screenshare.v1.SecurityKeyR\vsecurityKey\x127\n" +
+	"\tpaused_at\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\bpausedAt\x12L\n" +
+	"\x14unpause_requested_at\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\x12unpauseRequestedAt\"\xa6\x02\n" +
 	"\fSessionEvent\x12\x1a\n" +
 	"\bsequence\x18\x01 \x01(\x04R\bsequence\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -871,7 +905,7 @@ const file_screenshare_v1_session_proto_rawDesc = "" +
 	"\aChannel\x12\x17\n" +
 	"\x13CHANNEL_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rCHANNEL_VOICE\x10\x01\x12\x10\n" +
-	"\fCHANNEL_CHAT\x10\x02*\xa5\x02\n" +
+	"\fCHANNEL_CHAT\x10\x02*\xbf\x02\n" +
 	"\fSessionState\x12\x1d\n" +
 	"\x19SESSION_STATE_UNSPECIFIED\x10\x00\x12)\n" +
 	"%SESSION_STATE_AWAITING_KEY_REDEMPTION\x10\x01\x12%\n" +
@@ -880,7 +914,8 @@ const file_screenshare_v1_session_proto_rawDesc = "" +
 	"\x15SESSION_STATE_SHARING\x10\x04\x12%\n" +
 	"!SESSION_STATE_RECONNECTING_VIEWER\x10\x05\x12%\n" +
 	"!SESSION_STATE_RECONNECTING_SHARER\x10\x06\x12\x17\n" +
-	"\x13SESSION_STATE_ENDED\x10\a*\xff\x03\n" +
+	"\x13SESSION_STATE_ENDED\x10\a\x12\x18\n" +
+	"\x14SESSION_STATE_PAUSED\x10\b*\x9f\x04\n" +
 	"\tEndReason\x12\x1a\n" +
 	"\x16END_REASON_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bEND_REASON_VIEWER_CANCELLED\x10\x01\x12\x1a\n" +
@@ -897,7 +932,8 @@ const file_screenshare_v1_session_proto_rawDesc = "" +
 	"\x1fEND_REASON_MAX_DURATION_REACHED\x10\v\x12'\n" +
 	"#END_REASON_ADMINISTRATOR_TERMINATED\x10\f\x12\x1c\n" +
 	"\x18END_REASON_MEDIA_FAILURE\x10\r\x12!\n" +
-	"\x1dEND_REASON_SHARER_UNSUPPORTED\x10\x0e*\x91\x01\n" +
+	"\x1dEND_REASON_SHARER_UNSUPPORTED\x10\x0e\x12\x1e\n" +
+	"\x1aEND_REASON_PAUSE_TIMED_OUT\x10\x0f*\x91\x01\n" +
 	"\x05Actor\x12\x15\n" +
 	"\x11ACTOR_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fACTOR_VIEWER\x10\x01\x12\x10\n" +
@@ -945,17 +981,19 @@ var file_screenshare_v1_session_proto_depIdxs = []int32{
 	9,  // 7: screenshare.v1.Session.state_deadline:type_name -> google.protobuf.Timestamp
 	9,  // 8: screenshare.v1.Session.max_duration_deadline:type_name -> google.protobuf.Timestamp
 	4,  // 9: screenshare.v1.Session.security_key:type_name -> screenshare.v1.SecurityKey
-	9,  // 10: screenshare.v1.SessionEvent.occurred_at:type_name -> google.protobuf.Timestamp
-	3,  // 11: screenshare.v1.SessionEvent.actor:type_name -> screenshare.v1.Actor
-	1,  // 12: screenshare.v1.SessionEvent.previous_state:type_name -> screenshare.v1.SessionState
-	5,  // 13: screenshare.v1.SessionEvent.session:type_name -> screenshare.v1.Session
-	9,  // 14: screenshare.v1.LiveKitJoinInfo.token_expires_at:type_name -> google.protobuf.Timestamp
-	7,  // 15: screenshare.v1.MediaJoinInfo.livekit:type_name -> screenshare.v1.LiveKitJoinInfo
-	16, // [16:16] is the sub-list for method output_type
-	16, // [16:16] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	9,  // 10: screenshare.v1.Session.paused_at:type_name -> google.protobuf.Timestamp
+	9,  // 11: screenshare.v1.Session.unpause_requested_at:type_name -> google.protobuf.Timestamp
+	9,  // 12: screenshare.v1.SessionEvent.occurred_at:type_name -> google.protobuf.Timestamp
+	3,  // 13: screenshare.v1.SessionEvent.actor:type_name -> screenshare.v1.Actor
+	1,  // 14: screenshare.v1.SessionEvent.previous_state:type_name -> screenshare.v1.SessionState
+	5,  // 15: screenshare.v1.SessionEvent.session:type_name -> screenshare.v1.Session
+	9,  // 16: screenshare.v1.LiveKitJoinInfo.token_expires_at:type_name -> google.protobuf.Timestamp
+	7,  // 17: screenshare.v1.MediaJoinInfo.livekit:type_name -> screenshare.v1.LiveKitJoinInfo
+	18, // [18:18] is the sub-list for method output_type
+	18, // [18:18] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_screenshare_v1_session_proto_init() }

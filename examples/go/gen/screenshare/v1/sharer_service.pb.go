@@ -959,6 +959,209 @@ func (x *ReportScreenSelectionProblemResponse) GetSession() *Session {
 	return nil
 }
 
+// PauseSharingRequest names the session to pause.
+type PauseSharingRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session the sharer credential belongs to.
+	SessionId string `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	// See StartScreenShareRequest.idempotency_key.
+	IdempotencyKey string `protobuf:"bytes,2,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *PauseSharingRequest) Reset() {
+	*x = PauseSharingRequest{}
+	mi := &file_screenshare_v1_sharer_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PauseSharingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PauseSharingRequest) ProtoMessage() {}
+
+func (x *PauseSharingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_screenshare_v1_sharer_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PauseSharingRequest.ProtoReflect.Descriptor instead.
+func (*PauseSharingRequest) Descriptor() ([]byte, []int) {
+	return file_screenshare_v1_sharer_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *PauseSharingRequest) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+func (x *PauseSharingRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
+}
+
+// PauseSharingResponse is the paused session.
+type PauseSharingResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session, in SESSION_STATE_PAUSED with paused_at set.
+	Session       *Session `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PauseSharingResponse) Reset() {
+	*x = PauseSharingResponse{}
+	mi := &file_screenshare_v1_sharer_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PauseSharingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PauseSharingResponse) ProtoMessage() {}
+
+func (x *PauseSharingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_screenshare_v1_sharer_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PauseSharingResponse.ProtoReflect.Descriptor instead.
+func (*PauseSharingResponse) Descriptor() ([]byte, []int) {
+	return file_screenshare_v1_sharer_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *PauseSharingResponse) GetSession() *Session {
+	if x != nil {
+		return x.Session
+	}
+	return nil
+}
+
+// UnpauseSharingRequest names the session to unpause.
+type UnpauseSharingRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session the sharer credential belongs to.
+	SessionId string `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	// See StartScreenShareRequest.idempotency_key.
+	IdempotencyKey string `protobuf:"bytes,2,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *UnpauseSharingRequest) Reset() {
+	*x = UnpauseSharingRequest{}
+	mi := &file_screenshare_v1_sharer_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnpauseSharingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnpauseSharingRequest) ProtoMessage() {}
+
+func (x *UnpauseSharingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_screenshare_v1_sharer_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnpauseSharingRequest.ProtoReflect.Descriptor instead.
+func (*UnpauseSharingRequest) Descriptor() ([]byte, []int) {
+	return file_screenshare_v1_sharer_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *UnpauseSharingRequest) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+func (x *UnpauseSharingRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
+}
+
+// UnpauseSharingResponse is the unpaused session.
+type UnpauseSharingResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session: SESSION_STATE_SHARING with the same screen track, or SESSION_STATE_SELECTING_SCREEN when the
+	// sharer has no screen track to show.
+	Session       *Session `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnpauseSharingResponse) Reset() {
+	*x = UnpauseSharingResponse{}
+	mi := &file_screenshare_v1_sharer_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnpauseSharingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnpauseSharingResponse) ProtoMessage() {}
+
+func (x *UnpauseSharingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_screenshare_v1_sharer_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnpauseSharingResponse.ProtoReflect.Descriptor instead.
+func (*UnpauseSharingResponse) Descriptor() ([]byte, []int) {
+	return file_screenshare_v1_sharer_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *UnpauseSharingResponse) GetSession() *Session {
+	if x != nil {
+		return x.Session
+	}
+	return nil
+}
+
 var File_screenshare_v1_sharer_service_proto protoreflect.FileDescriptor
 
 const file_screenshare_v1_sharer_service_proto_rawDesc = "" +
@@ -1019,11 +1222,23 @@ const file_screenshare_v1_sharer_service_proto_rawDesc = "" +
 	"\aproblem\x18\x02 \x01(\x0e2&.screenshare.v1.ScreenSelectionProblemR\aproblem\x12'\n" +
 	"\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\"Y\n" +
 	"$ReportScreenSelectionProblemResponse\x121\n" +
+	"\asession\x18\x01 \x01(\v2\x17.screenshare.v1.SessionR\asession\"]\n" +
+	"\x13PauseSharingRequest\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\x12'\n" +
+	"\x0fidempotency_key\x18\x02 \x01(\tR\x0eidempotencyKey\"I\n" +
+	"\x14PauseSharingResponse\x121\n" +
+	"\asession\x18\x01 \x01(\v2\x17.screenshare.v1.SessionR\asession\"_\n" +
+	"\x15UnpauseSharingRequest\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\x12'\n" +
+	"\x0fidempotency_key\x18\x02 \x01(\tR\x0eidempotencyKey\"K\n" +
+	"\x16UnpauseSharingResponse\x121\n" +
 	"\asession\x18\x01 \x01(\v2\x17.screenshare.v1.SessionR\asession*\xa0\x01\n" +
 	"\x16ScreenSelectionProblem\x12(\n" +
 	"$SCREEN_SELECTION_PROBLEM_UNSPECIFIED\x10\x00\x12*\n" +
 	"&SCREEN_SELECTION_PROBLEM_PICKER_CLOSED\x10\x01\x120\n" +
-	",SCREEN_SELECTION_PROBLEM_BROWSER_UNSUPPORTED\x10\x022\xee\x06\n" +
+	",SCREEN_SELECTION_PROBLEM_BROWSER_UNSUPPORTED\x10\x022\xaa\b\n" +
 	"\rSharerService\x12h\n" +
 	"\x11RedeemSecurityKey\x12(.screenshare.v1.RedeemSecurityKeyRequest\x1a).screenshare.v1.RedeemSecurityKeyResponse\x12g\n" +
 	"\x10WatchInvitations\x12'.screenshare.v1.WatchInvitationsRequest\x1a(.screenshare.v1.WatchInvitationsResponse0\x01\x12e\n" +
@@ -1032,7 +1247,9 @@ const file_screenshare_v1_sharer_service_proto_rawDesc = "" +
 	"\x16GetSharerMediaJoinInfo\x12-.screenshare.v1.GetSharerMediaJoinInfoRequest\x1a..screenshare.v1.GetSharerMediaJoinInfoResponse\x12V\n" +
 	"\vStopSharing\x12\".screenshare.v1.StopSharingRequest\x1a#.screenshare.v1.StopSharingResponse\x12\\\n" +
 	"\rResumeSharing\x12$.screenshare.v1.ResumeSharingRequest\x1a%.screenshare.v1.ResumeSharingResponse\x12\x89\x01\n" +
-	"\x1cReportScreenSelectionProblem\x123.screenshare.v1.ReportScreenSelectionProblemRequest\x1a4.screenshare.v1.ReportScreenSelectionProblemResponseB\xdb\x01\n" +
+	"\x1cReportScreenSelectionProblem\x123.screenshare.v1.ReportScreenSelectionProblemRequest\x1a4.screenshare.v1.ReportScreenSelectionProblemResponse\x12Y\n" +
+	"\fPauseSharing\x12#.screenshare.v1.PauseSharingRequest\x1a$.screenshare.v1.PauseSharingResponse\x12_\n" +
+	"\x0eUnpauseSharing\x12%.screenshare.v1.UnpauseSharingRequest\x1a&.screenshare.v1.UnpauseSharingResponseB\xdb\x01\n" +
 	"\x12com.screenshare.v1B\x12SharerServiceProtoP\x01ZXgithub.com/screenshare-protocol/screenshare/examples/go/gen/screenshare/v1;screensharev1\xa2\x02\x03SXX\xaa\x02\x0eScreenshare.V1\xca\x02\x0eScreenshare\\V1\xe2\x02\x1aScreenshare\\V1\\GPBMetadata\xea\x02\x0fScreenshare::V1b\x06proto3"
 
 var (
@@ -1048,7 +1265,7 @@ func file_screenshare_v1_sharer_service_proto_rawDescGZIP() []byte {
 }
 
 var file_screenshare_v1_sharer_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_screenshare_v1_sharer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_screenshare_v1_sharer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_screenshare_v1_sharer_service_proto_goTypes = []any{
 	(ScreenSelectionProblem)(0),                  // 0: screenshare.v1.ScreenSelectionProblem
 	(*RedeemSecurityKeyRequest)(nil),             // 1: screenshare.v1.RedeemSecurityKeyRequest
@@ -1068,42 +1285,52 @@ var file_screenshare_v1_sharer_service_proto_goTypes = []any{
 	(*ResumeSharingResponse)(nil),                // 15: screenshare.v1.ResumeSharingResponse
 	(*ReportScreenSelectionProblemRequest)(nil),  // 16: screenshare.v1.ReportScreenSelectionProblemRequest
 	(*ReportScreenSelectionProblemResponse)(nil), // 17: screenshare.v1.ReportScreenSelectionProblemResponse
-	(*Session)(nil),                              // 18: screenshare.v1.Session
-	(*timestamppb.Timestamp)(nil),                // 19: google.protobuf.Timestamp
-	(*MediaJoinInfo)(nil),                        // 20: screenshare.v1.MediaJoinInfo
+	(*PauseSharingRequest)(nil),                  // 18: screenshare.v1.PauseSharingRequest
+	(*PauseSharingResponse)(nil),                 // 19: screenshare.v1.PauseSharingResponse
+	(*UnpauseSharingRequest)(nil),                // 20: screenshare.v1.UnpauseSharingRequest
+	(*UnpauseSharingResponse)(nil),               // 21: screenshare.v1.UnpauseSharingResponse
+	(*Session)(nil),                              // 22: screenshare.v1.Session
+	(*timestamppb.Timestamp)(nil),                // 23: google.protobuf.Timestamp
+	(*MediaJoinInfo)(nil),                        // 24: screenshare.v1.MediaJoinInfo
 }
 var file_screenshare_v1_sharer_service_proto_depIdxs = []int32{
-	18, // 0: screenshare.v1.RedeemSecurityKeyResponse.session:type_name -> screenshare.v1.Session
-	19, // 1: screenshare.v1.Invitation.expires_at:type_name -> google.protobuf.Timestamp
+	22, // 0: screenshare.v1.RedeemSecurityKeyResponse.session:type_name -> screenshare.v1.Session
+	23, // 1: screenshare.v1.Invitation.expires_at:type_name -> google.protobuf.Timestamp
 	3,  // 2: screenshare.v1.WatchInvitationsResponse.invitation:type_name -> screenshare.v1.Invitation
-	18, // 3: screenshare.v1.AcceptInvitationResponse.session:type_name -> screenshare.v1.Session
-	18, // 4: screenshare.v1.DeclineInvitationResponse.session:type_name -> screenshare.v1.Session
-	20, // 5: screenshare.v1.GetSharerMediaJoinInfoResponse.media:type_name -> screenshare.v1.MediaJoinInfo
-	18, // 6: screenshare.v1.StopSharingResponse.session:type_name -> screenshare.v1.Session
-	18, // 7: screenshare.v1.ResumeSharingResponse.session:type_name -> screenshare.v1.Session
+	22, // 3: screenshare.v1.AcceptInvitationResponse.session:type_name -> screenshare.v1.Session
+	22, // 4: screenshare.v1.DeclineInvitationResponse.session:type_name -> screenshare.v1.Session
+	24, // 5: screenshare.v1.GetSharerMediaJoinInfoResponse.media:type_name -> screenshare.v1.MediaJoinInfo
+	22, // 6: screenshare.v1.StopSharingResponse.session:type_name -> screenshare.v1.Session
+	22, // 7: screenshare.v1.ResumeSharingResponse.session:type_name -> screenshare.v1.Session
 	0,  // 8: screenshare.v1.ReportScreenSelectionProblemRequest.problem:type_name -> screenshare.v1.ScreenSelectionProblem
-	18, // 9: screenshare.v1.ReportScreenSelectionProblemResponse.session:type_name -> screenshare.v1.Session
-	1,  // 10: screenshare.v1.SharerService.RedeemSecurityKey:input_type -> screenshare.v1.RedeemSecurityKeyRequest
-	4,  // 11: screenshare.v1.SharerService.WatchInvitations:input_type -> screenshare.v1.WatchInvitationsRequest
-	6,  // 12: screenshare.v1.SharerService.AcceptInvitation:input_type -> screenshare.v1.AcceptInvitationRequest
-	8,  // 13: screenshare.v1.SharerService.DeclineInvitation:input_type -> screenshare.v1.DeclineInvitationRequest
-	10, // 14: screenshare.v1.SharerService.GetSharerMediaJoinInfo:input_type -> screenshare.v1.GetSharerMediaJoinInfoRequest
-	12, // 15: screenshare.v1.SharerService.StopSharing:input_type -> screenshare.v1.StopSharingRequest
-	14, // 16: screenshare.v1.SharerService.ResumeSharing:input_type -> screenshare.v1.ResumeSharingRequest
-	16, // 17: screenshare.v1.SharerService.ReportScreenSelectionProblem:input_type -> screenshare.v1.ReportScreenSelectionProblemRequest
-	2,  // 18: screenshare.v1.SharerService.RedeemSecurityKey:output_type -> screenshare.v1.RedeemSecurityKeyResponse
-	5,  // 19: screenshare.v1.SharerService.WatchInvitations:output_type -> screenshare.v1.WatchInvitationsResponse
-	7,  // 20: screenshare.v1.SharerService.AcceptInvitation:output_type -> screenshare.v1.AcceptInvitationResponse
-	9,  // 21: screenshare.v1.SharerService.DeclineInvitation:output_type -> screenshare.v1.DeclineInvitationResponse
-	11, // 22: screenshare.v1.SharerService.GetSharerMediaJoinInfo:output_type -> screenshare.v1.GetSharerMediaJoinInfoResponse
-	13, // 23: screenshare.v1.SharerService.StopSharing:output_type -> screenshare.v1.StopSharingResponse
-	15, // 24: screenshare.v1.SharerService.ResumeSharing:output_type -> screenshare.v1.ResumeSharingResponse
-	17, // 25: screenshare.v1.SharerService.ReportScreenSelectionProblem:output_type -> screenshare.v1.ReportScreenSelectionProblemResponse
-	18, // [18:26] is the sub-list for method output_type
-	10, // [10:18] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	22, // 9: screenshare.v1.ReportScreenSelectionProblemResponse.session:type_name -> screenshare.v1.Session
+	22, // 10: screenshare.v1.PauseSharingResponse.session:type_name -> screenshare.v1.Session
+	22, // 11: screenshare.v1.UnpauseSharingResponse.session:type_name -> screenshare.v1.Session
+	1,  // 12: screenshare.v1.SharerService.RedeemSecurityKey:input_type -> screenshare.v1.RedeemSecurityKeyRequest
+	4,  // 13: screenshare.v1.SharerService.WatchInvitations:input_type -> screenshare.v1.WatchInvitationsRequest
+	6,  // 14: screenshare.v1.SharerService.AcceptInvitation:input_type -> screenshare.v1.AcceptInvitationRequest
+	8,  // 15: screenshare.v1.SharerService.DeclineInvitation:input_type -> screenshare.v1.DeclineInvitationRequest
+	10, // 16: screenshare.v1.SharerService.GetSharerMediaJoinInfo:input_type -> screenshare.v1.GetSharerMediaJoinInfoRequest
+	12, // 17: screenshare.v1.SharerService.StopSharing:input_type -> screenshare.v1.StopSharingRequest
+	14, // 18: screenshare.v1.SharerService.ResumeSharing:input_type -> screenshare.v1.ResumeSharingRequest
+	16, // 19: screenshare.v1.SharerService.ReportScreenSelectionProblem:input_type -> screenshare.v1.ReportScreenSelectionProblemRequest
+	18, // 20: screenshare.v1.SharerService.PauseSharing:input_type -> screenshare.v1.PauseSharingRequest
+	20, // 21: screenshare.v1.SharerService.UnpauseSharing:input_type -> screenshare.v1.UnpauseSharingRequest
+	2,  // 22: screenshare.v1.SharerService.RedeemSecurityKey:output_type -> screenshare.v1.RedeemSecurityKeyResponse
+	5,  // 23: screenshare.v1.SharerService.WatchInvitations:output_type -> screenshare.v1.WatchInvitationsResponse
+	7,  // 24: screenshare.v1.SharerService.AcceptInvitation:output_type -> screenshare.v1.AcceptInvitationResponse
+	9,  // 25: screenshare.v1.SharerService.DeclineInvitation:output_type -> screenshare.v1.DeclineInvitationResponse
+	11, // 26: screenshare.v1.SharerService.GetSharerMediaJoinInfo:output_type -> screenshare.v1.GetSharerMediaJoinInfoResponse
+	13, // 27: screenshare.v1.SharerService.StopSharing:output_type -> screenshare.v1.StopSharingResponse
+	15, // 28: screenshare.v1.SharerService.ResumeSharing:output_type -> screenshare.v1.ResumeSharingResponse
+	17, // 29: screenshare.v1.SharerService.ReportScreenSelectionProblem:output_type -> screenshare.v1.ReportScreenSelectionProblemResponse
+	19, // 30: screenshare.v1.SharerService.PauseSharing:output_type -> screenshare.v1.PauseSharingResponse
+	21, // 31: screenshare.v1.SharerService.UnpauseSharing:output_type -> screenshare.v1.UnpauseSharingResponse
+	22, // [22:32] is the sub-list for method output_type
+	12, // [12:22] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_screenshare_v1_sharer_service_proto_init() }
@@ -1118,7 +1345,7 @@ func file_screenshare_v1_sharer_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_screenshare_v1_sharer_service_proto_rawDesc), len(file_screenshare_v1_sharer_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   17,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -914,6 +914,107 @@ func (x *ResumeSessionResponse) GetSession() *Session {
 	return nil
 }
 
+// AskToUnpauseRequest names the paused session.
+type AskToUnpauseRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session.
+	SessionId string `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	// See StartScreenShareRequest.idempotency_key.
+	IdempotencyKey string `protobuf:"bytes,2,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *AskToUnpauseRequest) Reset() {
+	*x = AskToUnpauseRequest{}
+	mi := &file_screenshare_v1_viewer_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AskToUnpauseRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AskToUnpauseRequest) ProtoMessage() {}
+
+func (x *AskToUnpauseRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_screenshare_v1_viewer_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AskToUnpauseRequest.ProtoReflect.Descriptor instead.
+func (*AskToUnpauseRequest) Descriptor() ([]byte, []int) {
+	return file_screenshare_v1_viewer_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *AskToUnpauseRequest) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+func (x *AskToUnpauseRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
+}
+
+// AskToUnpauseResponse is the session after the request.
+type AskToUnpauseResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session, still in SESSION_STATE_PAUSED, with unpause_requested_at set.
+	Session       *Session `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AskToUnpauseResponse) Reset() {
+	*x = AskToUnpauseResponse{}
+	mi := &file_screenshare_v1_viewer_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AskToUnpauseResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AskToUnpauseResponse) ProtoMessage() {}
+
+func (x *AskToUnpauseResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_screenshare_v1_viewer_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AskToUnpauseResponse.ProtoReflect.Descriptor instead.
+func (*AskToUnpauseResponse) Descriptor() ([]byte, []int) {
+	return file_screenshare_v1_viewer_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *AskToUnpauseResponse) GetSession() *Session {
+	if x != nil {
+		return x.Session
+	}
+	return nil
+}
+
 var File_screenshare_v1_viewer_service_proto protoreflect.FileDescriptor
 
 const file_screenshare_v1_viewer_service_proto_rawDesc = "" +
@@ -969,7 +1070,13 @@ const file_screenshare_v1_viewer_service_proto_rawDesc = "" +
 	"\n" +
 	"session_id\x18\x01 \x01(\tR\tsessionId\"J\n" +
 	"\x15ResumeSessionResponse\x121\n" +
-	"\asession\x18\x01 \x01(\v2\x17.screenshare.v1.SessionR\asession2\xa2\a\n" +
+	"\asession\x18\x01 \x01(\v2\x17.screenshare.v1.SessionR\asession\"]\n" +
+	"\x13AskToUnpauseRequest\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\x12'\n" +
+	"\x0fidempotency_key\x18\x02 \x01(\tR\x0eidempotencyKey\"I\n" +
+	"\x14AskToUnpauseResponse\x121\n" +
+	"\asession\x18\x01 \x01(\v2\x17.screenshare.v1.SessionR\asession2\xfd\a\n" +
 	"\rViewerService\x12e\n" +
 	"\x10StartScreenShare\x12'.screenshare.v1.StartScreenShareRequest\x1a(.screenshare.v1.StartScreenShareResponse\x12t\n" +
 	"\x15RegenerateSecurityKey\x12,.screenshare.v1.RegenerateSecurityKeyRequest\x1a-.screenshare.v1.RegenerateSecurityKeyResponse\x12h\n" +
@@ -980,7 +1087,8 @@ const file_screenshare_v1_viewer_service_proto_rawDesc = "" +
 	"GetSession\x12!.screenshare.v1.GetSessionRequest\x1a\".screenshare.v1.GetSessionResponse\x12Y\n" +
 	"\fListSessions\x12#.screenshare.v1.ListSessionsRequest\x1a$.screenshare.v1.ListSessionsResponse\x12h\n" +
 	"\x11GetSessionHistory\x12(.screenshare.v1.GetSessionHistoryRequest\x1a).screenshare.v1.GetSessionHistoryResponse\x12\\\n" +
-	"\rResumeSession\x12$.screenshare.v1.ResumeSessionRequest\x1a%.screenshare.v1.ResumeSessionResponseB\xdb\x01\n" +
+	"\rResumeSession\x12$.screenshare.v1.ResumeSessionRequest\x1a%.screenshare.v1.ResumeSessionResponse\x12Y\n" +
+	"\fAskToUnpause\x12#.screenshare.v1.AskToUnpauseRequest\x1a$.screenshare.v1.AskToUnpauseResponseB\xdb\x01\n" +
 	"\x12com.screenshare.v1B\x12ViewerServiceProtoP\x01ZXgithub.com/screenshare-protocol/screenshare/examples/go/gen/screenshare/v1;screensharev1\xa2\x02\x03SXX\xaa\x02\x0eScreenshare.V1\xca\x02\x0eScreenshare\\V1\xe2\x02\x1aScreenshare\\V1\\GPBMetadata\xea\x02\x0fScreenshare::V1b\x06proto3"
 
 var (
@@ -995,7 +1103,7 @@ func file_screenshare_v1_viewer_service_proto_rawDescGZIP() []byte {
 	return file_screenshare_v1_viewer_service_proto_rawDescData
 }
 
-var file_screenshare_v1_viewer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_screenshare_v1_viewer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_screenshare_v1_viewer_service_proto_goTypes = []any{
 	(*StartScreenShareRequest)(nil),        // 0: screenshare.v1.StartScreenShareRequest
 	(*StartScreenShareResponse)(nil),       // 1: screenshare.v1.StartScreenShareResponse
@@ -1015,43 +1123,48 @@ var file_screenshare_v1_viewer_service_proto_goTypes = []any{
 	(*GetSessionHistoryResponse)(nil),      // 15: screenshare.v1.GetSessionHistoryResponse
 	(*ResumeSessionRequest)(nil),           // 16: screenshare.v1.ResumeSessionRequest
 	(*ResumeSessionResponse)(nil),          // 17: screenshare.v1.ResumeSessionResponse
-	(*Session)(nil),                        // 18: screenshare.v1.Session
-	(*MediaJoinInfo)(nil),                  // 19: screenshare.v1.MediaJoinInfo
-	(*SessionEvent)(nil),                   // 20: screenshare.v1.SessionEvent
+	(*AskToUnpauseRequest)(nil),            // 18: screenshare.v1.AskToUnpauseRequest
+	(*AskToUnpauseResponse)(nil),           // 19: screenshare.v1.AskToUnpauseResponse
+	(*Session)(nil),                        // 20: screenshare.v1.Session
+	(*MediaJoinInfo)(nil),                  // 21: screenshare.v1.MediaJoinInfo
+	(*SessionEvent)(nil),                   // 22: screenshare.v1.SessionEvent
 }
 var file_screenshare_v1_viewer_service_proto_depIdxs = []int32{
-	18, // 0: screenshare.v1.StartScreenShareResponse.session:type_name -> screenshare.v1.Session
-	18, // 1: screenshare.v1.RegenerateSecurityKeyResponse.session:type_name -> screenshare.v1.Session
-	18, // 2: screenshare.v1.CancelScreenShareResponse.session:type_name -> screenshare.v1.Session
-	18, // 3: screenshare.v1.LeaveSessionResponse.session:type_name -> screenshare.v1.Session
-	19, // 4: screenshare.v1.GetViewerMediaJoinInfoResponse.media:type_name -> screenshare.v1.MediaJoinInfo
-	18, // 5: screenshare.v1.GetSessionResponse.session:type_name -> screenshare.v1.Session
-	18, // 6: screenshare.v1.ListSessionsResponse.sessions:type_name -> screenshare.v1.Session
-	20, // 7: screenshare.v1.GetSessionHistoryResponse.events:type_name -> screenshare.v1.SessionEvent
-	18, // 8: screenshare.v1.ResumeSessionResponse.session:type_name -> screenshare.v1.Session
-	0,  // 9: screenshare.v1.ViewerService.StartScreenShare:input_type -> screenshare.v1.StartScreenShareRequest
-	2,  // 10: screenshare.v1.ViewerService.RegenerateSecurityKey:input_type -> screenshare.v1.RegenerateSecurityKeyRequest
-	4,  // 11: screenshare.v1.ViewerService.CancelScreenShare:input_type -> screenshare.v1.CancelScreenShareRequest
-	6,  // 12: screenshare.v1.ViewerService.LeaveSession:input_type -> screenshare.v1.LeaveSessionRequest
-	8,  // 13: screenshare.v1.ViewerService.GetViewerMediaJoinInfo:input_type -> screenshare.v1.GetViewerMediaJoinInfoRequest
-	10, // 14: screenshare.v1.ViewerService.GetSession:input_type -> screenshare.v1.GetSessionRequest
-	12, // 15: screenshare.v1.ViewerService.ListSessions:input_type -> screenshare.v1.ListSessionsRequest
-	14, // 16: screenshare.v1.ViewerService.GetSessionHistory:input_type -> screenshare.v1.GetSessionHistoryRequest
-	16, // 17: screenshare.v1.ViewerService.ResumeSession:input_type -> screenshare.v1.ResumeSessionRequest
-	1,  // 18: screenshare.v1.ViewerService.StartScreenShare:output_type -> screenshare.v1.StartScreenShareResponse
-	3,  // 19: screenshare.v1.ViewerService.RegenerateSecurityKey:output_type -> screenshare.v1.RegenerateSecurityKeyResponse
-	5,  // 20: screenshare.v1.ViewerService.CancelScreenShare:output_type -> screenshare.v1.CancelScreenShareResponse
-	7,  // 21: screenshare.v1.ViewerService.LeaveSession:output_type -> screenshare.v1.LeaveSessionResponse
-	9,  // 22: screenshare.v1.ViewerService.GetViewerMediaJoinInfo:output_type -> screenshare.v1.GetViewerMediaJoinInfoResponse
-	11, // 23: screenshare.v1.ViewerService.GetSession:output_type -> screenshare.v1.GetSessionResponse
-	13, // 24: screenshare.v1.ViewerService.ListSessions:output_type -> screenshare.v1.ListSessionsResponse
-	15, // 25: screenshare.v1.ViewerService.GetSessionHistory:output_type -> screenshare.v1.GetSessionHistoryResponse
-	17, // 26: screenshare.v1.ViewerService.ResumeSession:output_type -> screenshare.v1.ResumeSessionResponse
-	18, // [18:27] is the sub-list for method output_type
-	9,  // [9:18] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	20, // 0: screenshare.v1.StartScreenShareResponse.session:type_name -> screenshare.v1.Session
+	20, // 1: screenshare.v1.RegenerateSecurityKeyResponse.session:type_name -> screenshare.v1.Session
+	20, // 2: screenshare.v1.CancelScreenShareResponse.session:type_name -> screenshare.v1.Session
+	20, // 3: screenshare.v1.LeaveSessionResponse.session:type_name -> screenshare.v1.Session
+	21, // 4: screenshare.v1.GetViewerMediaJoinInfoResponse.media:type_name -> screenshare.v1.MediaJoinInfo
+	20, // 5: screenshare.v1.GetSessionResponse.session:type_name -> screenshare.v1.Session
+	20, // 6: screenshare.v1.ListSessionsResponse.sessions:type_name -> screenshare.v1.Session
+	22, // 7: screenshare.v1.GetSessionHistoryResponse.events:type_name -> screenshare.v1.SessionEvent
+	20, // 8: screenshare.v1.ResumeSessionResponse.session:type_name -> screenshare.v1.Session
+	20, // 9: screenshare.v1.AskToUnpauseResponse.session:type_name -> screenshare.v1.Session
+	0,  // 10: screenshare.v1.ViewerService.StartScreenShare:input_type -> screenshare.v1.StartScreenShareRequest
+	2,  // 11: screenshare.v1.ViewerService.RegenerateSecurityKey:input_type -> screenshare.v1.RegenerateSecurityKeyRequest
+	4,  // 12: screenshare.v1.ViewerService.CancelScreenShare:input_type -> screenshare.v1.CancelScreenShareRequest
+	6,  // 13: screenshare.v1.ViewerService.LeaveSession:input_type -> screenshare.v1.LeaveSessionRequest
+	8,  // 14: screenshare.v1.ViewerService.GetViewerMediaJoinInfo:input_type -> screenshare.v1.GetViewerMediaJoinInfoRequest
+	10, // 15: screenshare.v1.ViewerService.GetSession:input_type -> screenshare.v1.GetSessionRequest
+	12, // 16: screenshare.v1.ViewerService.ListSessions:input_type -> screenshare.v1.ListSessionsRequest
+	14, // 17: screenshare.v1.ViewerService.GetSessionHistory:input_type -> screenshare.v1.GetSessionHistoryRequest
+	16, // 18: screenshare.v1.ViewerService.ResumeSession:input_type -> screenshare.v1.ResumeSessionRequest
+	18, // 19: screenshare.v1.ViewerService.AskToUnpause:input_type -> screenshare.v1.AskToUnpauseRequest
+	1,  // 20: screenshare.v1.ViewerService.StartScreenShare:output_type -> screenshare.v1.StartScreenShareResponse
+	3,  // 21: screenshare.v1.ViewerService.RegenerateSecurityKey:output_type -> screenshare.v1.RegenerateSecurityKeyResponse
+	5,  // 22: screenshare.v1.ViewerService.CancelScreenShare:output_type -> screenshare.v1.CancelScreenShareResponse
+	7,  // 23: screenshare.v1.ViewerService.LeaveSession:output_type -> screenshare.v1.LeaveSessionResponse
+	9,  // 24: screenshare.v1.ViewerService.GetViewerMediaJoinInfo:output_type -> screenshare.v1.GetViewerMediaJoinInfoResponse
+	11, // 25: screenshare.v1.ViewerService.GetSession:output_type -> screenshare.v1.GetSessionResponse
+	13, // 26: screenshare.v1.ViewerService.ListSessions:output_type -> screenshare.v1.ListSessionsResponse
+	15, // 27: screenshare.v1.ViewerService.GetSessionHistory:output_type -> screenshare.v1.GetSessionHistoryResponse
+	17, // 28: screenshare.v1.ViewerService.ResumeSession:output_type -> screenshare.v1.ResumeSessionResponse
+	19, // 29: screenshare.v1.ViewerService.AskToUnpause:output_type -> screenshare.v1.AskToUnpauseResponse
+	20, // [20:30] is the sub-list for method output_type
+	10, // [10:20] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_screenshare_v1_viewer_service_proto_init() }
@@ -1066,7 +1179,7 @@ func file_screenshare_v1_viewer_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_screenshare_v1_viewer_service_proto_rawDesc), len(file_screenshare_v1_viewer_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   18,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -25,6 +25,7 @@ class SessionState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SESSION_STATE_RECONNECTING_VIEWER: _ClassVar[SessionState]
     SESSION_STATE_RECONNECTING_SHARER: _ClassVar[SessionState]
     SESSION_STATE_ENDED: _ClassVar[SessionState]
+    SESSION_STATE_PAUSED: _ClassVar[SessionState]
 
 class EndReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -43,6 +44,7 @@ class EndReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     END_REASON_ADMINISTRATOR_TERMINATED: _ClassVar[EndReason]
     END_REASON_MEDIA_FAILURE: _ClassVar[EndReason]
     END_REASON_SHARER_UNSUPPORTED: _ClassVar[EndReason]
+    END_REASON_PAUSE_TIMED_OUT: _ClassVar[EndReason]
 
 class Actor(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -64,6 +66,7 @@ SESSION_STATE_SHARING: SessionState
 SESSION_STATE_RECONNECTING_VIEWER: SessionState
 SESSION_STATE_RECONNECTING_SHARER: SessionState
 SESSION_STATE_ENDED: SessionState
+SESSION_STATE_PAUSED: SessionState
 END_REASON_UNSPECIFIED: EndReason
 END_REASON_VIEWER_CANCELLED: EndReason
 END_REASON_VIEWER_LEFT: EndReason
@@ -79,6 +82,7 @@ END_REASON_MAX_DURATION_REACHED: EndReason
 END_REASON_ADMINISTRATOR_TERMINATED: EndReason
 END_REASON_MEDIA_FAILURE: EndReason
 END_REASON_SHARER_UNSUPPORTED: EndReason
+END_REASON_PAUSE_TIMED_OUT: EndReason
 ACTOR_UNSPECIFIED: Actor
 ACTOR_VIEWER: Actor
 ACTOR_SHARER: Actor
@@ -100,7 +104,7 @@ class SecurityKey(_message.Message):
     def __init__(self, key: _Optional[str] = ..., display: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempts_remaining: _Optional[int] = ...) -> None: ...
 
 class Session(_message.Message):
-    __slots__ = ("session_id", "org_id", "interaction_id", "channel", "viewer_user_id", "state", "end_reason", "created_at", "updated_at", "ended_at", "state_deadline", "max_duration_deadline", "last_sequence", "security_key")
+    __slots__ = ("session_id", "org_id", "interaction_id", "channel", "viewer_user_id", "state", "end_reason", "created_at", "updated_at", "ended_at", "state_deadline", "max_duration_deadline", "last_sequence", "security_key", "paused_at", "unpause_requested_at")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     ORG_ID_FIELD_NUMBER: _ClassVar[int]
     INTERACTION_ID_FIELD_NUMBER: _ClassVar[int]
@@ -115,6 +119,8 @@ class Session(_message.Message):
     MAX_DURATION_DEADLINE_FIELD_NUMBER: _ClassVar[int]
     LAST_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     SECURITY_KEY_FIELD_NUMBER: _ClassVar[int]
+    PAUSED_AT_FIELD_NUMBER: _ClassVar[int]
+    UNPAUSE_REQUESTED_AT_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     org_id: str
     interaction_id: str
@@ -129,7 +135,9 @@ class Session(_message.Message):
     max_duration_deadline: _timestamp_pb2.Timestamp
     last_sequence: int
     security_key: SecurityKey
-    def __init__(self, session_id: _Optional[str] = ..., org_id: _Optional[str] = ..., interaction_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., viewer_user_id: _Optional[str] = ..., state: _Optional[_Union[SessionState, str]] = ..., end_reason: _Optional[_Union[EndReason, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_duration_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_sequence: _Optional[int] = ..., security_key: _Optional[_Union[SecurityKey, _Mapping]] = ...) -> None: ...
+    paused_at: _timestamp_pb2.Timestamp
+    unpause_requested_at: _timestamp_pb2.Timestamp
+    def __init__(self, session_id: _Optional[str] = ..., org_id: _Optional[str] = ..., interaction_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., viewer_user_id: _Optional[str] = ..., state: _Optional[_Union[SessionState, str]] = ..., end_reason: _Optional[_Union[EndReason, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_duration_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_sequence: _Optional[int] = ..., security_key: _Optional[_Union[SecurityKey, _Mapping]] = ..., paused_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., unpause_requested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class SessionEvent(_message.Message):
     __slots__ = ("sequence", "occurred_at", "actor", "trigger", "previous_state", "session")

@@ -87,6 +87,16 @@ class SharerServiceStub:
                 request_serializer=screenshare_dot_v1_dot_sharer__service__pb2.ReportScreenSelectionProblemRequest.SerializeToString,
                 response_deserializer=screenshare_dot_v1_dot_sharer__service__pb2.ReportScreenSelectionProblemResponse.FromString,
                 _registered_method=True)
+        self.PauseSharing = channel.unary_unary(
+                '/screenshare.v1.SharerService/PauseSharing',
+                request_serializer=screenshare_dot_v1_dot_sharer__service__pb2.PauseSharingRequest.SerializeToString,
+                response_deserializer=screenshare_dot_v1_dot_sharer__service__pb2.PauseSharingResponse.FromString,
+                _registered_method=True)
+        self.UnpauseSharing = channel.unary_unary(
+                '/screenshare.v1.SharerService/UnpauseSharing',
+                request_serializer=screenshare_dot_v1_dot_sharer__service__pb2.UnpauseSharingRequest.SerializeToString,
+                response_deserializer=screenshare_dot_v1_dot_sharer__service__pb2.UnpauseSharingResponse.FromString,
+                _registered_method=True)
 
 
 class SharerServiceServicer:
@@ -169,7 +179,9 @@ class SharerServiceServicer:
 
     def ResumeSharing(self, request, context):
         """ResumeSharing is called by a sharer whose page was refreshed. From SESSION_STATE_RECONNECTING_SHARER it
-        returns the session to SESSION_STATE_SELECTING_SCREEN: the sharer must choose a screen again. In
+        returns the session to SESSION_STATE_SELECTING_SCREEN: the sharer must choose a screen again; a sharer who
+        dropped while paused comes back to SESSION_STATE_PAUSED instead, never to sharing. In SESSION_STATE_PAUSED it
+        returns the session still paused. In
         SESSION_STATE_SELECTING_SCREEN or SESSION_STATE_SHARING it is a no-op returning the session.
 
         Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended: start over), NOT_FOUND.
@@ -192,6 +204,36 @@ class SharerServiceServicer:
 
         Errors: INVALID_ARGUMENT (problem unspecified, or a malformed field), UNAUTHENTICATED, NOT_FOUND,
         FAILED_PRECONDITION (the session is in no state where the problem applies).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PauseSharing(self, request, context):
+        """PauseSharing hides the screen from the viewer for a moment ("Pause"), for example while the customer types a
+        password. From SESSION_STATE_SHARING the session moves to SESSION_STATE_PAUSED and the server has the media
+        plane stop forwarding the screen track to every subscriber, whatever the sharer's page does; a screen track
+        published while paused is held back the same way. In SESSION_STATE_PAUSED it is a no-op returning the session.
+        The pause ends with UnpauseSharing, or the session ends with END_REASON_PAUSE_TIMED_OUT after
+        ServerInfo.pause_timeout_seconds.
+
+        Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended), NOT_FOUND, FAILED_PRECONDITION
+        (the session is not sharing a screen: nothing to pause).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UnpauseSharing(self, request, context):
+        """UnpauseSharing ends the sharer's pause ("Resume sharing"). Only the sharer can unpause: no ViewerService RPC
+        does it (the viewer may only ask, ViewerService.AskToUnpause). When the paused screen track is still published
+        the session returns to SESSION_STATE_SHARING and the viewer sees the same track again, with no screen to
+        choose; when there is none (the sharer's page reloaded or its capture ended while paused) it moves to
+        SESSION_STATE_SELECTING_SCREEN. In SESSION_STATE_SHARING it is a no-op returning the session.
+
+        Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended; a viewer token is no sharer
+        credential), NOT_FOUND, FAILED_PRECONDITION (the session is not paused, or the sharer is reconnecting: call
+        ResumeSharing first).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -239,6 +281,16 @@ def add_SharerServiceServicer_to_server(servicer, server):
                     servicer.ReportScreenSelectionProblem,
                     request_deserializer=screenshare_dot_v1_dot_sharer__service__pb2.ReportScreenSelectionProblemRequest.FromString,
                     response_serializer=screenshare_dot_v1_dot_sharer__service__pb2.ReportScreenSelectionProblemResponse.SerializeToString,
+            ),
+            'PauseSharing': grpc.unary_unary_rpc_method_handler(
+                    servicer.PauseSharing,
+                    request_deserializer=screenshare_dot_v1_dot_sharer__service__pb2.PauseSharingRequest.FromString,
+                    response_serializer=screenshare_dot_v1_dot_sharer__service__pb2.PauseSharingResponse.SerializeToString,
+            ),
+            'UnpauseSharing': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnpauseSharing,
+                    request_deserializer=screenshare_dot_v1_dot_sharer__service__pb2.UnpauseSharingRequest.FromString,
+                    response_serializer=screenshare_dot_v1_dot_sharer__service__pb2.UnpauseSharingResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -470,6 +522,60 @@ class SharerService:
             '/screenshare.v1.SharerService/ReportScreenSelectionProblem',
             screenshare_dot_v1_dot_sharer__service__pb2.ReportScreenSelectionProblemRequest.SerializeToString,
             screenshare_dot_v1_dot_sharer__service__pb2.ReportScreenSelectionProblemResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PauseSharing(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/screenshare.v1.SharerService/PauseSharing',
+            screenshare_dot_v1_dot_sharer__service__pb2.PauseSharingRequest.SerializeToString,
+            screenshare_dot_v1_dot_sharer__service__pb2.PauseSharingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnpauseSharing(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/screenshare.v1.SharerService/UnpauseSharing',
+            screenshare_dot_v1_dot_sharer__service__pb2.UnpauseSharingRequest.SerializeToString,
+            screenshare_dot_v1_dot_sharer__service__pb2.UnpauseSharingResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -90,6 +90,11 @@ class ViewerServiceStub:
                 request_serializer=screenshare_dot_v1_dot_viewer__service__pb2.ResumeSessionRequest.SerializeToString,
                 response_deserializer=screenshare_dot_v1_dot_viewer__service__pb2.ResumeSessionResponse.FromString,
                 _registered_method=True)
+        self.AskToUnpause = channel.unary_unary(
+                '/screenshare.v1.ViewerService/AskToUnpause',
+                request_serializer=screenshare_dot_v1_dot_viewer__service__pb2.AskToUnpauseRequest.SerializeToString,
+                response_deserializer=screenshare_dot_v1_dot_viewer__service__pb2.AskToUnpauseResponse.FromString,
+                _registered_method=True)
 
 
 class ViewerServiceServicer:
@@ -198,6 +203,18 @@ class ViewerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AskToUnpause(self, request, context):
+        """AskToUnpause asks the sharer of a paused session to resume sharing ("Ask to resume"). It never unpauses: the
+        session stays in SESSION_STATE_PAUSED with Session.unpause_requested_at set, and its event has the trigger
+        "UNPAUSE_REQUESTED", which the sharer's page shows as a request. Only the sharer unpauses
+        (SharerService.UnpauseSharing); ResumeSession on a paused session returns it still paused.
+
+        Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (the session is not paused).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ViewerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -245,6 +262,11 @@ def add_ViewerServiceServicer_to_server(servicer, server):
                     servicer.ResumeSession,
                     request_deserializer=screenshare_dot_v1_dot_viewer__service__pb2.ResumeSessionRequest.FromString,
                     response_serializer=screenshare_dot_v1_dot_viewer__service__pb2.ResumeSessionResponse.SerializeToString,
+            ),
+            'AskToUnpause': grpc.unary_unary_rpc_method_handler(
+                    servicer.AskToUnpause,
+                    request_deserializer=screenshare_dot_v1_dot_viewer__service__pb2.AskToUnpauseRequest.FromString,
+                    response_serializer=screenshare_dot_v1_dot_viewer__service__pb2.AskToUnpauseResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -501,6 +523,33 @@ class ViewerService:
             '/screenshare.v1.ViewerService/ResumeSession',
             screenshare_dot_v1_dot_viewer__service__pb2.ResumeSessionRequest.SerializeToString,
             screenshare_dot_v1_dot_viewer__service__pb2.ResumeSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AskToUnpause(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/screenshare.v1.ViewerService/AskToUnpause',
+            screenshare_dot_v1_dot_viewer__service__pb2.AskToUnpauseRequest.SerializeToString,
+            screenshare_dot_v1_dot_viewer__service__pb2.AskToUnpauseResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -57,6 +57,12 @@ const (
 	// SharerServiceReportScreenSelectionProblemProcedure is the fully-qualified name of the
 	// SharerService's ReportScreenSelectionProblem RPC.
 	SharerServiceReportScreenSelectionProblemProcedure = "/screenshare.v1.SharerService/ReportScreenSelectionProblem"
+	// SharerServicePauseSharingProcedure is the fully-qualified name of the SharerService's
+	// PauseSharing RPC.
+	SharerServicePauseSharingProcedure = "/screenshare.v1.SharerService/PauseSharing"
+	// SharerServiceUnpauseSharingProcedure is the fully-qualified name of the SharerService's
+	// UnpauseSharing RPC.
+	SharerServiceUnpauseSharingProcedure = "/screenshare.v1.SharerService/UnpauseSharing"
 )
 
 // SharerServiceClient is a client for the screenshare.v1.SharerService service.
@@ -94,7 +100,9 @@ type SharerServiceClient interface {
 	// NOT_FOUND.
 	StopSharing(context.Context, *connect.Request[v1.StopSharingRequest]) (*connect.Response[v1.StopSharingResponse], error)
 	// ResumeSharing is called by a sharer whose page was refreshed. From SESSION_STATE_RECONNECTING_SHARER it
-	// returns the session to SESSION_STATE_SELECTING_SCREEN: the sharer must choose a screen again. In
+	// returns the session to SESSION_STATE_SELECTING_SCREEN: the sharer must choose a screen again; a sharer who
+	// dropped while paused comes back to SESSION_STATE_PAUSED instead, never to sharing. In SESSION_STATE_PAUSED it
+	// returns the session still paused. In
 	// SESSION_STATE_SELECTING_SCREEN or SESSION_STATE_SHARING it is a no-op returning the session.
 	//
 	// Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended: start over), NOT_FOUND.
@@ -113,6 +121,26 @@ type SharerServiceClient interface {
 	// Errors: INVALID_ARGUMENT (problem unspecified, or a malformed field), UNAUTHENTICATED, NOT_FOUND,
 	// FAILED_PRECONDITION (the session is in no state where the problem applies).
 	ReportScreenSelectionProblem(context.Context, *connect.Request[v1.ReportScreenSelectionProblemRequest]) (*connect.Response[v1.ReportScreenSelectionProblemResponse], error)
+	// PauseSharing hides the screen from the viewer for a moment ("Pause"), for example while the customer types a
+	// password. From SESSION_STATE_SHARING the session moves to SESSION_STATE_PAUSED and the server has the media
+	// plane stop forwarding the screen track to every subscriber, whatever the sharer's page does; a screen track
+	// published while paused is held back the same way. In SESSION_STATE_PAUSED it is a no-op returning the session.
+	// The pause ends with UnpauseSharing, or the session ends with END_REASON_PAUSE_TIMED_OUT after
+	// ServerInfo.pause_timeout_seconds.
+	//
+	// Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended), NOT_FOUND, FAILED_PRECONDITION
+	// (the session is not sharing a screen: nothing to pause).
+	PauseSharing(context.Context, *connect.Request[v1.PauseSharingRequest]) (*connect.Response[v1.PauseSharingResponse], error)
+	// UnpauseSharing ends the sharer's pause ("Resume sharing"). Only the sharer can unpause: no ViewerService RPC
+	// does it (the viewer may only ask, ViewerService.AskToUnpause). When the paused screen track is still published
+	// the session returns to SESSION_STATE_SHARING and the viewer sees the same track again, with no screen to
+	// choose; when there is none (the sharer's page reloaded or its capture ended while paused) it moves to
+	// SESSION_STATE_SELECTING_SCREEN. In SESSION_STATE_SHARING it is a no-op returning the session.
+	//
+	// Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended; a viewer token is no sharer
+	// credential), NOT_FOUND, FAILED_PRECONDITION (the session is not paused, or the sharer is reconnecting: call
+	// ResumeSharing first).
+	UnpauseSharing(context.Context, *connect.Request[v1.UnpauseSharingRequest]) (*connect.Response[v1.UnpauseSharingResponse], error)
 }
 
 // NewSharerServiceClient constructs a client for the screenshare.v1.SharerService service. By
@@ -174,6 +202,18 @@ func NewSharerServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 			connect.WithSchema(sharerServiceMethods.ByName("ReportScreenSelectionProblem")),
 			connect.WithClientOptions(opts...),
 		),
+		pauseSharing: connect.NewClient[v1.PauseSharingRequest, v1.PauseSharingResponse](
+			httpClient,
+			baseURL+SharerServicePauseSharingProcedure,
+			connect.WithSchema(sharerServiceMethods.ByName("PauseSharing")),
+			connect.WithClientOptions(opts...),
+		),
+		unpauseSharing: connect.NewClient[v1.UnpauseSharingRequest, v1.UnpauseSharingResponse](
+			httpClient,
+			baseURL+SharerServiceUnpauseSharingProcedure,
+			connect.WithSchema(sharerServiceMethods.ByName("UnpauseSharing")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -187,6 +227,8 @@ type sharerServiceClient struct {
 	stopSharing                  *connect.Client[v1.StopSharingRequest, v1.StopSharingResponse]
 	resumeSharing                *connect.Client[v1.ResumeSharingRequest, v1.ResumeSharingResponse]
 	reportScreenSelectionProblem *connect.Client[v1.ReportScreenSelectionProblemRequest, v1.ReportScreenSelectionProblemResponse]
+	pauseSharing                 *connect.Client[v1.PauseSharingRequest, v1.PauseSharingResponse]
+	unpauseSharing               *connect.Client[v1.UnpauseSharingRequest, v1.UnpauseSharingResponse]
 }
 
 // RedeemSecurityKey calls screenshare.v1.SharerService.RedeemSecurityKey.
@@ -229,6 +271,16 @@ func (c *sharerServiceClient) ReportScreenSelectionProblem(ctx context.Context, 
 	return c.reportScreenSelectionProblem.CallUnary(ctx, req)
 }
 
+// PauseSharing calls screenshare.v1.SharerService.PauseSharing.
+func (c *sharerServiceClient) PauseSharing(ctx context.Context, req *connect.Request[v1.PauseSharingRequest]) (*connect.Response[v1.PauseSharingResponse], error) {
+	return c.pauseSharing.CallUnary(ctx, req)
+}
+
+// UnpauseSharing calls screenshare.v1.SharerService.UnpauseSharing.
+func (c *sharerServiceClient) UnpauseSharing(ctx context.Context, req *connect.Request[v1.UnpauseSharingRequest]) (*connect.Response[v1.UnpauseSharingResponse], error) {
+	return c.unpauseSharing.CallUnary(ctx, req)
+}
+
 // SharerServiceHandler is an implementation of the screenshare.v1.SharerService service.
 type SharerServiceHandler interface {
 	// RedeemSecurityKey links a voice customer to the session whose key they typed ("Share your screen").
@@ -264,7 +316,9 @@ type SharerServiceHandler interface {
 	// NOT_FOUND.
 	StopSharing(context.Context, *connect.Request[v1.StopSharingRequest]) (*connect.Response[v1.StopSharingResponse], error)
 	// ResumeSharing is called by a sharer whose page was refreshed. From SESSION_STATE_RECONNECTING_SHARER it
-	// returns the session to SESSION_STATE_SELECTING_SCREEN: the sharer must choose a screen again. In
+	// returns the session to SESSION_STATE_SELECTING_SCREEN: the sharer must choose a screen again; a sharer who
+	// dropped while paused comes back to SESSION_STATE_PAUSED instead, never to sharing. In SESSION_STATE_PAUSED it
+	// returns the session still paused. In
 	// SESSION_STATE_SELECTING_SCREEN or SESSION_STATE_SHARING it is a no-op returning the session.
 	//
 	// Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended: start over), NOT_FOUND.
@@ -283,6 +337,26 @@ type SharerServiceHandler interface {
 	// Errors: INVALID_ARGUMENT (problem unspecified, or a malformed field), UNAUTHENTICATED, NOT_FOUND,
 	// FAILED_PRECONDITION (the session is in no state where the problem applies).
 	ReportScreenSelectionProblem(context.Context, *connect.Request[v1.ReportScreenSelectionProblemRequest]) (*connect.Response[v1.ReportScreenSelectionProblemResponse], error)
+	// PauseSharing hides the screen from the viewer for a moment ("Pause"), for example while the customer types a
+	// password. From SESSION_STATE_SHARING the session moves to SESSION_STATE_PAUSED and the server has the media
+	// plane stop forwarding the screen track to every subscriber, whatever the sharer's page does; a screen track
+	// published while paused is held back the same way. In SESSION_STATE_PAUSED it is a no-op returning the session.
+	// The pause ends with UnpauseSharing, or the session ends with END_REASON_PAUSE_TIMED_OUT after
+	// ServerInfo.pause_timeout_seconds.
+	//
+	// Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended), NOT_FOUND, FAILED_PRECONDITION
+	// (the session is not sharing a screen: nothing to pause).
+	PauseSharing(context.Context, *connect.Request[v1.PauseSharingRequest]) (*connect.Response[v1.PauseSharingResponse], error)
+	// UnpauseSharing ends the sharer's pause ("Resume sharing"). Only the sharer can unpause: no ViewerService RPC
+	// does it (the viewer may only ask, ViewerService.AskToUnpause). When the paused screen track is still published
+	// the session returns to SESSION_STATE_SHARING and the viewer sees the same track again, with no screen to
+	// choose; when there is none (the sharer's page reloaded or its capture ended while paused) it moves to
+	// SESSION_STATE_SELECTING_SCREEN. In SESSION_STATE_SHARING it is a no-op returning the session.
+	//
+	// Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended; a viewer token is no sharer
+	// credential), NOT_FOUND, FAILED_PRECONDITION (the session is not paused, or the sharer is reconnecting: call
+	// ResumeSharing first).
+	UnpauseSharing(context.Context, *connect.Request[v1.UnpauseSharingRequest]) (*connect.Response[v1.UnpauseSharingResponse], error)
 }
 
 // NewSharerServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -340,6 +414,18 @@ func NewSharerServiceHandler(svc SharerServiceHandler, opts ...connect.HandlerOp
 		connect.WithSchema(sharerServiceMethods.ByName("ReportScreenSelectionProblem")),
 		connect.WithHandlerOptions(opts...),
 	)
+	sharerServicePauseSharingHandler := connect.NewUnaryHandler(
+		SharerServicePauseSharingProcedure,
+		svc.PauseSharing,
+		connect.WithSchema(sharerServiceMethods.ByName("PauseSharing")),
+		connect.WithHandlerOptions(opts...),
+	)
+	sharerServiceUnpauseSharingHandler := connect.NewUnaryHandler(
+		SharerServiceUnpauseSharingProcedure,
+		svc.UnpauseSharing,
+		connect.WithSchema(sharerServiceMethods.ByName("UnpauseSharing")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/screenshare.v1.SharerService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case SharerServiceRedeemSecurityKeyProcedure:
@@ -358,6 +444,10 @@ func NewSharerServiceHandler(svc SharerServiceHandler, opts ...connect.HandlerOp
 			sharerServiceResumeSharingHandler.ServeHTTP(w, r)
 		case SharerServiceReportScreenSelectionProblemProcedure:
 			sharerServiceReportScreenSelectionProblemHandler.ServeHTTP(w, r)
+		case SharerServicePauseSharingProcedure:
+			sharerServicePauseSharingHandler.ServeHTTP(w, r)
+		case SharerServiceUnpauseSharingProcedure:
+			sharerServiceUnpauseSharingHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -397,4 +487,12 @@ func (UnimplementedSharerServiceHandler) ResumeSharing(context.Context, *connect
 
 func (UnimplementedSharerServiceHandler) ReportScreenSelectionProblem(context.Context, *connect.Request[v1.ReportScreenSelectionProblemRequest]) (*connect.Response[v1.ReportScreenSelectionProblemResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("screenshare.v1.SharerService.ReportScreenSelectionProblem is not implemented"))
+}
+
+func (UnimplementedSharerServiceHandler) PauseSharing(context.Context, *connect.Request[v1.PauseSharingRequest]) (*connect.Response[v1.PauseSharingResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("screenshare.v1.SharerService.PauseSharing is not implemented"))
+}
+
+func (UnimplementedSharerServiceHandler) UnpauseSharing(context.Context, *connect.Request[v1.UnpauseSharingRequest]) (*connect.Response[v1.UnpauseSharingResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("screenshare.v1.SharerService.UnpauseSharing is not implemented"))
 }

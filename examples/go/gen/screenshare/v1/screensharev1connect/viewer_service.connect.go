@@ -60,6 +60,9 @@ const (
 	// ViewerServiceResumeSessionProcedure is the fully-qualified name of the ViewerService's
 	// ResumeSession RPC.
 	ViewerServiceResumeSessionProcedure = "/screenshare.v1.ViewerService/ResumeSession"
+	// ViewerServiceAskToUnpauseProcedure is the fully-qualified name of the ViewerService's
+	// AskToUnpause RPC.
+	ViewerServiceAskToUnpauseProcedure = "/screenshare.v1.ViewerService/AskToUnpause"
 )
 
 // ViewerServiceClient is a client for the screenshare.v1.ViewerService service.
@@ -111,6 +114,13 @@ type ViewerServiceClient interface {
 	//
 	// Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (the session has ended; start a new one).
 	ResumeSession(context.Context, *connect.Request[v1.ResumeSessionRequest]) (*connect.Response[v1.ResumeSessionResponse], error)
+	// AskToUnpause asks the sharer of a paused session to resume sharing ("Ask to resume"). It never unpauses: the
+	// session stays in SESSION_STATE_PAUSED with Session.unpause_requested_at set, and its event has the trigger
+	// "UNPAUSE_REQUESTED", which the sharer's page shows as a request. Only the sharer unpauses
+	// (SharerService.UnpauseSharing); ResumeSession on a paused session returns it still paused.
+	//
+	// Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (the session is not paused).
+	AskToUnpause(context.Context, *connect.Request[v1.AskToUnpauseRequest]) (*connect.Response[v1.AskToUnpauseResponse], error)
 }
 
 // NewViewerServiceClient constructs a client for the screenshare.v1.ViewerService service. By
@@ -178,6 +188,12 @@ func NewViewerServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 			connect.WithSchema(viewerServiceMethods.ByName("ResumeSession")),
 			connect.WithClientOptions(opts...),
 		),
+		askToUnpause: connect.NewClient[v1.AskToUnpauseRequest, v1.AskToUnpauseResponse](
+			httpClient,
+			baseURL+ViewerServiceAskToUnpauseProcedure,
+			connect.WithSchema(viewerServiceMethods.ByName("AskToUnpause")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -192,6 +208,7 @@ type viewerServiceClient struct {
 	listSessions           *connect.Client[v1.ListSessionsRequest, v1.ListSessionsResponse]
 	getSessionHistory      *connect.Client[v1.GetSessionHistoryRequest, v1.GetSessionHistoryResponse]
 	resumeSession          *connect.Client[v1.ResumeSessionRequest, v1.ResumeSessionResponse]
+	askToUnpause           *connect.Client[v1.AskToUnpauseRequest, v1.AskToUnpauseResponse]
 }
 
 // StartScreenShare calls screenshare.v1.ViewerService.StartScreenShare.
@@ -237,6 +254,11 @@ func (c *viewerServiceClient) GetSessionHistory(ctx context.Context, req *connec
 // ResumeSession calls screenshare.v1.ViewerService.ResumeSession.
 func (c *viewerServiceClient) ResumeSession(ctx context.Context, req *connect.Request[v1.ResumeSessionRequest]) (*connect.Response[v1.ResumeSessionResponse], error) {
 	return c.resumeSession.CallUnary(ctx, req)
+}
+
+// AskToUnpause calls screenshare.v1.ViewerService.AskToUnpause.
+func (c *viewerServiceClient) AskToUnpause(ctx context.Context, req *connect.Request[v1.AskToUnpauseRequest]) (*connect.Response[v1.AskToUnpauseResponse], error) {
+	return c.askToUnpause.CallUnary(ctx, req)
 }
 
 // ViewerServiceHandler is an implementation of the screenshare.v1.ViewerService service.
@@ -288,6 +310,13 @@ type ViewerServiceHandler interface {
 	//
 	// Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (the session has ended; start a new one).
 	ResumeSession(context.Context, *connect.Request[v1.ResumeSessionRequest]) (*connect.Response[v1.ResumeSessionResponse], error)
+	// AskToUnpause asks the sharer of a paused session to resume sharing ("Ask to resume"). It never unpauses: the
+	// session stays in SESSION_STATE_PAUSED with Session.unpause_requested_at set, and its event has the trigger
+	// "UNPAUSE_REQUESTED", which the sharer's page shows as a request. Only the sharer unpauses
+	// (SharerService.UnpauseSharing); ResumeSession on a paused session returns it still paused.
+	//
+	// Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (the session is not paused).
+	AskToUnpause(context.Context, *connect.Request[v1.AskToUnpauseRequest]) (*connect.Response[v1.AskToUnpauseResponse], error)
 }
 
 // NewViewerServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -351,6 +380,12 @@ func NewViewerServiceHandler(svc ViewerServiceHandler, opts ...connect.HandlerOp
 		connect.WithSchema(viewerServiceMethods.ByName("ResumeSession")),
 		connect.WithHandlerOptions(opts...),
 	)
+	viewerServiceAskToUnpauseHandler := connect.NewUnaryHandler(
+		ViewerServiceAskToUnpauseProcedure,
+		svc.AskToUnpause,
+		connect.WithSchema(viewerServiceMethods.ByName("AskToUnpause")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/screenshare.v1.ViewerService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ViewerServiceStartScreenShareProcedure:
@@ -371,6 +406,8 @@ func NewViewerServiceHandler(svc ViewerServiceHandler, opts ...connect.HandlerOp
 			viewerServiceGetSessionHistoryHandler.ServeHTTP(w, r)
 		case ViewerServiceResumeSessionProcedure:
 			viewerServiceResumeSessionHandler.ServeHTTP(w, r)
+		case ViewerServiceAskToUnpauseProcedure:
+			viewerServiceAskToUnpauseHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -414,4 +451,8 @@ func (UnimplementedViewerServiceHandler) GetSessionHistory(context.Context, *con
 
 func (UnimplementedViewerServiceHandler) ResumeSession(context.Context, *connect.Request[v1.ResumeSessionRequest]) (*connect.Response[v1.ResumeSessionResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("screenshare.v1.ViewerService.ResumeSession is not implemented"))
+}
+
+func (UnimplementedViewerServiceHandler) AskToUnpause(context.Context, *connect.Request[v1.AskToUnpauseRequest]) (*connect.Response[v1.AskToUnpauseResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("screenshare.v1.ViewerService.AskToUnpause is not implemented"))
 }

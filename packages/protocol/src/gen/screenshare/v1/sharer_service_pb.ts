@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file screenshare/v1/sharer_service.proto.
  */
 export const file_screenshare_v1_sharer_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNzY3JlZW5zaGFyZS92MS9zaGFyZXJfc2VydmljZS5wcm90bxIOc2NyZWVuc2hhcmUudjEiWQoYUmVkZWVtU2VjdXJpdHlLZXlSZXF1ZXN0Eg4KBm9yZ19pZBgBIAEoCRIUCgxzZWN1cml0eV9rZXkYAiABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAMgASgJImAKGVJlZGVlbVNlY3VyaXR5S2V5UmVzcG9uc2USKAoHc2Vzc2lvbhgBIAEoCzIXLnNjcmVlbnNoYXJlLnYxLlNlc3Npb24SGQoRc2hhcmVyX2NyZWRlbnRpYWwYAiABKAkiaAoKSW52aXRhdGlvbhISCgpzZXNzaW9uX2lkGAEgASgJEhYKDmludGVyYWN0aW9uX2lkGAIgASgJEi4KCmV4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhkKF1dhdGNoSW52aXRhdGlvbnNSZXF1ZXN0ImgKGFdhdGNoSW52aXRhdGlvbnNSZXNwb25zZRIuCgppbnZpdGF0aW9uGAEgASgLMhouc2NyZWVuc2hhcmUudjEuSW52aXRhdGlvbhIcChR3aXRoZHJhd25fc2Vzc2lvbl9pZBgCIAEoCSJGChdBY2NlcHRJbnZpdGF0aW9uUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCSJfChhBY2NlcHRJbnZpdGF0aW9uUmVzcG9uc2USKAoHc2Vzc2lvbhgBIAEoCzIXLnNjcmVlbnNoYXJlLnYxLlNlc3Npb24SGQoRc2hhcmVyX2NyZWRlbnRpYWwYAiABKAkiRwoYRGVjbGluZUludml0YXRpb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAIgASgJIkUKGURlY2xpbmVJbnZpdGF0aW9uUmVzcG9uc2USKAoHc2Vzc2lvbhgBIAEoCzIXLnNjcmVlbnNoYXJlLnYxLlNlc3Npb24iMwodR2V0U2hhcmVyTWVkaWFKb2luSW5mb1JlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCSJOCh5HZXRTaGFyZXJNZWRpYUpvaW5JbmZvUmVzcG9uc2USLAoFbWVkaWEYASABKAsyHS5zY3JlZW5zaGFyZS52MS5NZWRpYUpvaW5JbmZvIkEKElN0b3BTaGFyaW5nUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCSI/ChNTdG9wU2hhcmluZ1Jlc3BvbnNlEigKB3Nlc3Npb24YASABKAsyFy5zY3JlZW5zaGFyZS52MS5TZXNzaW9uIioKFFJlc3VtZVNoYXJpbmdSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiQQoVUmVzdW1lU2hhcmluZ1Jlc3BvbnNlEigKB3Nlc3Npb24YASABKAsyFy5zY3JlZW5zaGFyZS52MS5TZXNzaW9uIosBCiNSZXBvcnRTY3JlZW5TZWxlY3Rpb25Qcm9ibGVtUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEjcKB3Byb2JsZW0YAiABKA4yJi5zY3JlZW5zaGFyZS52MS5TY3JlZW5TZWxlY3Rpb25Qcm9ibGVtEhcKD2lkZW1wb3RlbmN5X2tleRgDIAEoCSJQCiRSZXBvcnRTY3JlZW5TZWxlY3Rpb25Qcm9ibGVtUmVzcG9uc2USKAoHc2Vzc2lvbhgBIAEoCzIXLnNjcmVlbnNoYXJlLnYxLlNlc3Npb24qoAEKFlNjcmVlblNlbGVjdGlvblByb2JsZW0SKAokU0NSRUVOX1NFTEVDVElPTl9QUk9CTEVNX1VOU1BFQ0lGSUVEEAASKgomU0NSRUVOX1NFTEVDVElPTl9QUk9CTEVNX1BJQ0tFUl9DTE9TRUQQARIwCixTQ1JFRU5fU0VMRUNUSU9OX1BST0JMRU1fQlJPV1NFUl9VTlNVUFBPUlRFRBACMu4GCg1TaGFyZXJTZXJ2aWNlEmgKEVJlZGVlbVNlY3VyaXR5S2V5Eiguc2NyZWVuc2hhcmUudjEuUmVkZWVtU2VjdXJpdHlLZXlSZXF1ZXN0Gikuc2NyZWVuc2hhcmUudjEuUmVkZWVtU2VjdXJpdHlLZXlSZXNwb25zZRJnChBXYXRjaEludml0YXRpb25zEicuc2NyZWVuc2hhcmUudjEuV2F0Y2hJbnZpdGF0aW9uc1JlcXVlc3QaKC5zY3JlZW5zaGFyZS52MS5XYXRjaEludml0YXRpb25zUmVzcG9uc2UwARJlChBBY2NlcHRJbnZpdGF0aW9uEicuc2NyZWVuc2hhcmUudjEuQWNjZXB0SW52aXRhdGlvblJlcXVlc3QaKC5zY3JlZW5zaGFyZS52MS5BY2NlcHRJbnZpdGF0aW9uUmVzcG9uc2USaAoRRGVjbGluZUludml0YXRpb24SKC5zY3JlZW5zaGFyZS52MS5EZWNsaW5lSW52aXRhdGlvblJlcXVlc3QaKS5zY3JlZW5zaGFyZS52MS5EZWNsaW5lSW52aXRhdGlvblJlc3BvbnNlEncKFkdldFNoYXJlck1lZGlhSm9pbkluZm8SLS5zY3JlZW5zaGFyZS52MS5HZXRTaGFyZXJNZWRpYUpvaW5JbmZvUmVxdWVzdBouLnNjcmVlbnNoYXJlLnYxLkdldFNoYXJlck1lZGlhSm9pbkluZm9SZXNwb25zZRJWCgtTdG9wU2hhcmluZxIiLnNjcmVlbnNoYXJlLnYxLlN0b3BTaGFyaW5nUmVxdWVzdBojLnNjcmVlbnNoYXJlLnYxLlN0b3BTaGFyaW5nUmVzcG9uc2USXAoNUmVzdW1lU2hhcmluZxIkLnNjcmVlbnNoYXJlLnYxLlJlc3VtZVNoYXJpbmdSZXF1ZXN0GiUuc2NyZWVuc2hhcmUudjEuUmVzdW1lU2hhcmluZ1Jlc3BvbnNlEokBChxSZXBvcnRTY3JlZW5TZWxlY3Rpb25Qcm9ibGVtEjMuc2NyZWVuc2hhcmUudjEuUmVwb3J0U2NyZWVuU2VsZWN0aW9uUHJvYmxlbVJlcXVlc3QaNC5zY3JlZW5zaGFyZS52MS5SZXBvcnRTY3JlZW5TZWxlY3Rpb25Qcm9ibGVtUmVzcG9uc2VC2wEKEmNvbS5zY3JlZW5zaGFyZS52MUISU2hhcmVyU2VydmljZVByb3RvUAFaWGdpdGh1Yi5jb20vc2NyZWVuc2hhcmUtcHJvdG9jb2wvc2NyZWVuc2hhcmUvZXhhbXBsZXMvZ28vZ2VuL3NjcmVlbnNoYXJlL3YxO3NjcmVlbnNoYXJldjGiAgNTWFiqAg5TY3JlZW5zaGFyZS5WMcoCDlNjcmVlbnNoYXJlXFYx4gIaU2NyZWVuc2hhcmVcVjFcR1BCTWV0YWRhdGHqAg9TY3JlZW5zaGFyZTo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp, file_screenshare_v1_session]);
+  fileDesc("CiNzY3JlZW5zaGFyZS92MS9zaGFyZXJfc2VydmljZS5wcm90bxIOc2NyZWVuc2hhcmUudjEiWQoYUmVkZWVtU2VjdXJpdHlLZXlSZXF1ZXN0Eg4KBm9yZ19pZBgBIAEoCRIUCgxzZWN1cml0eV9rZXkYAiABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAMgASgJImAKGVJlZGVlbVNlY3VyaXR5S2V5UmVzcG9uc2USKAoHc2Vzc2lvbhgBIAEoCzIXLnNjcmVlbnNoYXJlLnYxLlNlc3Npb24SGQoRc2hhcmVyX2NyZWRlbnRpYWwYAiABKAkiaAoKSW52aXRhdGlvbhISCgpzZXNzaW9uX2lkGAEgASgJEhYKDmludGVyYWN0aW9uX2lkGAIgASgJEi4KCmV4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhkKF1dhdGNoSW52aXRhdGlvbnNSZXF1ZXN0ImgKGFdhdGNoSW52aXRhdGlvbnNSZXNwb25zZRIuCgppbnZpdGF0aW9uGAEgASgLMhouc2NyZWVuc2hhcmUudjEuSW52aXRhdGlvbhIcChR3aXRoZHJhd25fc2Vzc2lvbl9pZBgCIAEoCSJGChdBY2NlcHRJbnZpdGF0aW9uUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCSJfChhBY2NlcHRJbnZpdGF0aW9uUmVzcG9uc2USKAoHc2Vzc2lvbhgBIAEoCzIXLnNjcmVlbnNoYXJlLnYxLlNlc3Npb24SGQoRc2hhcmVyX2NyZWRlbnRpYWwYAiABKAkiRwoYRGVjbGluZUludml0YXRpb25SZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAIgASgJIkUKGURlY2xpbmVJbnZpdGF0aW9uUmVzcG9uc2USKAoHc2Vzc2lvbhgBIAEoCzIXLnNjcmVlbnNoYXJlLnYxLlNlc3Npb24iMwodR2V0U2hhcmVyTWVkaWFKb2luSW5mb1JlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCSJOCh5HZXRTaGFyZXJNZWRpYUpvaW5JbmZvUmVzcG9uc2USLAoFbWVkaWEYASABKAsyHS5zY3JlZW5zaGFyZS52MS5NZWRpYUpvaW5JbmZvIkEKElN0b3BTaGFyaW5nUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCSI/ChNTdG9wU2hhcmluZ1Jlc3BvbnNlEigKB3Nlc3Npb24YASABKAsyFy5zY3JlZW5zaGFyZS52MS5TZXNzaW9uIioKFFJlc3VtZVNoYXJpbmdSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiQQoVUmVzdW1lU2hhcmluZ1Jlc3BvbnNlEigKB3Nlc3Npb24YASABKAsyFy5zY3JlZW5zaGFyZS52MS5TZXNzaW9uIosBCiNSZXBvcnRTY3JlZW5TZWxlY3Rpb25Qcm9ibGVtUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEjcKB3Byb2JsZW0YAiABKA4yJi5zY3JlZW5zaGFyZS52MS5TY3JlZW5TZWxlY3Rpb25Qcm9ibGVtEhcKD2lkZW1wb3RlbmN5X2tleRgDIAEoCSJQCiRSZXBvcnRTY3JlZW5TZWxlY3Rpb25Qcm9ibGVtUmVzcG9uc2USKAoHc2Vzc2lvbhgBIAEoCzIXLnNjcmVlbnNoYXJlLnYxLlNlc3Npb24iQgoTUGF1c2VTaGFyaW5nUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEhcKD2lkZW1wb3RlbmN5X2tleRgCIAEoCSJAChRQYXVzZVNoYXJpbmdSZXNwb25zZRIoCgdzZXNzaW9uGAEgASgLMhcuc2NyZWVuc2hhcmUudjEuU2Vzc2lvbiJEChVVbnBhdXNlU2hhcmluZ1JlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRIXCg9pZGVtcG90ZW5jeV9rZXkYAiABKAkiQgoWVW5wYXVzZVNoYXJpbmdSZXNwb25zZRIoCgdzZXNzaW9uGAEgASgLMhcuc2NyZWVuc2hhcmUudjEuU2Vzc2lvbiqgAQoWU2NyZWVuU2VsZWN0aW9uUHJvYmxlbRIoCiRTQ1JFRU5fU0VMRUNUSU9OX1BST0JMRU1fVU5TUEVDSUZJRUQQABIqCiZTQ1JFRU5fU0VMRUNUSU9OX1BST0JMRU1fUElDS0VSX0NMT1NFRBABEjAKLFNDUkVFTl9TRUxFQ1RJT05fUFJPQkxFTV9CUk9XU0VSX1VOU1VQUE9SVEVEEAIyqggKDVNoYXJlclNlcnZpY2USaAoRUmVkZWVtU2VjdXJpdHlLZXkSKC5zY3JlZW5zaGFyZS52MS5SZWRlZW1TZWN1cml0eUtleVJlcXVlc3QaKS5zY3JlZW5zaGFyZS52MS5SZWRlZW1TZWN1cml0eUtleVJlc3BvbnNlEmcKEFdhdGNoSW52aXRhdGlvbnMSJy5zY3JlZW5zaGFyZS52MS5XYXRjaEludml0YXRpb25zUmVxdWVzdBooLnNjcmVlbnNoYXJlLnYxLldhdGNoSW52aXRhdGlvbnNSZXNwb25zZTABEmUKEEFjY2VwdEludml0YXRpb24SJy5zY3JlZW5zaGFyZS52MS5BY2NlcHRJbnZpdGF0aW9uUmVxdWVzdBooLnNjcmVlbnNoYXJlLnYxLkFjY2VwdEludml0YXRpb25SZXNwb25zZRJoChFEZWNsaW5lSW52aXRhdGlvbhIoLnNjcmVlbnNoYXJlLnYxLkRlY2xpbmVJbnZpdGF0aW9uUmVxdWVzdBopLnNjcmVlbnNoYXJlLnYxLkRlY2xpbmVJbnZpdGF0aW9uUmVzcG9uc2USdwoWR2V0U2hhcmVyTWVkaWFKb2luSW5mbxItLnNjcmVlbnNoYXJlLnYxLkdldFNoYXJlck1lZGlhSm9pbkluZm9SZXF1ZXN0Gi4uc2NyZWVuc2hhcmUudjEuR2V0U2hhcmVyTWVkaWFKb2luSW5mb1Jlc3BvbnNlElYKC1N0b3BTaGFyaW5nEiIuc2NyZWVuc2hhcmUudjEuU3RvcFNoYXJpbmdSZXF1ZXN0GiMuc2NyZWVuc2hhcmUudjEuU3RvcFNoYXJpbmdSZXNwb25zZRJcCg1SZXN1bWVTaGFyaW5nEiQuc2NyZWVuc2hhcmUudjEuUmVzdW1lU2hhcmluZ1JlcXVlc3QaJS5zY3JlZW5zaGFyZS52MS5SZXN1bWVTaGFyaW5nUmVzcG9uc2USiQEKHFJlcG9ydFNjcmVlblNlbGVjdGlvblByb2JsZW0SMy5zY3JlZW5zaGFyZS52MS5SZXBvcnRTY3JlZW5TZWxlY3Rpb25Qcm9ibGVtUmVxdWVzdBo0LnNjcmVlbnNoYXJlLnYxLlJlcG9ydFNjcmVlblNlbGVjdGlvblByb2JsZW1SZXNwb25zZRJZCgxQYXVzZVNoYXJpbmcSIy5zY3JlZW5zaGFyZS52MS5QYXVzZVNoYXJpbmdSZXF1ZXN0GiQuc2NyZWVuc2hhcmUudjEuUGF1c2VTaGFyaW5nUmVzcG9uc2USXwoOVW5wYXVzZVNoYXJpbmcSJS5zY3JlZW5zaGFyZS52MS5VbnBhdXNlU2hhcmluZ1JlcXVlc3QaJi5zY3JlZW5zaGFyZS52MS5VbnBhdXNlU2hhcmluZ1Jlc3BvbnNlQtsBChJjb20uc2NyZWVuc2hhcmUudjFCElNoYXJlclNlcnZpY2VQcm90b1ABWlhnaXRodWIuY29tL3NjcmVlbnNoYXJlLXByb3RvY29sL3NjcmVlbnNoYXJlL2V4YW1wbGVzL2dvL2dlbi9zY3JlZW5zaGFyZS92MTtzY3JlZW5zaGFyZXYxogIDU1hYqgIOU2NyZWVuc2hhcmUuVjHKAg5TY3JlZW5zaGFyZVxWMeICGlNjcmVlbnNoYXJlXFYxXEdQQk1ldGFkYXRh6gIPU2NyZWVuc2hhcmU6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_screenshare_v1_session]);
 
 /**
  * RedeemSecurityKeyRequest carries the key the customer typed.
@@ -455,6 +455,105 @@ export const ReportScreenSelectionProblemResponseSchema: GenMessage<ReportScreen
   messageDesc(file_screenshare_v1_sharer_service, 16);
 
 /**
+ * PauseSharingRequest names the session to pause.
+ *
+ * @generated from message screenshare.v1.PauseSharingRequest
+ */
+export type PauseSharingRequest = Message<"screenshare.v1.PauseSharingRequest"> & {
+  /**
+   * The session the sharer credential belongs to.
+   *
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * See StartScreenShareRequest.idempotency_key.
+   *
+   * @generated from field: string idempotency_key = 2;
+   */
+  idempotencyKey: string;
+};
+
+/**
+ * Describes the message screenshare.v1.PauseSharingRequest.
+ * Use `create(PauseSharingRequestSchema)` to create a new message.
+ */
+export const PauseSharingRequestSchema: GenMessage<PauseSharingRequest> = /*@__PURE__*/
+  messageDesc(file_screenshare_v1_sharer_service, 17);
+
+/**
+ * PauseSharingResponse is the paused session.
+ *
+ * @generated from message screenshare.v1.PauseSharingResponse
+ */
+export type PauseSharingResponse = Message<"screenshare.v1.PauseSharingResponse"> & {
+  /**
+   * The session, in SESSION_STATE_PAUSED with paused_at set.
+   *
+   * @generated from field: screenshare.v1.Session session = 1;
+   */
+  session?: Session | undefined;
+};
+
+/**
+ * Describes the message screenshare.v1.PauseSharingResponse.
+ * Use `create(PauseSharingResponseSchema)` to create a new message.
+ */
+export const PauseSharingResponseSchema: GenMessage<PauseSharingResponse> = /*@__PURE__*/
+  messageDesc(file_screenshare_v1_sharer_service, 18);
+
+/**
+ * UnpauseSharingRequest names the session to unpause.
+ *
+ * @generated from message screenshare.v1.UnpauseSharingRequest
+ */
+export type UnpauseSharingRequest = Message<"screenshare.v1.UnpauseSharingRequest"> & {
+  /**
+   * The session the sharer credential belongs to.
+   *
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * See StartScreenShareRequest.idempotency_key.
+   *
+   * @generated from field: string idempotency_key = 2;
+   */
+  idempotencyKey: string;
+};
+
+/**
+ * Describes the message screenshare.v1.UnpauseSharingRequest.
+ * Use `create(UnpauseSharingRequestSchema)` to create a new message.
+ */
+export const UnpauseSharingRequestSchema: GenMessage<UnpauseSharingRequest> = /*@__PURE__*/
+  messageDesc(file_screenshare_v1_sharer_service, 19);
+
+/**
+ * UnpauseSharingResponse is the unpaused session.
+ *
+ * @generated from message screenshare.v1.UnpauseSharingResponse
+ */
+export type UnpauseSharingResponse = Message<"screenshare.v1.UnpauseSharingResponse"> & {
+  /**
+   * The session: SESSION_STATE_SHARING with the same screen track, or SESSION_STATE_SELECTING_SCREEN when the
+   * sharer has no screen track to show.
+   *
+   * @generated from field: screenshare.v1.Session session = 1;
+   */
+  session?: Session | undefined;
+};
+
+/**
+ * Describes the message screenshare.v1.UnpauseSharingResponse.
+ * Use `create(UnpauseSharingResponseSchema)` to create a new message.
+ */
+export const UnpauseSharingResponseSchema: GenMessage<UnpauseSharingResponse> = /*@__PURE__*/
+  messageDesc(file_screenshare_v1_sharer_service, 20);
+
+/**
  * ScreenSelectionProblem is why a sharer's page has no screen to publish.
  *
  * @generated from enum screenshare.v1.ScreenSelectionProblem
@@ -588,7 +687,9 @@ export const SharerService: GenService<{
   },
   /**
    * ResumeSharing is called by a sharer whose page was refreshed. From SESSION_STATE_RECONNECTING_SHARER it
-   * returns the session to SESSION_STATE_SELECTING_SCREEN: the sharer must choose a screen again. In
+   * returns the session to SESSION_STATE_SELECTING_SCREEN: the sharer must choose a screen again; a sharer who
+   * dropped while paused comes back to SESSION_STATE_PAUSED instead, never to sharing. In SESSION_STATE_PAUSED it
+   * returns the session still paused. In
    * SESSION_STATE_SELECTING_SCREEN or SESSION_STATE_SHARING it is a no-op returning the session.
    *
    * Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended: start over), NOT_FOUND.
@@ -621,6 +722,42 @@ export const SharerService: GenService<{
     methodKind: "unary";
     input: typeof ReportScreenSelectionProblemRequestSchema;
     output: typeof ReportScreenSelectionProblemResponseSchema;
+  },
+  /**
+   * PauseSharing hides the screen from the viewer for a moment ("Pause"), for example while the customer types a
+   * password. From SESSION_STATE_SHARING the session moves to SESSION_STATE_PAUSED and the server has the media
+   * plane stop forwarding the screen track to every subscriber, whatever the sharer's page does; a screen track
+   * published while paused is held back the same way. In SESSION_STATE_PAUSED it is a no-op returning the session.
+   * The pause ends with UnpauseSharing, or the session ends with END_REASON_PAUSE_TIMED_OUT after
+   * ServerInfo.pause_timeout_seconds.
+   *
+   * Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended), NOT_FOUND, FAILED_PRECONDITION
+   * (the session is not sharing a screen: nothing to pause).
+   *
+   * @generated from rpc screenshare.v1.SharerService.PauseSharing
+   */
+  pauseSharing: {
+    methodKind: "unary";
+    input: typeof PauseSharingRequestSchema;
+    output: typeof PauseSharingResponseSchema;
+  },
+  /**
+   * UnpauseSharing ends the sharer's pause ("Resume sharing"). Only the sharer can unpause: no ViewerService RPC
+   * does it (the viewer may only ask, ViewerService.AskToUnpause). When the paused screen track is still published
+   * the session returns to SESSION_STATE_SHARING and the viewer sees the same track again, with no screen to
+   * choose; when there is none (the sharer's page reloaded or its capture ended while paused) it moves to
+   * SESSION_STATE_SELECTING_SCREEN. In SESSION_STATE_SHARING it is a no-op returning the session.
+   *
+   * Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended; a viewer token is no sharer
+   * credential), NOT_FOUND, FAILED_PRECONDITION (the session is not paused, or the sharer is reconnecting: call
+   * ResumeSharing first).
+   *
+   * @generated from rpc screenshare.v1.SharerService.UnpauseSharing
+   */
+  unpauseSharing: {
+    methodKind: "unary";
+    input: typeof UnpauseSharingRequestSchema;
+    output: typeof UnpauseSharingResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_screenshare_v1_sharer_service, 0);
