@@ -4,9 +4,9 @@ import { memoryMedia } from "@screenshare/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { resolveOptions } from "./config.js";
 import { type EngineLog, SessionEngine } from "./engine.js";
+import { MemoryStore } from "./memory-store.js";
 import { createMetrics } from "./metrics.js";
 import { protoStateOf, sessionToProto } from "./session-view.js";
-import { MemoryStore } from "./store.js";
 
 const engines: SessionEngine[] = [];
 afterEach(async () => {
