@@ -205,12 +205,28 @@ async function historyEqualsStream(agent: Agent, sessionId: string, streamed: Fo
 }
 
 async function takeSteps(context: CaseContext, path: LifecyclePath, agent: Agent, sessionId: string, party: Parties): Promise<void> {
+  // The machine replayed beside the server says which steps change the session: a step that changes it without
+  // changing the protocol state (a paused sharer's new track) is awaited by its event, not by the state.
+  let expected = startSession(variantInput(path.variant, timeoutsOf(context.info))).session;
   for (const [index, step] of path.steps.entries()) {
+    const timer = pendingTimers(expected).find((pending) => pending.eventType === step.event);
+    const outcome = applyEvent(expected, { type: step.event, at: timer?.fireAt ?? 0 });
+    const changes = outcome.kind === "applied" && outcome.step.changed;
+    if (outcome.kind === "applied") expected = outcome.step.session;
+    const before = (await agent.clients.viewer.getSession({ sessionId })).session?.lastSequence ?? 0n;
     await party.do(step.event);
     const seconds = timerSeconds(step.event, context.info);
-    const observed = await context.until(agent, sessionId, PROTO_SESSION_STATE[step.expectedState], ((seconds ?? 0) + 6) * 1000).catch((error: Error) => {
+    const timeoutMs = ((seconds ?? 0) + 6) * 1000;
+    const fail = (error: Error) => {
       throw new Error(`step ${index + 1} (${step.event}): ${error.message}`);
-    });
+    };
+    let observed = await context.until(agent, sessionId, PROTO_SESSION_STATE[step.expectedState], timeoutMs).catch(fail);
+    const deadline = Date.now() + timeoutMs;
+    while (changes && observed.lastSequence <= before && Date.now() < deadline) {
+      await sleep(50);
+      observed = (await agent.clients.viewer.getSession({ sessionId })).session ?? observed;
+    }
+    if (changes) check(observed.lastSequence > before, `step ${index + 1} (${step.event}) to add an event to the session`, `last_sequence ${before}`);
     if (step.expectedEndReason) equal(observed.endReason, toProtoEndReason(step.expectedEndReason as never), `step ${index + 1} end_reason`);
   }
 }
