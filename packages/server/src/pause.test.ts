@@ -1,8 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { Actor, Channel, EndReason, InteractionSchema, InteractionStatus, SessionState } from "@screenshare/protocol";
-import { memoryMedia } from "@screenshare/testkit";
+import { engineOptions, memoryMedia } from "@screenshare/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { resolveOptions } from "./config.js";
 import { type EngineLog, SessionEngine } from "./engine.js";
 import { MemoryStore } from "./memory-store.js";
 import { createMetrics } from "./metrics.js";
@@ -22,14 +21,7 @@ async function sharingSession(pauseTimeoutMs = 60_000) {
     error: (_details, message) => lines.push(message),
     info: () => undefined,
   };
-  const options = resolveOptions({
-    port: 0,
-    livekit: { url: "", apiKey: "", apiSecret: "pause-livekit-secret".padEnd(32, "-") },
-    viewerTokens: { secret: "pause-viewer-secret".padEnd(32, "-"), issuer: "pause", audience: "screenshare" },
-    integrationApiKey: "pause-integration-key".padEnd(32, "-"),
-    quiet: true,
-    timeouts: { pauseTimeoutMs },
-  });
+  const options = engineOptions({ timeouts: { pauseTimeoutMs } });
   const engine = new SessionEngine(new MemoryStore(), options, media, createMetrics(), log);
   engines.push(engine);
   await engine.run();
