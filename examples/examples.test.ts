@@ -1,7 +1,7 @@
 // The Go and Python examples, run as an integrator would run them, against a real reference server and LiveKit.
 // The examples do the signalling; a headless LiveKit peer here stands in for the customer's screen, which a real
 // app publishes with a LiveKit SDK.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,13 +54,15 @@ async function runExample(
   },
 ): Promise<{ code: number | null; stdout: string; stderr: string; screens: number }> {
   const env = { ...process.env, ...server };
-  const child: ChildProcess = spawn(command, [...args, "--screen", "external"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, [...args, "--screen", "external"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   const peers: { room: Room; screen: PublishedScreen }[] = [];
   const publishing: Promise<void>[] = [];
   let stdout = "";
   let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk));
-  createInterface({ input: child.stdout! }).on("line", (line) => {
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk;
+  });
+  createInterface({ input: child.stdout }).on("line", (line) => {
     stdout += `${line}\n`;
     if (!line.startsWith("publish-screen ")) return;
     const { url, token } = JSON.parse(line.slice("publish-screen ".length)) as { url: string; token: string };
@@ -74,7 +76,12 @@ async function runExample(
   });
   const code = await new Promise<number | null>((resolve, reject) => child.on("error", reject).on("close", resolve));
   await Promise.all(publishing);
-  await Promise.all(peers.map(async ({ room, screen }) => (await screen.stop(), await room.disconnect())));
+  await Promise.all(
+    peers.map(async ({ room, screen }) => {
+      await screen.stop();
+      await room.disconnect();
+    }),
+  );
   return { code, stdout, stderr, screens: peers.length };
 }
 

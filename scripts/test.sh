@@ -13,7 +13,7 @@ bash scripts/check-generated.sh
 echo "== protocol: no breaking change"
 bash scripts/buf-breaking.sh
 echo "== lint and format (Biome)"
-pnpm exec biome check
+pnpm exec biome check --error-on-warnings
 echo "== typecheck"
 pnpm -r --if-present typecheck
 echo "== tests"

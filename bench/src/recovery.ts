@@ -61,7 +61,12 @@ function browserPids(marker: string): Set<number> {
   const pids = new Set(processes.filter((entry) => entry.command.includes(marker)).map((entry) => entry.pid));
   for (let grew = true; grew; ) {
     grew = false;
-    for (const entry of processes) if (pids.has(entry.parent) && !pids.has(entry.pid)) pids.add(entry.pid), (grew = true);
+    for (const entry of processes) {
+      if (pids.has(entry.parent) && !pids.has(entry.pid)) {
+        pids.add(entry.pid);
+        grew = true;
+      }
+    }
   }
   return pids;
 }

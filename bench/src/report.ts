@@ -133,17 +133,26 @@ export function readTuningRuns(file: string): LegibilityResult[] {
     .map((line) => JSON.parse(line) as LegibilityResult);
 }
 
+/** The headline figures a previous run's JSON may hold; any may be missing (an older run, or a failed section). */
+interface PreviousFigures {
+  throughput?: { embedded?: { ratioToEcho?: number }; redis?: { ratioToEcho?: number } };
+  firstFrame?: { ratioP50?: number };
+  idleState?: { embedded?: Array<{ bytesPerSession: number }>; redis?: Array<{ redisBytesPerSession?: number }> };
+  conformance?: { wallSeconds?: number };
+  legibility?: LegibilityResult[];
+}
+
 /** One line with the previous full run's headline figures, printed under the new table. */
-export function previousRun(previous: { date: string; figures: Record<string, any> }): string {
+export function previousRun(previous: { date: string; figures: PreviousFigures }): string {
   const figures = previous.figures;
   const parts = [
     `embedded ratio ${figures.throughput?.embedded?.ratioToEcho}`,
     `Redis ratio ${figures.throughput?.redis?.ratioToEcho}`,
     `first frame ratio p50 ${figures.firstFrame?.ratioP50}`,
-    `idle ${figures.idleState?.embedded?.map((row: { bytesPerSession: number }) => row.bytesPerSession).join("/")} B/session, Redis ${figures.idleState?.redis?.[0]?.redisBytesPerSession} B/session`,
+    `idle ${figures.idleState?.embedded?.map((row) => row.bytesPerSession).join("/")} B/session, Redis ${figures.idleState?.redis?.[0]?.redisBytesPerSession} B/session`,
     `conformance ${figures.conformance?.wallSeconds} s`,
   ];
-  const ours = (figures.legibility as LegibilityResult[] | undefined)?.filter((result) => result.profile === "ours");
+  const ours = figures.legibility?.filter((result) => result.profile === "ours");
   if (ours?.length) parts.push(`legibility ${ours.map((result) => `${result.capKbps ?? "no cap"}: ${result.accuracyRatio}`).join(", ")}`);
   return `previous full run (${previous.date.slice(0, 16).replace("T", " ")} UTC): ${parts.join("; ")}`;
 }

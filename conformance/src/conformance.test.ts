@@ -37,7 +37,12 @@ async function runAgainst(
   const stack = await startReferenceStack(options);
   // LiveKit stopped (SIGSTOP) and continued: the server's calls to it time out meanwhile.
   let paused: { resume(): Promise<void> } | undefined;
-  const mediaOutage = { start: async () => void (paused = stack.livekit.pause()), stop: async () => paused?.resume() };
+  const mediaOutage = {
+    start: async () => {
+      paused = stack.livekit.pause();
+    },
+    stop: async () => paused?.resume(),
+  };
   try {
     const reports: RunReport[] = [];
     for (const wire of wires)

@@ -35,8 +35,14 @@ export function screenView(video: HTMLVideoElement, stage: HTMLElement, onFailur
     scale = next ?? from;
     apply();
   };
-  button("fit").addEventListener("click", () => ((scale = "fit"), apply()));
-  button("actual").addEventListener("click", () => ((scale = 1), apply()));
+  button("fit").addEventListener("click", () => {
+    scale = "fit";
+    apply();
+  });
+  button("actual").addEventListener("click", () => {
+    scale = 1;
+    apply();
+  });
   button("zoom-in").addEventListener("click", () => zoom(1));
   button("zoom-out").addEventListener("click", () => zoom(-1));
   video.addEventListener("resize", apply);

@@ -73,7 +73,9 @@ export function characterAccuracy(read: string, known: string): { correct: numbe
 export function structuralSimilarity(a: GrayImage, b: GrayImage): number {
   const rgba = (image: GrayImage) => {
     const data = new Uint8ClampedArray(image.pixels.length * 4);
-    image.pixels.forEach((value, index) => data.set([value, value, value, 255], index * 4));
+    image.pixels.forEach((value, index) => {
+      data.set([value, value, value, 255], index * 4);
+    });
     return { data, width: image.width, height: image.height };
   };
   return ssim(rgba(a), rgba(b), { ssim: "weber", downsample: false }).mssim;

@@ -76,7 +76,9 @@ function paragraph(context: CanvasRenderingContext2D, name: string, text: string
   context.font = font(px);
   const lineHeight = Math.round(px * 1.45);
   const lines = wrap(context, text, width);
-  lines.forEach((line, index) => context.fillText(line, x, y + index * lineHeight + px));
+  lines.forEach((line, index) => {
+    context.fillText(line, x, y + index * lineHeight + px);
+  });
   return { name, rect: { x: x - 4, y: y - 4, width: width + 8, height: lines.length * lineHeight + 10 }, text };
 }
 
@@ -104,7 +106,9 @@ export function drawScreen(context: CanvasRenderingContext2D, scene: Scene, scro
       const y = 60 + line * SCROLL_LINE_PX - scrollPx;
       if (y > height + SCROLL_LINE_PX) break;
       // Three columns of the page move together, as a wide document does.
-      if (y > 40) [40, 680, 1320].forEach((x, column) => context.fillText(SCROLL_LINES[(line + column * 40) % SCROLL_LINES.length] ?? "", x, y));
+      if (y > 40) {
+        for (const [column, x] of [40, 680, 1320].entries()) context.fillText(SCROLL_LINES[(line + column * 40) % SCROLL_LINES.length] ?? "", x, y);
+      }
     }
     return [scrollBlock()];
   }
@@ -156,7 +160,7 @@ export function drawScreen(context: CanvasRenderingContext2D, scene: Scene, scro
     const top = 270 + row * 26;
     context.fillStyle = row === 0 ? "#1f2a44" : "#1b1b1b";
     context.font = font(12, row === 0 ? "bold" : "");
-    cells.forEach((cell, column) => context.fillText(cell, columns[column] ?? 0, top + 17));
+    for (const [column, cell] of cells.entries()) context.fillText(cell, columns[column] ?? 0, top + 17);
     context.strokeStyle = "#d5d9e0";
     context.beginPath();
     context.moveTo(676, top + 25.5);

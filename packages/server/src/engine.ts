@@ -70,8 +70,8 @@ export class SessionEngine {
     private readonly store: Store,
     private readonly options: ResolvedOptions,
     private readonly media: MediaPlane,
-    private readonly metrics: Metrics,
-    private readonly log: EngineLog = stderrLog,
+    metrics: Metrics,
+    log: EngineLog = stderrLog,
   ) {
     this.interactions = new Interactions(store);
     this.credentials = new Credentials(store, options);
