@@ -1,3 +1,4 @@
+// Long on purpose: docs/benchmarks.md is written from this one template, its tables and prose in the doc's order.
 // The table rows of this week's benchmarks (legibility, recovery, capacity, steady state), each beside its anchor.
 
 import { existsSync, readFileSync } from "node:fs";

@@ -1,3 +1,4 @@
+// Long on purpose: the run's sections in the order they run, each a few lines around a measurement module.
 // The benchmarks: each figure beside its anchor, measured in the same run. `--quick` runs a short version that
 // only proves the scripts work (it leaves out recovery, which the web apps' browser tests cover). Results:
 // bench/results/latest.json and docs/benchmarks.md (full runs only). Progress goes to stderr, the table to stdout.

@@ -1,3 +1,5 @@
+// Long on purpose: the hand-written cases are data, one define() each, named by slash path; a vendor reads a
+// failing case's name and finds it here by that name. Generated cases live in lifecycle.ts and matrix.ts.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { Code, ConnectError } from "@connectrpc/connect";

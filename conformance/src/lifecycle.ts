@@ -1,3 +1,5 @@
+// Lifecycle cases generated from the machine's paths: the parties that drive a path over the wire and the checks of
+// each step belong together; the covering-set reduction and the coverage figure are what the rest of the file holds.
 import { equals, toJson } from "@bufbuild/protobuf";
 import { applyEvent, type LifecycleTimeouts, PROTO_SESSION_STATE, pendingTimers, startSession, timerOf, toProtoEndReason } from "@screenshare/machine";
 import { coveredTransitions, type LifecyclePath, lifecyclePaths, variantInput } from "@screenshare/machine/paths";

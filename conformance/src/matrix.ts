@@ -1,3 +1,5 @@
+// Long on purpose: one table of RPC specs (credentials, field rules, documented errors) and the generator that turns
+// it into cases; the table is the part that grows, one entry per RPC, and reads best in one place.
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { Channel, FieldViolationSchema, InteractionStatus, ScreenSelectionProblem, SessionState } from "@screenshare/protocol";

@@ -1,3 +1,5 @@
+// Both pages end to end in one headless Chromium against one reference stack and platform, started once for the
+// file (each start costs seconds): each describe block is one flow, each test one state a person sees.
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";

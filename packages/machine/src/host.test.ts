@@ -1,3 +1,5 @@
+// Long on purpose: every host-facing promise of the machine, driven through one set of fixtures (the helpers below);
+// each describe block is one concern (a flow, endings, refresh, persistence, protocol mapping, the privacy pause).
 import { EndReason as ProtoEndReason, SessionState as ProtoSessionState } from "@screenshare/protocol";
 import { describe, expect, it } from "vitest";
 import { initialTransition, transition } from "xstate";

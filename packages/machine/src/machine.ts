@@ -1,3 +1,5 @@
+// Long on purpose: the whole lifecycle is one machine definition (setup, delays, guards, every state), the single
+// source the server, SDKs, docs and conformance derive from; split across files it could no longer be read as one chart.
 import { assign, setup } from "xstate";
 
 /** How the sharer joins: voice redeems a security key, chat accepts an invitation. */

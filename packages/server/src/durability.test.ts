@@ -1,3 +1,4 @@
+// Long because each fault needs its own setup (a failing store, a paused LiveKit, a restarted Redis) beside its test.
 // Faults the server must survive: store failures under timers, an unreachable Redis or LiveKit, a Redis restart,
 // and races between parties that end a session and parties that join it.
 import { create } from "@bufbuild/protobuf";

@@ -1,3 +1,4 @@
+// Long because it holds the malformed-request generators for every RPC and protocol; nothing else uses them.
 // Malformed requests for every RPC over every protocol, for a few seconds: no INTERNAL, no crash, a stable heap.
 // The seed is printed; FUZZ_SEED=<n> replays a run, FUZZ_MS=<ms> runs longer.
 import { randomBytes } from "node:crypto";

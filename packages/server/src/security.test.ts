@@ -1,3 +1,4 @@
+// Long because the list is: one test per attack, sharing the stacks each describe block starts once.
 // What an attacker tries, as docs/security.md lists it: one test per defect found by probing the server.
 import { createHash, randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";

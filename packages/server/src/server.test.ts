@@ -1,3 +1,5 @@
+// The reference server end to end, over one LiveKit + server stack started once for the file (a second file would
+// start a second stack, seconds of suite time): each describe block is one area of the protocol.
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { publishScreen, receiveFrames } from "@screenshare/devstack";
