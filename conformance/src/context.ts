@@ -9,6 +9,7 @@ import {
   type Channel,
   InteractionService,
   type MediaJoinInfo,
+  MonitorService,
   type ServerInfo,
   ServerInfoService,
   type Session,
@@ -27,6 +28,8 @@ const CODE_OF = new Map<Code, string>([...CODE_NAMES].map(([name, code]) => [cod
 
 /** The permission the protocol requires of viewers. */
 export const VIEW_PERMISSION = "screenshare:session:view";
+/** The permission the protocol requires of supervisors (MonitorService). */
+export const MONITOR_PERMISSION = "screenshare:session:monitor";
 
 export interface Clients {
   viewer: Client<typeof ViewerService>;
@@ -34,6 +37,7 @@ export interface Clients {
   platform: Client<typeof InteractionService>;
   watch: Client<typeof WatchService>;
   info: Client<typeof ServerInfoService>;
+  monitor: Client<typeof MonitorService>;
 }
 
 /**
@@ -98,6 +102,7 @@ export class CaseContext {
       platform: createClient(InteractionService, transport),
       watch: createClient(WatchService, transport),
       info: createClient(ServerInfoService, transport),
+      monitor: createClient(MonitorService, transport),
     };
   }
 

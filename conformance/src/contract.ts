@@ -4,7 +4,7 @@ import * as protocol from "@screenshare/protocol";
 import { contractComments } from "./gen/contract_pb.js";
 
 /** A credential an RPC accepts, as its service's comment names it. */
-export type CredentialKind = "none" | "viewer" | "integration" | "customer" | "sharer";
+export type CredentialKind = "none" | "viewer" | "supervisor" | "integration" | "customer" | "sharer";
 
 /** What the protocol's descriptors and comments promise about one RPC. */
 export interface RpcContract {
@@ -18,7 +18,7 @@ export interface RpcContract {
   takesSession: boolean;
   /** The request names an org (`org_id`) and a session: the org must own it. */
   takesOrgAndSession: boolean;
-  /** The response lists sessions (a repeated Session field): it must list only the caller's. */
+  /** The response lists sessions (a repeated Session field): only the caller's (a viewer), or only the org's live ones (a supervisor). */
   listsSessions: boolean;
   /** Codes named after "Errors:" in the RPC's comment, as Connect names them in upper snake case. */
   errors: string[];
@@ -30,6 +30,18 @@ export interface RpcContract {
 export const AUTH_CASES: Record<CredentialKind, readonly string[]> = {
   none: ["none-needed"],
   viewer: ["no-token", "wrong-signature", "expired", "not-yet-valid", "wrong-algorithm", "foreign-issuer", "foreign-audience", "missing-permission"],
+  // A supervisor token is a viewer token with another permission: the same checks, and the view permission alone is refused.
+  supervisor: [
+    "no-token",
+    "wrong-signature",
+    "expired",
+    "not-yet-valid",
+    "wrong-algorithm",
+    "foreign-issuer",
+    "foreign-audience",
+    "missing-permission",
+    "view-permission-only",
+  ],
   integration: ["no-key", "wrong-key"],
   sharer: ["no-credential", "wrong-credential", "other-session", "ended-session"],
   customer: ["no-credential", "wrong-credential", "other-interaction"],
@@ -53,6 +65,7 @@ const flat = (text: string) => text.replace(/\s+/g, " ").trim();
 
 const CREDENTIAL_WORDS: Array<[RegExp, CredentialKind]> = [
   [/without credentials|needs no credentials/g, "none"],
+  [/supervisor token/g, "supervisor"],
   [/viewer token/g, "viewer"],
   [/integration API key/g, "integration"],
   [/customer(?:'s)? credential/g, "customer"],
@@ -122,14 +135,16 @@ export function deriveContract(services: readonly DescService[] = protocolServic
       const takesSession = fields.has("session_id");
       const takesOrgAndSession = takesSession && fields.has("org_id");
       const listsSessions =
-        kinds.includes("viewer") &&
+        (kinds.includes("viewer") || kinds.includes("supervisor")) &&
         method.output.fields.some((field) => field.fieldKind === "list" && field.message?.typeName === protocol.SessionSchema.typeName);
       const errors = documentedErrors(serviceComments.methods[method.name] ?? "");
       const rules = [
         ...kinds.flatMap((kind) => AUTH_CASES[kind].map((name) => `auth/${kind}/${name}`)),
         ...(takesSession && kinds.includes("viewer") ? ["isolation/other-org", "isolation/other-viewer"] : []),
+        // A supervisor sees every session of its org, none of another's.
+        ...(takesSession && kinds.includes("supervisor") ? ["isolation/other-org"] : []),
         ...(takesOrgAndSession ? ["isolation/other-org"] : []),
-        ...(listsSessions ? ["isolation/only-callers-sessions"] : []),
+        ...(listsSessions ? [kinds.includes("supervisor") ? "isolation/only-org-live-sessions" : "isolation/only-callers-sessions"] : []),
         ...(takesSession ? ["ended-session"] : []),
         ...errors.map((code) => `error/${code}`),
       ].map((rule) => `${id}/${rule}`);

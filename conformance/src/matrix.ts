@@ -5,7 +5,7 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { Channel, FieldViolationSchema, InteractionStatus, ScreenSelectionProblem, SessionState } from "@screenshare/protocol";
 import type { Case } from "./case.js";
 import type { Agent, CaseContext } from "./context.js";
-import { VIEW_PERMISSION, withAlgorithmNone, withWrongSignature } from "./context.js";
+import { MONITOR_PERMISSION, VIEW_PERMISSION, withAlgorithmNone, withWrongSignature } from "./context.js";
 import { CODE_NAMES, type CredentialKind, deriveContract, type RpcContract } from "./contract.js";
 import { check, Mismatch } from "./expect.js";
 
@@ -67,6 +67,9 @@ export interface Fixture {
   customer: string;
   /** A redeemed fixture's sharer credential. */
   sharer: string;
+  /** A supervisor of the agent's org (user `supervisorUser`): a token with the monitor permission only. */
+  supervisor: string;
+  supervisorUser: string;
 }
 
 /** The state a fixture is built to: an interaction only, a session awaiting its sharer, or a redeemed key. */
@@ -79,12 +82,14 @@ async function fixture(context: CaseContext, setup: Setup, org = context.config.
     channel === Channel.CHAT
       ? (await context.platform.issueCustomerCredential({ orgId: agent.org, interactionId: agent.interactionId })).customerCredential
       : "";
-  if (setup === "voice-interaction" || setup === "chat-interaction") return { agent, sessionId: "", key: "", customer, sharer: "" };
+  const supervisorUser = `supervisor-${randomUUID()}`;
+  const supervisor = await context.viewerToken(agent.org, supervisorUser, [MONITOR_PERMISSION]);
+  if (setup === "voice-interaction" || setup === "chat-interaction") return { agent, sessionId: "", key: "", customer, sharer: "", supervisor, supervisorUser };
   const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
   const sessionId = session?.sessionId ?? "";
   const key = session?.securityKey?.key ?? "";
   const sharer = setup === "redeemed" ? (await context.clients().sharer.redeemSecurityKey({ orgId: agent.org, securityKey: key })).sharerCredential : "";
-  return { agent, sessionId, key, customer, sharer };
+  return { agent, sessionId, key, customer, sharer, supervisor, supervisorUser };
 }
 
 /** Ends a fixture's session the way its viewer does before sharing starts. */
@@ -173,13 +178,21 @@ export const RPC_SPECS: Record<string, RpcSpec> = {
     ended: "stream-closes",
   },
   "ServerInfoService.GetServerInfo": { setup: "voice-interaction", request: () => ({}) },
+  "MonitorService.ListLiveSessions": { setup: "voice", request: () => ({}), invalid: () => ({ pageSize: 101 }) },
+  "MonitorService.GetMonitoredSession": { setup: "voice", request: session, invalid: badSession, ended: "ok" },
+  "MonitorService.ObserveSession": { setup: "voice", request: session, invalid: badSession, ended: Code.FailedPrecondition },
 };
 
 /** The credential `kind` of a fixture. */
 function credential(context: CaseContext, fixture: Fixture, kind: CredentialKind): string | undefined {
-  return { none: undefined, viewer: fixture.agent.token, integration: context.config.integrationApiKey, customer: fixture.customer, sharer: fixture.sharer }[
-    kind
-  ];
+  return {
+    none: undefined,
+    viewer: fixture.agent.token,
+    supervisor: fixture.supervisor,
+    integration: context.config.integrationApiKey,
+    customer: fixture.customer,
+    sharer: fixture.sharer,
+  }[kind];
 }
 
 const setupOf = (spec: RpcSpec, kind: CredentialKind): Setup => (typeof spec.setup === "function" ? spec.setup(kind) : spec.setup);
@@ -215,6 +228,19 @@ const VARIANTS: Record<Exclude<CredentialKind, "none">, Variant[]> = {
       token: (c, f) => c.viewerToken(f.agent.org, f.agent.user, [VIEW_PERMISSION], "foreign-audience"),
     },
     { name: "missing-permission", expect: Code.PermissionDenied, token: (c, f) => c.viewerToken(f.agent.org, f.agent.user, ["screenshare:session:other"]) },
+  ],
+  supervisor: [
+    { name: "no-token", expect: Code.Unauthenticated, token: async () => undefined },
+    { name: "wrong-signature", expect: Code.Unauthenticated, token: async (_c, f) => withWrongSignature(f.supervisor) },
+    ...(["expired", "not-yet-valid", "foreign-issuer", "foreign-audience"] as const).map((timing) => ({
+      name: timing,
+      expect: Code.Unauthenticated,
+      token: (c: CaseContext, f: Fixture) => c.viewerToken(f.agent.org, f.supervisorUser, [MONITOR_PERMISSION], timing),
+    })),
+    { name: "wrong-algorithm", expect: Code.Unauthenticated, token: async (_c, f) => withAlgorithmNone(f.supervisor) },
+    { name: "missing-permission", expect: Code.PermissionDenied, token: (c, f) => c.viewerToken(f.agent.org, f.supervisorUser, ["screenshare:session:other"]) },
+    // The agent's own token: screenshare:session:view does not stand in for the monitor permission.
+    { name: "view-permission-only", expect: Code.PermissionDenied, token: async (_c, f) => f.agent.token },
   ],
   integration: [
     { name: "no-key", expect: Code.Unauthenticated, token: async () => undefined },
@@ -305,6 +331,14 @@ function isolationCases(rpc: RpcContract, spec: RpcSpec): Case[] {
       return { token: stranger.token, request: (f: Fixture, id: string) => ({ ...spec.request(f, context), sessionId: id }) };
     };
     strangers.push(["other-org", asViewer((c) => c.config.orgs[1])], ["other-viewer", asViewer((c) => c.config.orgs[0])]);
+  } else if (rpc.takesSession && rpc.credentials.includes("supervisor")) {
+    strangers.push([
+      "other-org",
+      async (context) => ({
+        token: await context.viewerToken(context.config.orgs[1], `supervisor-${randomUUID()}`, [MONITOR_PERMISSION]),
+        request: (f, id) => ({ ...spec.request(f, context), sessionId: id }),
+      }),
+    ]);
   } else if (rpc.takesOrgAndSession) {
     strangers.push([
       "other-org",
@@ -336,7 +370,8 @@ function isolationCases(rpc: RpcContract, spec: RpcSpec): Case[] {
       },
     });
   }
-  if (rpc.listsSessions) {
+  if (rpc.listsSessions && rpc.credentials.includes("supervisor")) cases.push(orgLiveSessionsCase(rpc, spec));
+  else if (rpc.listsSessions) {
     cases.push({
       name: `matrix/${rpc.id}/isolation/only-callers-sessions`,
       covers: [`${rpc.id}/isolation/only-callers-sessions`],
@@ -357,6 +392,35 @@ function isolationCases(rpc: RpcContract, spec: RpcSpec): Case[] {
     });
   }
   return cases;
+}
+
+/** A supervisor's list: the org's live sessions, whoever's they are; never an ended one, never another org's. */
+function orgLiveSessionsCase(rpc: RpcContract, spec: RpcSpec): Case {
+  return {
+    name: `matrix/${rpc.id}/isolation/only-org-live-sessions`,
+    covers: [`${rpc.id}/isolation/only-org-live-sessions`],
+    async run(context) {
+      // Redeemed: its screen-selection timeout outlives the case, where a short key TTL might not.
+      const live = await fixture(context, "redeemed");
+      const ended = await fixture(context, "voice");
+      await end(ended);
+      const otherOrg = await fixture(context, "voice", context.config.orgs[1]);
+      const listed: Array<{ sessionId: string; orgId: string; state: SessionState }> = [];
+      for (let pageToken = "", pages = 0; pages === 0 || (pageToken !== "" && pages < 50); pages++) {
+        const outcome = await invoke(context, rpc, { ...spec.request(live, context), pageSize: 100, pageToken }, live.supervisor);
+        check(outcome.code === undefined, `${rpc.id} to succeed`, describe(outcome));
+        const response = outcome.responses[0] as { sessions: typeof listed; nextPageToken: string };
+        listed.push(...response.sessions);
+        pageToken = response.nextPageToken;
+      }
+      const ids = new Set(listed.map((item) => item.sessionId));
+      check(ids.has(live.sessionId), "the org's live session (of another user) to be listed", [...ids].join(","));
+      check(!ids.has(ended.sessionId), "the org's ended session not to be listed", "listed");
+      check(!ids.has(otherOrg.sessionId), "another org's live session not to be listed", "listed");
+      const stranger = listed.find((item) => item.orgId !== live.agent.org || item.state === SessionState.ENDED);
+      check(!stranger, "only live sessions of the caller's org", `${stranger?.sessionId} of ${stranger?.orgId} in ${SessionState[stranger?.state ?? 0]}`);
+    },
+  };
 }
 
 function endedCase(rpc: RpcContract, spec: RpcSpec): Case[] {

@@ -12,6 +12,7 @@ import { check, Mismatch, Skip } from "./expect.js";
 import { lifecycleCases } from "./lifecycle.js";
 import { matrixCases } from "./matrix.js";
 import { pauseCases } from "./pause.js";
+import { monitorCases } from "./monitor.js";
 import { DEFAULT_WIRE, TransportFactory, type Wire, wireName } from "./wire.js";
 
 /** Options of one run. */
@@ -47,7 +48,7 @@ export interface RunReport {
 
 /** Every case of the suite; lifecycle paths are chosen for the server's advertised timeouts when known. */
 export function allCases(info?: ServerInfo): Case[] {
-  return [...lifecycleCases(info), ...ruleCases, ...pauseCases, ...contentCases, ...edgeCases, ...matrixCases()];
+  return [...lifecycleCases(info), ...ruleCases, ...pauseCases, ...contentCases, ...edgeCases, ...monitorCases, ...matrixCases()];
 }
 
 /**

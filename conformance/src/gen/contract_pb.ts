@@ -10,6 +10,14 @@ export const contractComments: Record<string, { comment: string; methods: Record
       "TerminateSession": "TerminateSession ends a live session as an administrator (END_REASON_ADMINISTRATOR_TERMINATED).\n\n Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (the session has ended)."
     }
   },
+  "screenshare.v1.MonitorService": {
+    "comment": "MonitorService lets a supervisor see the live screen shares of their org and watch any of them as an observer,\n to coach or check quality. An observer only receives: its media credentials cannot publish tracks or data. It\n never counts as a viewer (it holds no viewer's one live session, and may start its own screen share as a viewer\n while observing); its joining and leaving never change a session's state or its events (Session.observations\n records them); when the session ends every observer is removed from the media room. Whether the sharer is told\n that someone else watches is the org's policy, carried by Session.observers_announced.\n\n Every RPC needs the header \"Authorization: Bearer <supervisor token>\": a JWT with exactly the claims and checks\n of ViewerService's tokens except that its \"permissions\" must contain \"screenshare:session:monitor\". A missing,\n expired or otherwise invalid token answers UNAUTHENTICATED; a token without that permission answers\n PERMISSION_DENIED, even when it holds \"screenshare:session:view\". Sessions of another org answer NOT_FOUND\n exactly as ids that never existed.\n\n Any RPC may also answer UNAVAILABLE (the server, its store or its media plane cannot serve the call now) or\n ABORTED (a concurrent change to the same session won): both are safe to retry with backoff.",
+    "methods": {
+      "ListLiveSessions": "ListLiveSessions returns the live sessions of the caller's org, newest first, each with its observations.\n Ended sessions and sessions of other orgs are never listed.\n\n Errors: INVALID_ARGUMENT (page_size over 100, or a page_token this server did not issue).",
+      "GetMonitoredSession": "GetMonitoredSession returns any session of the caller's org, live or ended, with its observations: who watched\n it and when.\n\n Errors: INVALID_ARGUMENT, NOT_FOUND.",
+      "ObserveSession": "ObserveSession makes the caller an observer of a live session of their org and returns subscribe-only media\n credentials: the room accepts no track and no data from them. The caller's first call records an\n Observation; calling again (a reload, a token near expiry) returns fresh credentials for the same participant\n identity.\n\n Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (the session has ended), RESOURCE_EXHAUSTED (the\n session already has ServerInfo.max_observers_per_session different observers)."
+    }
+  },
   "screenshare.v1.ServerInfoService": {
     "comment": "ServerInfoService describes the server. It needs no credentials.",
     "methods": {

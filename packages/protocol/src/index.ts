@@ -7,6 +7,7 @@
 export { bearer } from "./bearer.js";
 export * from "./gen/screenshare/v1/errors_pb.js";
 export * from "./gen/screenshare/v1/interaction_service_pb.js";
+export * from "./gen/screenshare/v1/monitor_service_pb.js";
 export * from "./gen/screenshare/v1/server_info_service_pb.js";
 export * from "./gen/screenshare/v1/session_pb.js";
 export * from "./gen/screenshare/v1/sharer_service_pb.js";

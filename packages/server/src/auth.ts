@@ -5,6 +5,8 @@ import { type CompactJWSHeaderParameters, createLocalJWKSet, createRemoteJWKSet,
 
 /** The permission every ViewerService call needs. */
 export const VIEW_PERMISSION = "screenshare:session:view";
+/** The permission every MonitorService call needs; the view permission does not stand in for it. */
+export const MONITOR_PERMISSION = "screenshare:session:monitor";
 
 /** Signature algorithms a viewer token may use: HS256 with the shared secret, the others with a JWKS key. */
 export const ASYMMETRIC_ALGORITHMS = ["RS256", "ES256", "EdDSA"] as const;
@@ -80,7 +82,7 @@ function jwksFile(path: string): JWTVerifyGetKey {
 }
 
 /** Verifies a viewer token (signature, iss, aud, exp, iat, lifetime; claims org, sub, permissions) at `now`. */
-function tokenChecker(options: ViewerTokenOptions, now: () => number) {
+function tokenChecker(options: ViewerTokenOptions, now: () => number, permission: string) {
   checkViewerTokenOptions(options);
   const secret = options.secret === undefined ? undefined : new TextEncoder().encode(options.secret);
   const jwks =
@@ -116,8 +118,8 @@ function tokenChecker(options: ViewerTokenOptions, now: () => number) {
     if (typeof org !== "string" || typeof sub !== "string" || !org || !sub) {
       throw new ConnectError('viewer token needs the claims "org" and "sub"', Code.Unauthenticated);
     }
-    if (!Array.isArray(permissions) || !permissions.includes(VIEW_PERMISSION)) {
-      throw new ConnectError(`viewer token lacks the permission ${VIEW_PERMISSION}`, Code.PermissionDenied);
+    if (!Array.isArray(permissions) || !permissions.includes(permission)) {
+      throw new ConnectError(`token lacks the permission ${permission}`, Code.PermissionDenied);
     }
     return { value: { orgId: org, userId: sub }, expiresAt: exp * 1000 };
   };
@@ -127,8 +129,11 @@ function tokenChecker(options: ViewerTokenOptions, now: () => number) {
  * The viewer verifier of a server: it remembers tokens it accepted until they expire, because an agent's console
  * sends the same token on every call and checking its signature each time was a measurable share of a lifecycle.
  */
-export function viewerVerifier(options: ViewerTokenOptions, { capacity = 10_000, now = Date.now } = {}): (token: string) => Promise<Viewer> {
-  return rememberAccepted(tokenChecker(options, now), { capacity, now });
+export function viewerVerifier(
+  options: ViewerTokenOptions,
+  { capacity = 10_000, now = Date.now, permission = VIEW_PERMISSION } = {},
+): (token: string) => Promise<Viewer> {
+  return rememberAccepted(tokenChecker(options, now, permission), { capacity, now });
 }
 
 /**

@@ -24,6 +24,8 @@ export interface Limits {
   mediaTokenTtlMs: number;
   /** Lifetime of chat customer credentials. */
   customerCredentialTtlMs: number;
+  /** Different supervisors that may observe one session; the media room holds the two parties and this many more. */
+  maxObserversPerSession: number;
 }
 
 /** Defaults; see docs/security-keys.md for the arithmetic behind the key limits. */
@@ -36,7 +38,26 @@ export const DEFAULT_LIMITS: Limits = {
   idempotencyRetentionMs: 24 * 60 * 60_000,
   mediaTokenTtlMs: 10 * 60_000,
   customerCredentialTtlMs: 4 * 60 * 60_000,
+  maxObserversPerSession: 5,
 };
+
+/**
+ * Whether a sharer is told that a supervisor watches (Session.observers_announced): `announced` for every org, except
+ * the orgs listed in `byOrg`. Announced by default: an org has to choose silent monitoring, the customer never has
+ * to find out about it.
+ */
+export interface ObserverPolicy {
+  announced: boolean;
+  byOrg: Readonly<Record<string, boolean>>;
+}
+
+/** A media room's size is fixed when it is created: this bounds what one session may take of the media plane. */
+const MAX_OBSERVERS = 50;
+
+export const DEFAULT_OBSERVER_POLICY: ObserverPolicy = { announced: true, byOrg: {} };
+
+/** The observer policy of `orgId`. */
+export const observersAnnouncedIn = (policy: ObserverPolicy, orgId: string): boolean => policy.byOrg[orgId] ?? policy.announced;
 
 /** How the server talks to, and watches, the media plane. */
 export interface MediaOptions {
@@ -134,6 +155,8 @@ export interface ServerOptions {
   trustedProxy?: TrustedProxy;
   /** Allowed browser origins for CORS; `*` allows any. None by default. */
   corsOrigins?: readonly string[];
+  /** Whether sharers are told that supervisors watch; see {@link ObserverPolicy}. */
+  observerPolicy?: Partial<ObserverPolicy>;
   /** Where state lives: embedded in this process (default) or in Redis, shared by every node. */
   store?: { kind: "memory" } | { kind: "redis"; url: string };
   /** Silence logs (tests). */
@@ -142,7 +165,7 @@ export interface ServerOptions {
 
 /** Options with every default filled in. */
 export interface ResolvedOptions
-  extends Required<Omit<ServerOptions, "timeouts" | "limits" | "retention" | "media" | "network" | "corsOrigins" | "trustedProxy">> {
+  extends Required<Omit<ServerOptions, "timeouts" | "limits" | "retention" | "media" | "network" | "corsOrigins" | "trustedProxy" | "observerPolicy">> {
   /** Secret of the live-key index; derived from the integration API key so every node of a deployment agrees. */
   keyIndexSecret: Buffer;
   timeouts: LifecycleTimeouts;
@@ -153,6 +176,7 @@ export interface ResolvedOptions
   trustedProxy: TrustedProxy | undefined;
   faults: ReadonlySet<Fault>;
   corsOrigins: readonly string[];
+  observerPolicy: ObserverPolicy;
 }
 
 /** Secrets shorter than this are refused: 32 bytes is 256 bits, the strength of the HMACs they key. */
@@ -174,6 +198,10 @@ export function resolveOptions(options: ServerOptions, switches: TestSwitches = 
   for (const [name, value] of Object.entries(network)) {
     if (!(Number.isSafeInteger(value) && value > 0)) throw new Error(`network limit ${name} must be a positive whole number`);
   }
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  if (!(Number.isSafeInteger(limits.maxObserversPerSession) && limits.maxObserversPerSession >= 0 && limits.maxObserversPerSession <= MAX_OBSERVERS)) {
+    throw new Error(`maxObserversPerSession must be a whole number from 0 to ${MAX_OBSERVERS}`);
+  }
   const retention = { ...DEFAULT_RETENTION, ...options.retention };
   const media = { ...DEFAULT_MEDIA_OPTIONS, ...options.media };
   for (const [name, value] of [...Object.entries(retention), ...Object.entries(media)]) {
@@ -186,13 +214,14 @@ export function resolveOptions(options: ServerOptions, switches: TestSwitches = 
     viewerTokens: options.viewerTokens,
     integrationApiKey: options.integrationApiKey,
     timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    limits,
     retention,
     media,
     network,
     trustedProxy: options.trustedProxy && { header: options.trustedProxy.header.toLowerCase(), proxies: options.trustedProxy.proxies },
     faults: new Set(switches.faults ?? []),
     corsOrigins: options.corsOrigins ?? [],
+    observerPolicy: { ...DEFAULT_OBSERVER_POLICY, ...options.observerPolicy },
     store: options.store ?? { kind: "memory" },
     keyIndexSecret: createHmac("sha256", options.integrationApiKey).update("security-key-index").digest(),
     quiet: options.quiet ?? false,

@@ -20,13 +20,14 @@ import {
   WatchInvitationsResponseSchema,
 } from "@screenshare/protocol";
 import type { WebhookEvent } from "livekit-server-sdk";
-import type { ResolvedOptions } from "./config.js";
+import { observersAnnouncedIn, type ResolvedOptions } from "./config.js";
 import { Credentials } from "./credentials.js";
 import { once } from "./idempotency.js";
 import { Interactions } from "./interactions.js";
 import { type MediaPlane, roomOf } from "./media.js";
 import { MediaSync } from "./media-sync.js";
 import type { Metrics } from "./metrics.js";
+import { Observers } from "./observers.js";
 import { SecurityKeys } from "./security-keys.js";
 import { protoStateOf, sessionToProto } from "./session-view.js";
 import { SessionWriter } from "./session-writer.js";
@@ -61,6 +62,7 @@ export const stderrLog: EngineLog = {
 export class SessionEngine {
   readonly interactions: Interactions;
   readonly credentials: Credentials;
+  readonly observers: Observers;
   private readonly keys: SecurityKeys;
   private readonly writer: SessionWriter;
   private readonly timers: TimerRunner;
@@ -77,8 +79,9 @@ export class SessionEngine {
     this.credentials = new Credentials(store, options);
     this.keys = new SecurityKeys(store, options, metrics, { get: (id) => this.getSession(id), update: (id, change) => this.writer.update(id, change) });
     this.writer = new SessionWriter(store, options, media, metrics, this.keys, log);
+    this.observers = new Observers(options, media, (id, change) => this.writer.update(id, change));
     this.timers = new TimerRunner(store, metrics, log, (timer) => this.fact(timer.sessionId, timer.eventType, Actor.TIMER, timer.fireAt));
-    this.mediaSync = new MediaSync(store, options, media, metrics, log, this.writer, (sessionId, type, actor) => this.fact(sessionId, type, actor));
+    this.mediaSync = new MediaSync(store, options, media, metrics, log, this.writer, (sessionId, type, actor) => this.fact(sessionId, type, actor), this.observers);
   }
 
   /** Re-arms every live session's timers from its deadlines (after a restart), then fires timers as they fall due. */
@@ -121,7 +124,15 @@ export class SessionEngine {
         timeouts: this.options.timeouts,
         at,
       });
-      const record: SessionRecord = { id, version: 1, machine: step.session, history: [], lastSequence: "0", participants: {} };
+      const record: SessionRecord = {
+        id,
+        version: 1,
+        machine: step.session,
+        history: [],
+        lastSequence: "0",
+        participants: {},
+        observersAnnounced: observersAnnouncedIn(this.options.observerPolicy, orgId),
+      };
       try {
         await this.media.createRoom(id, this.options.timeouts.maxSessionDurationMs);
       } catch (error) {
@@ -231,6 +242,14 @@ export class SessionEngine {
   async liveSessionsOn(orgId: string, interactionId: string): Promise<SessionRecord[]> {
     const records = await Promise.all((await this.store.interactionSessions(`${orgId}/${interactionId}`)).map((id) => this.store.getSession(id)));
     return records.filter((record): record is SessionRecord => !!record && isLive(record.machine));
+  }
+
+  /** The org's live sessions, newest first. Reads every live session of the server: fine for a reference server's scale. */
+  async liveSessionsOfOrg(orgId: string): Promise<SessionRecord[]> {
+    const records = await Promise.all((await this.store.liveSessionIds()).map((id) => this.store.getSession(id)));
+    return records
+      .filter((record): record is SessionRecord => !!record && record.machine.context.orgId === orgId && isLive(record.machine))
+      .sort((a, b) => b.machine.context.createdAt - a.machine.context.createdAt || a.id.localeCompare(b.id));
   }
 
   /** A session of `orgId`, or NOT_FOUND: sessions of other orgs are indistinguishable from missing ones. */

@@ -1,6 +1,6 @@
 import type { SessionEventType } from "@screenshare/machine";
 import { TrackSource, type WebhookEvent } from "livekit-server-sdk";
-import { parseIdentity, sessionOfRoom } from "./media.js";
+import { parseIdentity, parseObserverIdentity, sessionOfRoom } from "./media.js";
 
 /** What a LiveKit webhook means for a session. */
 export interface MediaFact {
@@ -41,4 +41,25 @@ export function mediaFactOf(event: WebhookEvent): MediaFact | undefined {
     default:
       return undefined;
   }
+}
+
+/** What a LiveKit webhook says about an observer: never a fact for the machine (see {@link mediaFactOf}). */
+export interface ObserverFact {
+  sessionId: string;
+  /** The observer's number in its session (its identity `observer-<number>-<session>`). */
+  number: number;
+  sid: string;
+  change: "joined" | "left";
+  /** When LiveKit created the event (epoch ms). */
+  at: number;
+}
+
+/** An observer's joining or leaving the room of one of our sessions; undefined for anything else. */
+export function observerFactOf(event: WebhookEvent): ObserverFact | undefined {
+  if (event.event !== "participant_joined" && event.event !== "participant_left") return undefined;
+  const sessionId = sessionOfRoom(event.room?.name ?? "");
+  const observer = parseObserverIdentity(event.participant?.identity ?? "");
+  const sid = event.participant?.sid ?? "";
+  if (!sessionId || observer?.sessionId !== sessionId || !sid) return undefined;
+  return { sessionId, number: observer.number, sid, change: event.event === "participant_joined" ? "joined" : "left", at: Number(event.createdAt) * 1000 };
 }

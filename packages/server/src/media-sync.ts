@@ -4,8 +4,9 @@ import type { WebhookEvent } from "livekit-server-sdk";
 import type { ResolvedOptions } from "./config.js";
 import type { EngineLog } from "./engine.js";
 import type { MediaPlane } from "./media.js";
-import { mediaFactOf } from "./media-facts.js";
+import { mediaFactOf, observerFactOf } from "./media-facts.js";
 import type { Metrics } from "./metrics.js";
+import type { Observers } from "./observers.js";
 import type { SessionWriter } from "./session-writer.js";
 import type { Store } from "./store.js";
 
@@ -33,6 +34,7 @@ export class MediaSync {
     private readonly log: EngineLog,
     private readonly writer: SessionWriter,
     private readonly fact: ApplyFact,
+    private readonly observers: Observers,
   ) {}
 
   start(): void {
@@ -58,6 +60,9 @@ export class MediaSync {
   }
 
   private async applyMediaEvent(event: WebhookEvent): Promise<void> {
+    // An observer's coming and going is recorded beside the lifecycle and never read as a party's.
+    const observer = observerFactOf(event);
+    if (observer) return this.observers.fact(observer);
     const fact = mediaFactOf(event);
     if (!fact) return;
     const { participant, role } = fact;

@@ -7,10 +7,26 @@ export const roomOf = (sessionId: string) => `ss-${sessionId}`;
 export const sessionOfRoom = (room: string) => (room.startsWith("ss-") ? room.slice(3) : undefined);
 /** Identities never collide across sessions: each carries its session id. */
 export const identityOf = (role: "viewer" | "sharer", sessionId: string) => `${role}-${sessionId}`;
-/** The role and session of a participant identity. */
+/** The role and session of a party's identity; an observer's identity is none (see {@link parseObserverIdentity}). */
 export function parseIdentity(identity: string): { role: "viewer" | "sharer"; sessionId: string } | undefined {
   const match = /^(viewer|sharer)-(.+)$/.exec(identity);
   return match ? { role: match[1] as "viewer" | "sharer", sessionId: match[2] as string } : undefined;
+}
+/** The identity of a session's `number`th observer (from 1); it can never parse as a party's. */
+export const observerIdentityOf = (number: number, sessionId: string) => `observer-${number}-${sessionId}`;
+/** The number and session of an observer's identity. */
+export function parseObserverIdentity(identity: string): { number: number; sessionId: string } | undefined {
+  const match = /^observer-([1-9]\d{0,3})-(.+)$/.exec(identity);
+  return match ? { number: Number(match[1]), sessionId: match[2] as string } : undefined;
+}
+/** What an observer's participant carries, so the parties' pages tell it from the viewer. */
+export const OBSERVER_METADATA = JSON.stringify({ role: "observer" });
+
+/** A participant's media credential. */
+export interface MediaToken {
+  token: string;
+  identity: string;
+  expiresAt: number;
 }
 
 /** What the server needs of the media plane. Every call gives up after `MediaOptions.requestTimeoutMs`. */
@@ -21,12 +37,17 @@ export interface MediaPlane {
   ping(): Promise<void>;
   /** The sessions whose rooms exist now, with each room's creation time (epoch ms). */
   listRooms(): Promise<Array<{ sessionId: string; createdAt: number }>>;
-  token(role: "viewer" | "sharer", sessionId: string): Promise<{ token: string; identity: string; expiresAt: number }>;
+  token(role: "viewer" | "sharer", sessionId: string): Promise<MediaToken>;
   /**
    * Has the media plane stop (muted) or start again forwarding the sharer's screen tracks to every subscriber.
    * Resolves when no screen track of the sharer is left in the other state (none published: nothing to do).
    */
   setScreenMuted(sessionId: string, muted: boolean): Promise<void>;
+  /**
+   * A subscribe-only token of the session's `number`th observer; `hidden` keeps it out of every other party's view
+   * of the room (silent monitoring).
+   */
+  observerToken(sessionId: string, number: number, hidden: boolean): Promise<MediaToken>;
   url: string;
 }
 
@@ -40,7 +61,12 @@ export function liveKitMedia(options: ResolvedOptions): MediaPlane {
       // The session, not LiveKit, decides when the room goes: neither an empty room nor one whose parties all left
       // (a reconnect grace) closes before the session's maximum duration.
       const lifetime = Math.ceil(maxDurationMs / 1000);
-      await (await rooms()).createRoom({ name: roomOf(sessionId), emptyTimeout: lifetime, departureTimeout: lifetime, maxParticipants: 2 });
+      await (await rooms()).createRoom({
+        name: roomOf(sessionId),
+        emptyTimeout: lifetime,
+        departureTimeout: lifetime,
+        maxParticipants: 2 + options.limits.maxObserversPerSession,
+      });
     },
     async deleteRoom(sessionId) {
       await (await rooms()).deleteRoom(roomOf(sessionId));
@@ -84,6 +110,23 @@ export function liveKitMedia(options: ResolvedOptions): MediaPlane {
             }
           : { room: roomOf(sessionId), roomJoin: true, canPublish: false, canPublishData: false, canSubscribe: true };
       accessToken.addGrant(grant);
+      return { token: await accessToken.toJwt(), identity, expiresAt: Date.now() + ttlMs };
+    },
+    async observerToken(sessionId, number, hidden) {
+      const ttlMs = options.limits.mediaTokenTtlMs;
+      const identity = observerIdentityOf(number, sessionId);
+      const accessToken = new AccessToken(apiKey, apiSecret, { identity, name: "Supervisor", metadata: OBSERVER_METADATA, ttl: Math.ceil(ttlMs / 1000) });
+      accessToken.addGrant({
+        room: roomOf(sessionId),
+        roomJoin: true,
+        canPublish: false,
+        canPublishData: false,
+        canPublishSources: [],
+        canSubscribe: true,
+        // An observer cannot change its own name or metadata into a party's.
+        canUpdateOwnMetadata: false,
+        hidden,
+      });
       return { token: await accessToken.toJwt(), identity, expiresAt: Date.now() + ttlMs };
     },
   };

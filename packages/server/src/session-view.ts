@@ -5,6 +5,8 @@ import { applyEvent, endReasonOf, lifecycleStateOf, PROTO_SESSION_STATE, startSe
 import {
   type Invitation,
   InvitationSchema,
+  type Observation,
+  ObservationSchema,
   Channel as ProtoChannel,
   type Session,
   type SessionEvent,
@@ -12,6 +14,7 @@ import {
   SessionSchema,
   SessionState,
 } from "@screenshare/protocol";
+import { observerIdentityOf } from "./media.js";
 import type { HistoryEntry, SessionRecord } from "./store.js";
 
 // How a stored session looks in the protocol: pure functions of a record, so every reader shows it the same way.
@@ -20,8 +23,14 @@ export function protoStateOf(record: Pick<SessionRecord, "machine">): SessionSta
   return PROTO_SESSION_STATE[lifecycleStateOf(record.machine)];
 }
 
-/** The session as the protocol shows it; the security key only for the viewer. */
-export function sessionToProto(record: Pick<SessionRecord, "id" | "machine" | "lastSequence" | "securityKey">, { withKey }: { withKey: boolean }): Session {
+/**
+ * The session as the protocol shows it; the security key only for the viewer, observations only for the viewer and
+ * supervisors (never the sharer, never in events: an org's silent monitoring stays silent).
+ */
+export function sessionToProto(
+  record: Pick<SessionRecord, "id" | "machine" | "lastSequence" | "securityKey" | "observers" | "observersAnnounced">,
+  { withKey, withObservations = withKey }: { withKey: boolean; withObservations?: boolean },
+): Session {
   const context = record.machine.context;
   const deadline = stateDeadlineOf(record.machine);
   const session = create(SessionSchema, {
@@ -36,7 +45,9 @@ export function sessionToProto(record: Pick<SessionRecord, "id" | "machine" | "l
     updatedAt: timestampFromMs(context.updatedAt),
     maxDurationDeadline: timestampFromMs(context.deadlines.maxDuration),
     lastSequence: BigInt(record.lastSequence),
+    observersAnnounced: record.observersAnnounced ?? false,
   });
+  if (withObservations) session.observations = observationsOf(record);
   if (context.endedAt !== undefined) session.endedAt = timestampFromMs(context.endedAt);
   if (deadline !== undefined) session.stateDeadline = timestampFromMs(deadline);
   if (context.pausedAt !== undefined) session.pausedAt = timestampFromMs(context.pausedAt);
@@ -53,8 +64,28 @@ export function sessionToProto(record: Pick<SessionRecord, "id" | "machine" | "l
   return session;
 }
 
+/** Who observed the session and when; an observer still in the room when the session ended left at its end. */
+function observationsOf(record: Pick<SessionRecord, "id" | "machine" | "observers">): Observation[] {
+  const endedAt = record.machine.context.endedAt;
+  return (record.observers ?? []).map((entry, index) => {
+    const observation = create(ObservationSchema, {
+      observerUserId: entry.userId,
+      participantIdentity: observerIdentityOf(index + 1, record.id),
+      startedAt: timestampFromMs(entry.startedAt),
+    });
+    if (entry.joinedAt !== undefined) observation.joinedAt = timestampFromMs(entry.joinedAt);
+    const leftAt = entry.leftAt ?? (entry.joinedAt !== undefined ? endedAt : undefined);
+    if (leftAt !== undefined) observation.leftAt = timestampFromMs(leftAt);
+    return observation;
+  });
+}
+
 /** The protocol event of a history entry, showing `record` as it was right after the entry. */
-export function eventOf(record: Pick<SessionRecord, "id" | "machine">, [type, actor, at, sequence]: HistoryEntry, previous: SessionState): SessionEvent {
+export function eventOf(
+  record: Pick<SessionRecord, "id" | "machine" | "observersAnnounced">,
+  [type, actor, at, sequence]: HistoryEntry,
+  previous: SessionState,
+): SessionEvent {
   return create(SessionEventSchema, {
     sequence: BigInt(sequence),
     occurredAt: timestampFromMs(at),
@@ -72,14 +103,15 @@ export function historyOf(record: SessionRecord): SessionEvent[] {
   if (!first) return [];
   const { orgId, interactionId, viewerUserId, channel, timeouts } = record.machine.context;
   let machine = startSession({ sessionId: record.id, orgId, interactionId, viewerUserId, channel, timeouts, at: first[2] }).session;
-  const events = [eventOf({ id: record.id, machine }, first, SessionState.UNSPECIFIED)];
+  const { observersAnnounced } = record;
+  const events = [eventOf({ id: record.id, machine, observersAnnounced }, first, SessionState.UNSPECIFIED)];
   for (const entry of rest) {
     const outcome = applyEvent(machine, { type: entry[0], at: entry[2] });
     // Only a machine changed incompatibly since the session was stored could get here.
     if (outcome.kind !== "applied") throw new ConnectError(`session ${record.id}'s history does not replay at sequence ${entry[3]}`, Code.Internal);
     const previous = protoStateOf({ machine });
     machine = outcome.step.session;
-    events.push(eventOf({ id: record.id, machine }, entry, previous));
+    events.push(eventOf({ id: record.id, machine, observersAnnounced }, entry, previous));
   }
   return events;
 }

@@ -24,6 +24,27 @@ export interface SessionRecord {
   mediaFactAt?: { viewer?: number; sharer?: number };
   /** When LiveKit created the join of each role's latest SID: a join created earlier never replaces it. */
   joinedAt?: { viewer?: number; sharer?: number };
+  /**
+   * Supervisors who asked to observe, in order; the `n`th has the media identity `observer-n-<session>`. Kept
+   * outside the machine on purpose: observers never change the lifecycle or the event sequence.
+   */
+  observers?: ObserverEntry[];
+  /** The org's observer policy when the session started: observers visible to the sharer (true) or hidden. */
+  observersAnnounced?: boolean;
+}
+
+/** One supervisor's observing of a session (times in epoch ms). */
+export interface ObserverEntry {
+  userId: string;
+  startedAt: number;
+  /** The media plane's first report of them in the room. */
+  joinedAt?: number;
+  /** Their latest leaving; cleared when they join again. */
+  leftAt?: number;
+  /** Their latest connection's SID: only its leaving counts. */
+  sid?: string;
+  /** When LiveKit created the latest fact applied about them: older facts are ignored. */
+  factAt?: number;
 }
 
 /** One stored event: `[event type as given to the machine, actor, at (epoch ms), sequence]`. */

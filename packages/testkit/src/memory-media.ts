@@ -39,6 +39,9 @@ export function memoryMedia(): MediaPlane & { rooms: Map<string, number>; mutedS
     async token(role: "viewer" | "sharer", sessionId: string) {
       return { token: "", identity: `${role}-${sessionId}`, expiresAt: Date.now() };
     },
+    async observerToken(sessionId: string, number: number) {
+      return { token: "", identity: `observer-${number}-${sessionId}`, expiresAt: Date.now() };
+    },
   };
   return media;
 }

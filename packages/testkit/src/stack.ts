@@ -14,6 +14,7 @@ export interface StackOptions {
   corsOrigins?: readonly string[];
   network?: ServerOptions["network"];
   trustedProxy?: ServerOptions["trustedProxy"];
+  observerPolicy?: ServerOptions["observerPolicy"];
   /** Start Redis and keep the server's state there instead of the embedded store. */
   redis?: boolean;
   /** Fixed server port; free by default. */
@@ -66,6 +67,7 @@ async function startOnce(options: StackOptions): Promise<ReferenceStack> {
       ...(options.corsOrigins && { corsOrigins: options.corsOrigins }),
       ...(options.network && { network: options.network }),
       ...(options.trustedProxy && { trustedProxy: options.trustedProxy }),
+      ...(options.observerPolicy && { observerPolicy: options.observerPolicy }),
     },
     { faults: options.faults ?? [] },
   ).catch(async (error: unknown) => {

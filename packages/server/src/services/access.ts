@@ -1,6 +1,6 @@
 import { Code, ConnectError, createContextKey, type HandlerContext } from "@connectrpc/connect";
 import { lifecycleStateOf } from "@screenshare/machine";
-import { bearer, sameSecret, type Viewer, viewerVerifier } from "../auth.js";
+import { bearer, MONITOR_PERMISSION, sameSecret, type Viewer, viewerVerifier } from "../auth.js";
 import type { ResolvedOptions } from "../config.js";
 import type { SessionEngine, SessionRecord } from "../engine.js";
 import type { FieldRules } from "../validation.js";
@@ -23,6 +23,7 @@ export type Access = ReturnType<typeof accessRules>;
 
 export function accessRules(engine: SessionEngine, options: ResolvedOptions) {
   const verifyViewer = viewerVerifier(options.viewerTokens);
+  const verifySupervisor = viewerVerifier(options.viewerTokens, { permission: MONITOR_PERMISSION });
   const viewerSession = async (viewer: Viewer, sessionId: string): Promise<SessionRecord> => {
     const record = await engine.sessionInOrg(sessionId, viewer.orgId);
     if (record.machine.context.viewerUserId !== viewer.userId) throw new ConnectError(`session ${sessionId} not found`, Code.NotFound);
@@ -31,6 +32,8 @@ export function accessRules(engine: SessionEngine, options: ResolvedOptions) {
   return {
     verifyViewer,
     viewer: (context: HandlerContext): Promise<Viewer> => verifyViewer(bearer(context.requestHeader)),
+    /** A supervisor: a viewer token with the monitor permission (the view permission is not enough). */
+    supervisor: (context: HandlerContext): Promise<Viewer> => verifySupervisor(bearer(context.requestHeader)),
     /** The viewer's own session; others' sessions are indistinguishable from missing ones. */
     viewerSession,
     /** The session the sharer credential of the request is for. */

@@ -1,9 +1,10 @@
 import type { ConnectRouter } from "@connectrpc/connect";
-import { InteractionService, ServerInfoService, SharerService, ViewerService, WatchService } from "@screenshare/protocol";
+import { InteractionService, MonitorService, ServerInfoService, SharerService, ViewerService, WatchService } from "@screenshare/protocol";
 import type { ResolvedOptions } from "../config.js";
 import type { SessionEngine } from "../engine.js";
 import { accessRules, type ServiceContext } from "./access.js";
 import { interactionService } from "./interaction.js";
+import { monitorService } from "./monitor.js";
 import { serverInfoService } from "./server-info.js";
 import { sharerService } from "./sharer.js";
 import { viewerService } from "./viewer.js";
@@ -19,4 +20,5 @@ export function registerServices(router: ConnectRouter, engine: SessionEngine, o
   router.service(InteractionService, interactionService(context));
   router.service(WatchService, watchService(context));
   router.service(ServerInfoService, serverInfoService(context));
+  router.service(MonitorService, monitorService(context));
 }

@@ -26,6 +26,7 @@ export function serverInfoService({ options }: ServiceContext): ServiceImpl<type
           idempotencyRetentionSeconds: seconds(limits.idempotencyRetentionMs),
           mediaTransports: [MediaTransport.LIVEKIT],
           pauseTimeoutSeconds: seconds(timeouts.pauseTimeoutMs),
+          maxObserversPerSession: limits.maxObserversPerSession,
         },
       };
     },

@@ -12,15 +12,15 @@ import {
 } from "@screenshare/protocol";
 import type { SessionRecord } from "../engine.js";
 import { historyOf, sessionToProto } from "../session-view.js";
-import { invalidArgument, validate } from "../validation.js";
+import { validate } from "../validation.js";
 import { ensureLive, MUTATION, SESSION, type ServiceContext } from "./access.js";
+import { pageOf } from "./paging.js";
 
 type CommandResponse =
   | typeof CancelScreenShareResponseSchema
   | typeof LeaveSessionResponseSchema
   | typeof RegenerateSecurityKeyResponseSchema
   | typeof AskToUnpauseResponseSchema;
-const DEFAULT_PAGE_SIZE = 20;
 
 /** ViewerService: the agent's side, authenticated by a viewer token. */
 export function viewerService({ engine, access }: ServiceContext): ServiceImpl<typeof ViewerService> {
@@ -72,18 +72,10 @@ export function viewerService({ engine, access }: ServiceContext): ServiceImpl<t
     async listSessions(request, context) {
       validate(request, { page_size: "pageSize" });
       const viewer = await access.viewer(context);
-      const offset = request.pageToken === "" ? 0 : Number.parseInt(request.pageToken, 10);
-      if (!Number.isSafeInteger(offset) || offset < 0 || String(offset) !== (request.pageToken || "0")) {
-        throw invalidArgument([{ field: "page_token", description: "must be a next_page_token this server returned" }]);
-      }
-      const size = request.pageSize || DEFAULT_PAGE_SIZE;
       const records = await Promise.all((await engine.sessionsOfViewer(viewer.orgId, viewer.userId)).map((id) => engine.getSession(id)));
       const all = records.filter((record): record is SessionRecord => !!record && (!request.liveOnly || isLive(record.machine)));
-      const page = all.slice(offset, offset + size);
-      return {
-        sessions: page.map((record) => sessionToProto(record, { withKey: true })),
-        nextPageToken: offset + size < all.length ? String(offset + size) : "",
-      };
+      const { page, nextPageToken } = pageOf(all, request);
+      return { sessions: page.map((record) => sessionToProto(record, { withKey: true })), nextPageToken };
     },
     async getSessionHistory(request, context) {
       validate(request, SESSION);

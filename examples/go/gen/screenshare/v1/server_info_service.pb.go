@@ -109,8 +109,10 @@ type ServerInfo struct {
 	// How long a sharer may keep the share paused (SharerService.PauseSharing) before the session ends with
 	// END_REASON_PAUSE_TIMED_OUT (default 300).
 	PauseTimeoutSeconds uint32 `protobuf:"varint,16,opt,name=pause_timeout_seconds,json=pauseTimeoutSeconds,proto3" json:"pause_timeout_seconds,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// How many different supervisors may observe one session through MonitorService.ObserveSession (default 5).
+	MaxObserversPerSession uint32 `protobuf:"varint,17,opt,name=max_observers_per_session,json=maxObserversPerSession,proto3" json:"max_observers_per_session,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *ServerInfo) Reset() {
@@ -255,6 +257,13 @@ func (x *ServerInfo) GetPauseTimeoutSeconds() uint32 {
 	return 0
 }
 
+func (x *ServerInfo) GetMaxObserversPerSession() uint32 {
+	if x != nil {
+		return x.MaxObserversPerSession
+	}
+	return 0
+}
+
 // GetServerInfoRequest has no fields.
 type GetServerInfoRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -342,7 +351,7 @@ var File_screenshare_v1_server_info_service_proto protoreflect.FileDescriptor
 
 const file_screenshare_v1_server_info_service_proto_rawDesc = "" +
 	"\n" +
-	"(screenshare/v1/server_info_service.proto\x12\x0escreenshare.v1\"\xc0\a\n" +
+	"(screenshare/v1/server_info_service.proto\x12\x0escreenshare.v1\"\xfb\a\n" +
 	"\n" +
 	"ServerInfo\x12)\n" +
 	"\x10protocol_version\x18\x01 \x01(\tR\x0fprotocolVersion\x12&\n" +
@@ -361,7 +370,8 @@ const file_screenshare_v1_server_info_service_proto_rawDesc = "" +
 	"\x1cmax_session_duration_seconds\x18\r \x01(\rR\x19maxSessionDurationSeconds\x12B\n" +
 	"\x1didempotency_retention_seconds\x18\x0e \x01(\rR\x1bidempotencyRetentionSeconds\x12I\n" +
 	"\x10media_transports\x18\x0f \x03(\x0e2\x1e.screenshare.v1.MediaTransportR\x0fmediaTransports\x122\n" +
-	"\x15pause_timeout_seconds\x18\x10 \x01(\rR\x13pauseTimeoutSeconds\"\x16\n" +
+	"\x15pause_timeout_seconds\x18\x10 \x01(\rR\x13pauseTimeoutSeconds\x129\n" +
+	"\x19max_observers_per_session\x18\x11 \x01(\rR\x16maxObserversPerSession\"\x16\n" +
 	"\x14GetServerInfoRequest\"G\n" +
 	"\x15GetServerInfoResponse\x12.\n" +
 	"\x04info\x18\x01 \x01(\v2\x1a.screenshare.v1.ServerInfoR\x04info*N\n" +

@@ -459,6 +459,16 @@ type Session struct {
 	// When the viewer last asked the sharer to unpause (ViewerService.AskToUnpause) during the current pause; unset
 	// otherwise. A sharer's page shows the request from it, also after a reload.
 	UnpauseRequestedAt *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=unpause_requested_at,json=unpauseRequestedAt,proto3" json:"unpause_requested_at,omitempty"`
+	// Who has observed the session (MonitorService.ObserveSession) and when, one entry per supervisor, in the order
+	// they first asked. Only in responses to the session's viewer (ViewerService) and to supervisors
+	// (MonitorService); never in SharerService responses and never in SessionEvent, so that an org whose policy keeps
+	// observers silent tells the sharer nothing.
+	Observations []*Observation `protobuf:"bytes,20,rep,name=observations,proto3" json:"observations,omitempty"`
+	// Whether the sharer is told that someone else watches: the policy of the session's org, fixed when the session
+	// starts. When true, observers are visible participants of the media room (identity "observer-…", metadata
+	// {"role":"observer"}), so the sharer's page can say someone else is watching; when false, observers are hidden
+	// participants that no other party's media connection ever sees.
+	ObserversAnnounced bool `protobuf:"varint,21,opt,name=observers_announced,json=observersAnnounced,proto3" json:"observers_announced,omitempty"`
 	unknownFields      protoimpl.UnknownFields
 	sizeCache          protoimpl.SizeCache
 }
@@ -605,6 +615,102 @@ func (x *Session) GetUnpauseRequestedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Session) GetObservations() []*Observation {
+	if x != nil {
+		return x.Observations
+	}
+	return nil
+}
+
+func (x *Session) GetObserversAnnounced() bool {
+	if x != nil {
+		return x.ObserversAnnounced
+	}
+	return false
+}
+
+// Observation is one supervisor's watching of one session, kept for as long as the session.
+type Observation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The supervisor: the "sub" of their token.
+	ObserverUserId string `protobuf:"bytes,1,opt,name=observer_user_id,json=observerUserId,proto3" json:"observer_user_id,omitempty"`
+	// Their identity in the session's media room: "observer-" followed by a number and the session id.
+	ParticipantIdentity string `protobuf:"bytes,2,opt,name=participant_identity,json=participantIdentity,proto3" json:"participant_identity,omitempty"`
+	// When they first asked to observe (MonitorService.ObserveSession).
+	StartedAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=started_at,json=startedAt,proto3" json:"started_at,omitempty"`
+	// When the media plane first reported them in the room; unset until it does.
+	JoinedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=joined_at,json=joinedAt,proto3" json:"joined_at,omitempty"`
+	// When they last left the room, or the session's end if they were in it then; unset while they watch.
+	LeftAt        *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=left_at,json=leftAt,proto3" json:"left_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Observation) Reset() {
+	*x = Observation{}
+	mi := &file_screenshare_v1_session_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Observation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Observation) ProtoMessage() {}
+
+func (x *Observation) ProtoReflect() protoreflect.Message {
+	mi := &file_screenshare_v1_session_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Observation.ProtoReflect.Descriptor instead.
+func (*Observation) Descriptor() ([]byte, []int) {
+	return file_screenshare_v1_session_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Observation) GetObserverUserId() string {
+	if x != nil {
+		return x.ObserverUserId
+	}
+	return ""
+}
+
+func (x *Observation) GetParticipantIdentity() string {
+	if x != nil {
+		return x.ParticipantIdentity
+	}
+	return ""
+}
+
+func (x *Observation) GetStartedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartedAt
+	}
+	return nil
+}
+
+func (x *Observation) GetJoinedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.JoinedAt
+	}
+	return nil
+}
+
+func (x *Observation) GetLeftAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LeftAt
+	}
+	return nil
+}
+
 // SessionEvent is one change of a session. Events of a session are numbered 1, 2, 3, ... with no gaps.
 type SessionEvent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -627,7 +733,7 @@ type SessionEvent struct {
 
 func (x *SessionEvent) Reset() {
 	*x = SessionEvent{}
-	mi := &file_screenshare_v1_session_proto_msgTypes[2]
+	mi := &file_screenshare_v1_session_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -639,7 +745,7 @@ func (x *SessionEvent) String() string {
 func (*SessionEvent) ProtoMessage() {}
 
 func (x *SessionEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_screenshare_v1_session_proto_msgTypes[2]
+	mi := &file_screenshare_v1_session_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -652,7 +758,7 @@ func (x *SessionEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionEvent.ProtoReflect.Descriptor instead.
 func (*SessionEvent) Descriptor() ([]byte, []int) {
-	return file_screenshare_v1_session_proto_rawDescGZIP(), []int{2}
+	return file_screenshare_v1_session_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *SessionEvent) GetSequence() uint64 {
@@ -717,7 +823,7 @@ type LiveKitJoinInfo struct {
 
 func (x *LiveKitJoinInfo) Reset() {
 	*x = LiveKitJoinInfo{}
-	mi := &file_screenshare_v1_session_proto_msgTypes[3]
+	mi := &file_screenshare_v1_session_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -729,7 +835,7 @@ func (x *LiveKitJoinInfo) String() string {
 func (*LiveKitJoinInfo) ProtoMessage() {}
 
 func (x *LiveKitJoinInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_screenshare_v1_session_proto_msgTypes[3]
+	mi := &file_screenshare_v1_session_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -742,7 +848,7 @@ func (x *LiveKitJoinInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiveKitJoinInfo.ProtoReflect.Descriptor instead.
 func (*LiveKitJoinInfo) Descriptor() ([]byte, []int) {
-	return file_screenshare_v1_session_proto_rawDescGZIP(), []int{3}
+	return file_screenshare_v1_session_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *LiveKitJoinInfo) GetServerUrl() string {
@@ -796,7 +902,7 @@ type MediaJoinInfo struct {
 
 func (x *MediaJoinInfo) Reset() {
 	*x = MediaJoinInfo{}
-	mi := &file_screenshare_v1_session_proto_msgTypes[4]
+	mi := &file_screenshare_v1_session_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -808,7 +914,7 @@ func (x *MediaJoinInfo) String() string {
 func (*MediaJoinInfo) ProtoMessage() {}
 
 func (x *MediaJoinInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_screenshare_v1_session_proto_msgTypes[4]
+	mi := &file_screenshare_v1_session_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -821,7 +927,7 @@ func (x *MediaJoinInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MediaJoinInfo.ProtoReflect.Descriptor instead.
 func (*MediaJoinInfo) Descriptor() ([]byte, []int) {
-	return file_screenshare_v1_session_proto_rawDescGZIP(), []int{4}
+	return file_screenshare_v1_session_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *MediaJoinInfo) GetTransport() isMediaJoinInfo_Transport {
@@ -861,7 +967,7 @@ const file_screenshare_v1_session_proto_rawDesc = "" +
 	"\adisplay\x18\x02 \x01(\tR\adisplay\x129\n" +
 	"\n" +
 	"expires_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12-\n" +
-	"\x12attempts_remaining\x18\x04 \x01(\rR\x11attemptsRemaining\"\xd9\x06\n" +
+	"\x12attempts_remaining\x18\x04 \x01(\rR\x11attemptsRemaining\"\xcb\a\n" +
 	"\aSession\x12\x1d\n" +
 	"\n" +
 	"session_id\x18\x01 \x01(\tR\tsessionId\x12\x15\n" +
@@ -883,7 +989,16 @@ const file_screenshare_v1_session_proto_rawDesc = "" +
 	"\rlast_sequence\x18\r \x01(\x04R\flastSequence\x12>\n" +
 	"\fsecurity_key\x18\x0e \x01(\v2\x1b.screenshare.v1.SecurityKeyR\vsecurityKey\x127\n" +
 	"\tpaused_at\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\bpausedAt\x12L\n" +
-	"\x14unpause_requested_at\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\x12unpauseRequestedAt\"\xa6\x02\n" +
+	"\x14unpause_requested_at\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\x12unpauseRequestedAt\x12?\n" +
+	"\fobservations\x18\x14 \x03(\v2\x1b.screenshare.v1.ObservationR\fobservations\x12/\n" +
+	"\x13observers_announced\x18\x15 \x01(\bR\x12observersAnnounced\"\x93\x02\n" +
+	"\vObservation\x12(\n" +
+	"\x10observer_user_id\x18\x01 \x01(\tR\x0eobserverUserId\x121\n" +
+	"\x14participant_identity\x18\x02 \x01(\tR\x13participantIdentity\x129\n" +
+	"\n" +
+	"started_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tstartedAt\x127\n" +
+	"\tjoined_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\bjoinedAt\x123\n" +
+	"\aleft_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x06leftAt\"\xa6\x02\n" +
 	"\fSessionEvent\x12\x1a\n" +
 	"\bsequence\x18\x01 \x01(\x04R\bsequence\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -957,7 +1072,7 @@ func file_screenshare_v1_session_proto_rawDescGZIP() []byte {
 }
 
 var file_screenshare_v1_session_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_screenshare_v1_session_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_screenshare_v1_session_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_screenshare_v1_session_proto_goTypes = []any{
 	(Channel)(0),                  // 0: screenshare.v1.Channel
 	(SessionState)(0),             // 1: screenshare.v1.SessionState
@@ -965,35 +1080,40 @@ var file_screenshare_v1_session_proto_goTypes = []any{
 	(Actor)(0),                    // 3: screenshare.v1.Actor
 	(*SecurityKey)(nil),           // 4: screenshare.v1.SecurityKey
 	(*Session)(nil),               // 5: screenshare.v1.Session
-	(*SessionEvent)(nil),          // 6: screenshare.v1.SessionEvent
-	(*LiveKitJoinInfo)(nil),       // 7: screenshare.v1.LiveKitJoinInfo
-	(*MediaJoinInfo)(nil),         // 8: screenshare.v1.MediaJoinInfo
-	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
+	(*Observation)(nil),           // 6: screenshare.v1.Observation
+	(*SessionEvent)(nil),          // 7: screenshare.v1.SessionEvent
+	(*LiveKitJoinInfo)(nil),       // 8: screenshare.v1.LiveKitJoinInfo
+	(*MediaJoinInfo)(nil),         // 9: screenshare.v1.MediaJoinInfo
+	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
 }
 var file_screenshare_v1_session_proto_depIdxs = []int32{
-	9,  // 0: screenshare.v1.SecurityKey.expires_at:type_name -> google.protobuf.Timestamp
+	10, // 0: screenshare.v1.SecurityKey.expires_at:type_name -> google.protobuf.Timestamp
 	0,  // 1: screenshare.v1.Session.channel:type_name -> screenshare.v1.Channel
 	1,  // 2: screenshare.v1.Session.state:type_name -> screenshare.v1.SessionState
 	2,  // 3: screenshare.v1.Session.end_reason:type_name -> screenshare.v1.EndReason
-	9,  // 4: screenshare.v1.Session.created_at:type_name -> google.protobuf.Timestamp
-	9,  // 5: screenshare.v1.Session.updated_at:type_name -> google.protobuf.Timestamp
-	9,  // 6: screenshare.v1.Session.ended_at:type_name -> google.protobuf.Timestamp
-	9,  // 7: screenshare.v1.Session.state_deadline:type_name -> google.protobuf.Timestamp
-	9,  // 8: screenshare.v1.Session.max_duration_deadline:type_name -> google.protobuf.Timestamp
+	10, // 4: screenshare.v1.Session.created_at:type_name -> google.protobuf.Timestamp
+	10, // 5: screenshare.v1.Session.updated_at:type_name -> google.protobuf.Timestamp
+	10, // 6: screenshare.v1.Session.ended_at:type_name -> google.protobuf.Timestamp
+	10, // 7: screenshare.v1.Session.state_deadline:type_name -> google.protobuf.Timestamp
+	10, // 8: screenshare.v1.Session.max_duration_deadline:type_name -> google.protobuf.Timestamp
 	4,  // 9: screenshare.v1.Session.security_key:type_name -> screenshare.v1.SecurityKey
-	9,  // 10: screenshare.v1.Session.paused_at:type_name -> google.protobuf.Timestamp
-	9,  // 11: screenshare.v1.Session.unpause_requested_at:type_name -> google.protobuf.Timestamp
-	9,  // 12: screenshare.v1.SessionEvent.occurred_at:type_name -> google.protobuf.Timestamp
-	3,  // 13: screenshare.v1.SessionEvent.actor:type_name -> screenshare.v1.Actor
-	1,  // 14: screenshare.v1.SessionEvent.previous_state:type_name -> screenshare.v1.SessionState
-	5,  // 15: screenshare.v1.SessionEvent.session:type_name -> screenshare.v1.Session
-	9,  // 16: screenshare.v1.LiveKitJoinInfo.token_expires_at:type_name -> google.protobuf.Timestamp
-	7,  // 17: screenshare.v1.MediaJoinInfo.livekit:type_name -> screenshare.v1.LiveKitJoinInfo
-	18, // [18:18] is the sub-list for method output_type
-	18, // [18:18] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	10, // 10: screenshare.v1.Session.paused_at:type_name -> google.protobuf.Timestamp
+	10, // 11: screenshare.v1.Session.unpause_requested_at:type_name -> google.protobuf.Timestamp
+	6,  // 12: screenshare.v1.Session.observations:type_name -> screenshare.v1.Observation
+	10, // 13: screenshare.v1.Observation.started_at:type_name -> google.protobuf.Timestamp
+	10, // 14: screenshare.v1.Observation.joined_at:type_name -> google.protobuf.Timestamp
+	10, // 15: screenshare.v1.Observation.left_at:type_name -> google.protobuf.Timestamp
+	10, // 16: screenshare.v1.SessionEvent.occurred_at:type_name -> google.protobuf.Timestamp
+	3,  // 17: screenshare.v1.SessionEvent.actor:type_name -> screenshare.v1.Actor
+	1,  // 18: screenshare.v1.SessionEvent.previous_state:type_name -> screenshare.v1.SessionState
+	5,  // 19: screenshare.v1.SessionEvent.session:type_name -> screenshare.v1.Session
+	10, // 20: screenshare.v1.LiveKitJoinInfo.token_expires_at:type_name -> google.protobuf.Timestamp
+	8,  // 21: screenshare.v1.MediaJoinInfo.livekit:type_name -> screenshare.v1.LiveKitJoinInfo
+	22, // [22:22] is the sub-list for method output_type
+	22, // [22:22] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_screenshare_v1_session_proto_init() }
@@ -1001,7 +1121,7 @@ func file_screenshare_v1_session_proto_init() {
 	if File_screenshare_v1_session_proto != nil {
 		return
 	}
-	file_screenshare_v1_session_proto_msgTypes[4].OneofWrappers = []any{
+	file_screenshare_v1_session_proto_msgTypes[5].OneofWrappers = []any{
 		(*MediaJoinInfo_Livekit)(nil),
 	}
 	type x struct{}
@@ -1010,7 +1130,7 @@ func file_screenshare_v1_session_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_screenshare_v1_session_proto_rawDesc), len(file_screenshare_v1_session_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(screenshare/v1/server_info_service.proto\x12\x0escreenshare.v1\"\xc0\x07\n\nServerInfo\x12)\n\x10protocol_version\x18\x01 \x01(\tR\x0fprotocolVersion\x12&\n\x0eimplementation\x18\x02 \x01(\tR\x0eimplementation\x12.\n\x13security_key_length\x18\x03 \x01(\rR\x11securityKeyLength\x12\x37\n\x18security_key_ttl_seconds\x18\x04 \x01(\rR\x15securityKeyTtlSeconds\x12\x39\n\x19security_key_max_attempts\x18\x05 \x01(\rR\x16securityKeyMaxAttempts\x12;\n\x1aredeem_attempts_per_client\x18\x06 \x01(\rR\x17redeemAttemptsPerClient\x12\x35\n\x17redeem_attempts_per_org\x18\x07 \x01(\rR\x14redeemAttemptsPerOrg\x12\x32\n\x15redeem_window_seconds\x18\x08 \x01(\rR\x13redeemWindowSeconds\x12<\n\x1a\x61\x63\x63\x65ptance_timeout_seconds\x18\t \x01(\rR\x18\x61\x63\x63\x65ptanceTimeoutSeconds\x12G\n screen_selection_timeout_seconds\x18\n \x01(\rR\x1dscreenSelectionTimeoutSeconds\x12\x43\n\x1eviewer_reconnect_grace_seconds\x18\x0b \x01(\rR\x1bviewerReconnectGraceSeconds\x12\x43\n\x1esharer_reconnect_grace_seconds\x18\x0c \x01(\rR\x1bsharerReconnectGraceSeconds\x12?\n\x1cmax_session_duration_seconds\x18\r \x01(\rR\x19maxSessionDurationSeconds\x12\x42\n\x1didempotency_retention_seconds\x18\x0e \x01(\rR\x1bidempotencyRetentionSeconds\x12I\n\x10media_transports\x18\x0f \x03(\x0e\x32\x1e.screenshare.v1.MediaTransportR\x0fmediaTransports\x12\x32\n\x15pause_timeout_seconds\x18\x10 \x01(\rR\x13pauseTimeoutSeconds\"\x16\n\x14GetServerInfoRequest\"G\n\x15GetServerInfoResponse\x12.\n\x04info\x18\x01 \x01(\x0b\x32\x1a.screenshare.v1.ServerInfoR\x04info*N\n\x0eMediaTransport\x12\x1f\n\x1bMEDIA_TRANSPORT_UNSPECIFIED\x10\x00\x12\x1b\n\x17MEDIA_TRANSPORT_LIVEKIT\x10\x01\x32q\n\x11ServerInfoService\x12\\\n\rGetServerInfo\x12$.screenshare.v1.GetServerInfoRequest\x1a%.screenshare.v1.GetServerInfoResponseB\xdf\x01\n\x12\x63om.screenshare.v1B\x16ServerInfoServiceProtoP\x01ZXgithub.com/screenshare-protocol/screenshare/examples/go/gen/screenshare/v1;screensharev1\xa2\x02\x03SXX\xaa\x02\x0eScreenshare.V1\xca\x02\x0eScreenshare\\V1\xe2\x02\x1aScreenshare\\V1\\GPBMetadata\xea\x02\x0fScreenshare::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(screenshare/v1/server_info_service.proto\x12\x0escreenshare.v1\"\xfb\x07\n\nServerInfo\x12)\n\x10protocol_version\x18\x01 \x01(\tR\x0fprotocolVersion\x12&\n\x0eimplementation\x18\x02 \x01(\tR\x0eimplementation\x12.\n\x13security_key_length\x18\x03 \x01(\rR\x11securityKeyLength\x12\x37\n\x18security_key_ttl_seconds\x18\x04 \x01(\rR\x15securityKeyTtlSeconds\x12\x39\n\x19security_key_max_attempts\x18\x05 \x01(\rR\x16securityKeyMaxAttempts\x12;\n\x1aredeem_attempts_per_client\x18\x06 \x01(\rR\x17redeemAttemptsPerClient\x12\x35\n\x17redeem_attempts_per_org\x18\x07 \x01(\rR\x14redeemAttemptsPerOrg\x12\x32\n\x15redeem_window_seconds\x18\x08 \x01(\rR\x13redeemWindowSeconds\x12<\n\x1a\x61\x63\x63\x65ptance_timeout_seconds\x18\t \x01(\rR\x18\x61\x63\x63\x65ptanceTimeoutSeconds\x12G\n screen_selection_timeout_seconds\x18\n \x01(\rR\x1dscreenSelectionTimeoutSeconds\x12\x43\n\x1eviewer_reconnect_grace_seconds\x18\x0b \x01(\rR\x1bviewerReconnectGraceSeconds\x12\x43\n\x1esharer_reconnect_grace_seconds\x18\x0c \x01(\rR\x1bsharerReconnectGraceSeconds\x12?\n\x1cmax_session_duration_seconds\x18\r \x01(\rR\x19maxSessionDurationSeconds\x12\x42\n\x1didempotency_retention_seconds\x18\x0e \x01(\rR\x1bidempotencyRetentionSeconds\x12I\n\x10media_transports\x18\x0f \x03(\x0e\x32\x1e.screenshare.v1.MediaTransportR\x0fmediaTransports\x12\x32\n\x15pause_timeout_seconds\x18\x10 \x01(\rR\x13pauseTimeoutSeconds\x12\x39\n\x19max_observers_per_session\x18\x11 \x01(\rR\x16maxObserversPerSession\"\x16\n\x14GetServerInfoRequest\"G\n\x15GetServerInfoResponse\x12.\n\x04info\x18\x01 \x01(\x0b\x32\x1a.screenshare.v1.ServerInfoR\x04info*N\n\x0eMediaTransport\x12\x1f\n\x1bMEDIA_TRANSPORT_UNSPECIFIED\x10\x00\x12\x1b\n\x17MEDIA_TRANSPORT_LIVEKIT\x10\x01\x32q\n\x11ServerInfoService\x12\\\n\rGetServerInfo\x12$.screenshare.v1.GetServerInfoRequest\x1a%.screenshare.v1.GetServerInfoResponseB\xdf\x01\n\x12\x63om.screenshare.v1B\x16ServerInfoServiceProtoP\x01ZXgithub.com/screenshare-protocol/screenshare/examples/go/gen/screenshare/v1;screensharev1\xa2\x02\x03SXX\xaa\x02\x0eScreenshare.V1\xca\x02\x0eScreenshare\\V1\xe2\x02\x1aScreenshare\\V1\\GPBMetadata\xea\x02\x0fScreenshare::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,14 +32,14 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'screenshare.v1.server_info_
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\022com.screenshare.v1B\026ServerInfoServiceProtoP\001ZXgithub.com/screenshare-protocol/screenshare/examples/go/gen/screenshare/v1;screensharev1\242\002\003SXX\252\002\016Screenshare.V1\312\002\016Screenshare\\V1\342\002\032Screenshare\\V1\\GPBMetadata\352\002\017Screenshare::V1'
-  _globals['_MEDIATRANSPORT']._serialized_start=1120
-  _globals['_MEDIATRANSPORT']._serialized_end=1198
+  _globals['_MEDIATRANSPORT']._serialized_start=1179
+  _globals['_MEDIATRANSPORT']._serialized_end=1257
   _globals['_SERVERINFO']._serialized_start=61
-  _globals['_SERVERINFO']._serialized_end=1021
-  _globals['_GETSERVERINFOREQUEST']._serialized_start=1023
-  _globals['_GETSERVERINFOREQUEST']._serialized_end=1045
-  _globals['_GETSERVERINFORESPONSE']._serialized_start=1047
-  _globals['_GETSERVERINFORESPONSE']._serialized_end=1118
-  _globals['_SERVERINFOSERVICE']._serialized_start=1200
-  _globals['_SERVERINFOSERVICE']._serialized_end=1313
+  _globals['_SERVERINFO']._serialized_end=1080
+  _globals['_GETSERVERINFOREQUEST']._serialized_start=1082
+  _globals['_GETSERVERINFOREQUEST']._serialized_end=1104
+  _globals['_GETSERVERINFORESPONSE']._serialized_start=1106
+  _globals['_GETSERVERINFORESPONSE']._serialized_end=1177
+  _globals['_SERVERINFOSERVICE']._serialized_start=1259
+  _globals['_SERVERINFOSERVICE']._serialized_end=1372
 # @@protoc_insertion_point(module_scope)

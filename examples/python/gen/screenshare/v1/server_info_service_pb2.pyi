@@ -15,7 +15,7 @@ MEDIA_TRANSPORT_UNSPECIFIED: MediaTransport
 MEDIA_TRANSPORT_LIVEKIT: MediaTransport
 
 class ServerInfo(_message.Message):
-    __slots__ = ("protocol_version", "implementation", "security_key_length", "security_key_ttl_seconds", "security_key_max_attempts", "redeem_attempts_per_client", "redeem_attempts_per_org", "redeem_window_seconds", "acceptance_timeout_seconds", "screen_selection_timeout_seconds", "viewer_reconnect_grace_seconds", "sharer_reconnect_grace_seconds", "max_session_duration_seconds", "idempotency_retention_seconds", "media_transports", "pause_timeout_seconds")
+    __slots__ = ("protocol_version", "implementation", "security_key_length", "security_key_ttl_seconds", "security_key_max_attempts", "redeem_attempts_per_client", "redeem_attempts_per_org", "redeem_window_seconds", "acceptance_timeout_seconds", "screen_selection_timeout_seconds", "viewer_reconnect_grace_seconds", "sharer_reconnect_grace_seconds", "max_session_duration_seconds", "idempotency_retention_seconds", "media_transports", "pause_timeout_seconds", "max_observers_per_session")
     PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     IMPLEMENTATION_FIELD_NUMBER: _ClassVar[int]
     SECURITY_KEY_LENGTH_FIELD_NUMBER: _ClassVar[int]
@@ -32,6 +32,7 @@ class ServerInfo(_message.Message):
     IDEMPOTENCY_RETENTION_SECONDS_FIELD_NUMBER: _ClassVar[int]
     MEDIA_TRANSPORTS_FIELD_NUMBER: _ClassVar[int]
     PAUSE_TIMEOUT_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    MAX_OBSERVERS_PER_SESSION_FIELD_NUMBER: _ClassVar[int]
     protocol_version: str
     implementation: str
     security_key_length: int
@@ -48,7 +49,8 @@ class ServerInfo(_message.Message):
     idempotency_retention_seconds: int
     media_transports: _containers.RepeatedScalarFieldContainer[MediaTransport]
     pause_timeout_seconds: int
-    def __init__(self, protocol_version: _Optional[str] = ..., implementation: _Optional[str] = ..., security_key_length: _Optional[int] = ..., security_key_ttl_seconds: _Optional[int] = ..., security_key_max_attempts: _Optional[int] = ..., redeem_attempts_per_client: _Optional[int] = ..., redeem_attempts_per_org: _Optional[int] = ..., redeem_window_seconds: _Optional[int] = ..., acceptance_timeout_seconds: _Optional[int] = ..., screen_selection_timeout_seconds: _Optional[int] = ..., viewer_reconnect_grace_seconds: _Optional[int] = ..., sharer_reconnect_grace_seconds: _Optional[int] = ..., max_session_duration_seconds: _Optional[int] = ..., idempotency_retention_seconds: _Optional[int] = ..., media_transports: _Optional[_Iterable[_Union[MediaTransport, str]]] = ..., pause_timeout_seconds: _Optional[int] = ...) -> None: ...
+    max_observers_per_session: int
+    def __init__(self, protocol_version: _Optional[str] = ..., implementation: _Optional[str] = ..., security_key_length: _Optional[int] = ..., security_key_ttl_seconds: _Optional[int] = ..., security_key_max_attempts: _Optional[int] = ..., redeem_attempts_per_client: _Optional[int] = ..., redeem_attempts_per_org: _Optional[int] = ..., redeem_window_seconds: _Optional[int] = ..., acceptance_timeout_seconds: _Optional[int] = ..., screen_selection_timeout_seconds: _Optional[int] = ..., viewer_reconnect_grace_seconds: _Optional[int] = ..., sharer_reconnect_grace_seconds: _Optional[int] = ..., max_session_duration_seconds: _Optional[int] = ..., idempotency_retention_seconds: _Optional[int] = ..., media_transports: _Optional[_Iterable[_Union[MediaTransport, str]]] = ..., pause_timeout_seconds: _Optional[int] = ..., max_observers_per_session: _Optional[int] = ...) -> None: ...
 
 class GetServerInfoRequest(_message.Message):
     __slots__ = ()

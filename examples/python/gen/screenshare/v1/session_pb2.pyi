@@ -1,10 +1,11 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -104,7 +105,7 @@ class SecurityKey(_message.Message):
     def __init__(self, key: _Optional[str] = ..., display: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempts_remaining: _Optional[int] = ...) -> None: ...
 
 class Session(_message.Message):
-    __slots__ = ("session_id", "org_id", "interaction_id", "channel", "viewer_user_id", "state", "end_reason", "created_at", "updated_at", "ended_at", "state_deadline", "max_duration_deadline", "last_sequence", "security_key", "paused_at", "unpause_requested_at")
+    __slots__ = ("session_id", "org_id", "interaction_id", "channel", "viewer_user_id", "state", "end_reason", "created_at", "updated_at", "ended_at", "state_deadline", "max_duration_deadline", "last_sequence", "security_key", "paused_at", "unpause_requested_at", "observations", "observers_announced")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     ORG_ID_FIELD_NUMBER: _ClassVar[int]
     INTERACTION_ID_FIELD_NUMBER: _ClassVar[int]
@@ -121,6 +122,8 @@ class Session(_message.Message):
     SECURITY_KEY_FIELD_NUMBER: _ClassVar[int]
     PAUSED_AT_FIELD_NUMBER: _ClassVar[int]
     UNPAUSE_REQUESTED_AT_FIELD_NUMBER: _ClassVar[int]
+    OBSERVATIONS_FIELD_NUMBER: _ClassVar[int]
+    OBSERVERS_ANNOUNCED_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     org_id: str
     interaction_id: str
@@ -137,7 +140,23 @@ class Session(_message.Message):
     security_key: SecurityKey
     paused_at: _timestamp_pb2.Timestamp
     unpause_requested_at: _timestamp_pb2.Timestamp
-    def __init__(self, session_id: _Optional[str] = ..., org_id: _Optional[str] = ..., interaction_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., viewer_user_id: _Optional[str] = ..., state: _Optional[_Union[SessionState, str]] = ..., end_reason: _Optional[_Union[EndReason, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_duration_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_sequence: _Optional[int] = ..., security_key: _Optional[_Union[SecurityKey, _Mapping]] = ..., paused_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., unpause_requested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    observations: _containers.RepeatedCompositeFieldContainer[Observation]
+    observers_announced: bool
+    def __init__(self, session_id: _Optional[str] = ..., org_id: _Optional[str] = ..., interaction_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., viewer_user_id: _Optional[str] = ..., state: _Optional[_Union[SessionState, str]] = ..., end_reason: _Optional[_Union[EndReason, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_duration_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_sequence: _Optional[int] = ..., security_key: _Optional[_Union[SecurityKey, _Mapping]] = ..., paused_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., unpause_requested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., observations: _Optional[_Iterable[_Union[Observation, _Mapping]]] = ..., observers_announced: _Optional[bool] = ...) -> None: ...
+
+class Observation(_message.Message):
+    __slots__ = ("observer_user_id", "participant_identity", "started_at", "joined_at", "left_at")
+    OBSERVER_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANT_IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    JOINED_AT_FIELD_NUMBER: _ClassVar[int]
+    LEFT_AT_FIELD_NUMBER: _ClassVar[int]
+    observer_user_id: str
+    participant_identity: str
+    started_at: _timestamp_pb2.Timestamp
+    joined_at: _timestamp_pb2.Timestamp
+    left_at: _timestamp_pb2.Timestamp
+    def __init__(self, observer_user_id: _Optional[str] = ..., participant_identity: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., joined_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., left_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class SessionEvent(_message.Message):
     __slots__ = ("sequence", "occurred_at", "actor", "trigger", "previous_state", "session")

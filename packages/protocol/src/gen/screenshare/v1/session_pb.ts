@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file screenshare/v1/session.proto.
  */
 export const file_screenshare_v1_session: GenFile = /*@__PURE__*/
-  fileDesc("ChxzY3JlZW5zaGFyZS92MS9zZXNzaW9uLnByb3RvEg5zY3JlZW5zaGFyZS52MSJ3CgtTZWN1cml0eUtleRILCgNrZXkYASABKAkSDwoHZGlzcGxheRgCIAEoCRIuCgpleHBpcmVzX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIaChJhdHRlbXB0c19yZW1haW5pbmcYBCABKA0ikwUKB1Nlc3Npb24SEgoKc2Vzc2lvbl9pZBgBIAEoCRIOCgZvcmdfaWQYAiABKAkSFgoOaW50ZXJhY3Rpb25faWQYAyABKAkSKAoHY2hhbm5lbBgEIAEoDjIXLnNjcmVlbnNoYXJlLnYxLkNoYW5uZWwSFgoOdmlld2VyX3VzZXJfaWQYBSABKAkSKwoFc3RhdGUYBiABKA4yHC5zY3JlZW5zaGFyZS52MS5TZXNzaW9uU3RhdGUSLQoKZW5kX3JlYXNvbhgHIAEoDjIZLnNjcmVlbnNoYXJlLnYxLkVuZFJlYXNvbhIuCgpjcmVhdGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoOc3RhdGVfZGVhZGxpbmUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjkKFW1heF9kdXJhdGlvbl9kZWFkbGluZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNbGFzdF9zZXF1ZW5jZRgNIAEoBBIxCgxzZWN1cml0eV9rZXkYDiABKAsyGy5zY3JlZW5zaGFyZS52MS5TZWN1cml0eUtleRItCglwYXVzZWRfYXQYEiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjgKFHVucGF1c2VfcmVxdWVzdGVkX2F0GBMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLoAQoMU2Vzc2lvbkV2ZW50EhAKCHNlcXVlbmNlGAEgASgEEi8KC29jY3VycmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIkCgVhY3RvchgDIAEoDjIVLnNjcmVlbnNoYXJlLnYxLkFjdG9yEg8KB3RyaWdnZXIYBCABKAkSNAoOcHJldmlvdXNfc3RhdGUYBSABKA4yHC5zY3JlZW5zaGFyZS52MS5TZXNzaW9uU3RhdGUSKAoHc2Vzc2lvbhgGIAEoCzIXLnNjcmVlbnNoYXJlLnYxLlNlc3Npb24ipwEKD0xpdmVLaXRKb2luSW5mbxISCgpzZXJ2ZXJfdXJsGAEgASgJEhEKCXJvb21fbmFtZRgCIAEoCRIZChFwYXJ0aWNpcGFudF90b2tlbhgDIAEoCRI0ChB0b2tlbl9leHBpcmVzX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIcChRwYXJ0aWNpcGFudF9pZGVudGl0eRgFIAEoCSJQCg1NZWRpYUpvaW5JbmZvEjIKB2xpdmVraXQYASABKAsyHy5zY3JlZW5zaGFyZS52MS5MaXZlS2l0Sm9pbkluZm9IAEILCgl0cmFuc3BvcnQqRwoHQ2hhbm5lbBIXChNDSEFOTkVMX1VOU1BFQ0lGSUVEEAASEQoNQ0hBTk5FTF9WT0lDRRABEhAKDENIQU5ORUxfQ0hBVBACKr8CCgxTZXNzaW9uU3RhdGUSHQoZU0VTU0lPTl9TVEFURV9VTlNQRUNJRklFRBAAEikKJVNFU1NJT05fU1RBVEVfQVdBSVRJTkdfS0VZX1JFREVNUFRJT04QARIlCiFTRVNTSU9OX1NUQVRFX0FXQUlUSU5HX0FDQ0VQVEFOQ0UQAhIiCh5TRVNTSU9OX1NUQVRFX1NFTEVDVElOR19TQ1JFRU4QAxIZChVTRVNTSU9OX1NUQVRFX1NIQVJJTkcQBBIlCiFTRVNTSU9OX1NUQVRFX1JFQ09OTkVDVElOR19WSUVXRVIQBRIlCiFTRVNTSU9OX1NUQVRFX1JFQ09OTkVDVElOR19TSEFSRVIQBhIXChNTRVNTSU9OX1NUQVRFX0VOREVEEAcSGAoUU0VTU0lPTl9TVEFURV9QQVVTRUQQCCqfBAoJRW5kUmVhc29uEhoKFkVORF9SRUFTT05fVU5TUEVDSUZJRUQQABIfChtFTkRfUkVBU09OX1ZJRVdFUl9DQU5DRUxMRUQQARIaChZFTkRfUkVBU09OX1ZJRVdFUl9MRUZUEAISHgoaRU5EX1JFQVNPTl9TSEFSRVJfREVDTElORUQQAxIdChlFTkRfUkVBU09OX1NIQVJFUl9TVE9QUEVEEAQSGgoWRU5EX1JFQVNPTl9LRVlfRVhQSVJFRBAFEiMKH0VORF9SRUFTT05fQUNDRVBUQU5DRV9USU1FRF9PVVQQBhIpCiVFTkRfUkVBU09OX1NDUkVFTl9TRUxFQ1RJT05fVElNRURfT1VUEAcSJwojRU5EX1JFQVNPTl9JTlRFUkFDVElPTl9ESVNDT05ORUNURUQQCBIaChZFTkRfUkVBU09OX1ZJRVdFUl9MT1NUEAkSGgoWRU5EX1JFQVNPTl9TSEFSRVJfTE9TVBAKEiMKH0VORF9SRUFTT05fTUFYX0RVUkFUSU9OX1JFQUNIRUQQCxInCiNFTkRfUkVBU09OX0FETUlOSVNUUkFUT1JfVEVSTUlOQVRFRBAMEhwKGEVORF9SRUFTT05fTUVESUFfRkFJTFVSRRANEiEKHUVORF9SRUFTT05fU0hBUkVSX1VOU1VQUE9SVEVEEA4SHgoaRU5EX1JFQVNPTl9QQVVTRV9USU1FRF9PVVQQDyqRAQoFQWN0b3ISFQoRQUNUT1JfVU5TUEVDSUZJRUQQABIQCgxBQ1RPUl9WSUVXRVIQARIQCgxBQ1RPUl9TSEFSRVIQAhISCg5BQ1RPUl9QTEFURk9STRADEg8KC0FDVE9SX01FRElBEAQSDwoLQUNUT1JfVElNRVIQBRIXChNBQ1RPUl9BRE1JTklTVFJBVE9SEAZC1QEKEmNvbS5zY3JlZW5zaGFyZS52MUIMU2Vzc2lvblByb3RvUAFaWGdpdGh1Yi5jb20vc2NyZWVuc2hhcmUtcHJvdG9jb2wvc2NyZWVuc2hhcmUvZXhhbXBsZXMvZ28vZ2VuL3NjcmVlbnNoYXJlL3YxO3NjcmVlbnNoYXJldjGiAgNTWFiqAg5TY3JlZW5zaGFyZS5WMcoCDlNjcmVlbnNoYXJlXFYx4gIaU2NyZWVuc2hhcmVcVjFcR1BCTWV0YWRhdGHqAg9TY3JlZW5zaGFyZTo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("ChxzY3JlZW5zaGFyZS92MS9zZXNzaW9uLnByb3RvEg5zY3JlZW5zaGFyZS52MSJ3CgtTZWN1cml0eUtleRILCgNrZXkYASABKAkSDwoHZGlzcGxheRgCIAEoCRIuCgpleHBpcmVzX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIaChJhdHRlbXB0c19yZW1haW5pbmcYBCABKA0i4wUKB1Nlc3Npb24SEgoKc2Vzc2lvbl9pZBgBIAEoCRIOCgZvcmdfaWQYAiABKAkSFgoOaW50ZXJhY3Rpb25faWQYAyABKAkSKAoHY2hhbm5lbBgEIAEoDjIXLnNjcmVlbnNoYXJlLnYxLkNoYW5uZWwSFgoOdmlld2VyX3VzZXJfaWQYBSABKAkSKwoFc3RhdGUYBiABKA4yHC5zY3JlZW5zaGFyZS52MS5TZXNzaW9uU3RhdGUSLQoKZW5kX3JlYXNvbhgHIAEoDjIZLnNjcmVlbnNoYXJlLnYxLkVuZFJlYXNvbhIuCgpjcmVhdGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoOc3RhdGVfZGVhZGxpbmUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjkKFW1heF9kdXJhdGlvbl9kZWFkbGluZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNbGFzdF9zZXF1ZW5jZRgNIAEoBBIxCgxzZWN1cml0eV9rZXkYDiABKAsyGy5zY3JlZW5zaGFyZS52MS5TZWN1cml0eUtleRItCglwYXVzZWRfYXQYEiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjgKFHVucGF1c2VfcmVxdWVzdGVkX2F0GBMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCgxvYnNlcnZhdGlvbnMYFCADKAsyGy5zY3JlZW5zaGFyZS52MS5PYnNlcnZhdGlvbhIbChNvYnNlcnZlcnNfYW5ub3VuY2VkGBUgASgIItEBCgtPYnNlcnZhdGlvbhIYChBvYnNlcnZlcl91c2VyX2lkGAEgASgJEhwKFHBhcnRpY2lwYW50X2lkZW50aXR5GAIgASgJEi4KCnN0YXJ0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWpvaW5lZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoHbGVmdF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi6AEKDFNlc3Npb25FdmVudBIQCghzZXF1ZW5jZRgBIAEoBBIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJAoFYWN0b3IYAyABKA4yFS5zY3JlZW5zaGFyZS52MS5BY3RvchIPCgd0cmlnZ2VyGAQgASgJEjQKDnByZXZpb3VzX3N0YXRlGAUgASgOMhwuc2NyZWVuc2hhcmUudjEuU2Vzc2lvblN0YXRlEigKB3Nlc3Npb24YBiABKAsyFy5zY3JlZW5zaGFyZS52MS5TZXNzaW9uIqcBCg9MaXZlS2l0Sm9pbkluZm8SEgoKc2VydmVyX3VybBgBIAEoCRIRCglyb29tX25hbWUYAiABKAkSGQoRcGFydGljaXBhbnRfdG9rZW4YAyABKAkSNAoQdG9rZW5fZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHAoUcGFydGljaXBhbnRfaWRlbnRpdHkYBSABKAkiUAoNTWVkaWFKb2luSW5mbxIyCgdsaXZla2l0GAEgASgLMh8uc2NyZWVuc2hhcmUudjEuTGl2ZUtpdEpvaW5JbmZvSABCCwoJdHJhbnNwb3J0KkcKB0NoYW5uZWwSFwoTQ0hBTk5FTF9VTlNQRUNJRklFRBAAEhEKDUNIQU5ORUxfVk9JQ0UQARIQCgxDSEFOTkVMX0NIQVQQAiq/AgoMU2Vzc2lvblN0YXRlEh0KGVNFU1NJT05fU1RBVEVfVU5TUEVDSUZJRUQQABIpCiVTRVNTSU9OX1NUQVRFX0FXQUlUSU5HX0tFWV9SRURFTVBUSU9OEAESJQohU0VTU0lPTl9TVEFURV9BV0FJVElOR19BQ0NFUFRBTkNFEAISIgoeU0VTU0lPTl9TVEFURV9TRUxFQ1RJTkdfU0NSRUVOEAMSGQoVU0VTU0lPTl9TVEFURV9TSEFSSU5HEAQSJQohU0VTU0lPTl9TVEFURV9SRUNPTk5FQ1RJTkdfVklFV0VSEAUSJQohU0VTU0lPTl9TVEFURV9SRUNPTk5FQ1RJTkdfU0hBUkVSEAYSFwoTU0VTU0lPTl9TVEFURV9FTkRFRBAHEhgKFFNFU1NJT05fU1RBVEVfUEFVU0VEEAgqnwQKCUVuZFJlYXNvbhIaChZFTkRfUkVBU09OX1VOU1BFQ0lGSUVEEAASHwobRU5EX1JFQVNPTl9WSUVXRVJfQ0FOQ0VMTEVEEAESGgoWRU5EX1JFQVNPTl9WSUVXRVJfTEVGVBACEh4KGkVORF9SRUFTT05fU0hBUkVSX0RFQ0xJTkVEEAMSHQoZRU5EX1JFQVNPTl9TSEFSRVJfU1RPUFBFRBAEEhoKFkVORF9SRUFTT05fS0VZX0VYUElSRUQQBRIjCh9FTkRfUkVBU09OX0FDQ0VQVEFOQ0VfVElNRURfT1VUEAYSKQolRU5EX1JFQVNPTl9TQ1JFRU5fU0VMRUNUSU9OX1RJTUVEX09VVBAHEicKI0VORF9SRUFTT05fSU5URVJBQ1RJT05fRElTQ09OTkVDVEVEEAgSGgoWRU5EX1JFQVNPTl9WSUVXRVJfTE9TVBAJEhoKFkVORF9SRUFTT05fU0hBUkVSX0xPU1QQChIjCh9FTkRfUkVBU09OX01BWF9EVVJBVElPTl9SRUFDSEVEEAsSJwojRU5EX1JFQVNPTl9BRE1JTklTVFJBVE9SX1RFUk1JTkFURUQQDBIcChhFTkRfUkVBU09OX01FRElBX0ZBSUxVUkUQDRIhCh1FTkRfUkVBU09OX1NIQVJFUl9VTlNVUFBPUlRFRBAOEh4KGkVORF9SRUFTT05fUEFVU0VfVElNRURfT1VUEA8qkQEKBUFjdG9yEhUKEUFDVE9SX1VOU1BFQ0lGSUVEEAASEAoMQUNUT1JfVklFV0VSEAESEAoMQUNUT1JfU0hBUkVSEAISEgoOQUNUT1JfUExBVEZPUk0QAxIPCgtBQ1RPUl9NRURJQRAEEg8KC0FDVE9SX1RJTUVSEAUSFwoTQUNUT1JfQURNSU5JU1RSQVRPUhAGQtUBChJjb20uc2NyZWVuc2hhcmUudjFCDFNlc3Npb25Qcm90b1ABWlhnaXRodWIuY29tL3NjcmVlbnNoYXJlLXByb3RvY29sL3NjcmVlbnNoYXJlL2V4YW1wbGVzL2dvL2dlbi9zY3JlZW5zaGFyZS92MTtzY3JlZW5zaGFyZXYxogIDU1hYqgIOU2NyZWVuc2hhcmUuVjHKAg5TY3JlZW5zaGFyZVxWMeICGlNjcmVlbnNoYXJlXFYxXEdQQk1ldGFkYXRh6gIPU2NyZWVuc2hhcmU6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * SecurityKey is the short code that links a voice customer to a session. Only the viewer ever sees it.
@@ -180,6 +180,26 @@ export type Session = Message<"screenshare.v1.Session"> & {
    * @generated from field: google.protobuf.Timestamp unpause_requested_at = 19;
    */
   unpauseRequestedAt?: Timestamp | undefined;
+
+  /**
+   * Who has observed the session (MonitorService.ObserveSession) and when, one entry per supervisor, in the order
+   * they first asked. Only in responses to the session's viewer (ViewerService) and to supervisors
+   * (MonitorService); never in SharerService responses and never in SessionEvent, so that an org whose policy keeps
+   * observers silent tells the sharer nothing.
+   *
+   * @generated from field: repeated screenshare.v1.Observation observations = 20;
+   */
+  observations: Observation[];
+
+  /**
+   * Whether the sharer is told that someone else watches: the policy of the session's org, fixed when the session
+   * starts. When true, observers are visible participants of the media room (identity "observer-…", metadata
+   * {"role":"observer"}), so the sharer's page can say someone else is watching; when false, observers are hidden
+   * participants that no other party's media connection ever sees.
+   *
+   * @generated from field: bool observers_announced = 21;
+   */
+  observersAnnounced: boolean;
 };
 
 /**
@@ -188,6 +208,55 @@ export type Session = Message<"screenshare.v1.Session"> & {
  */
 export const SessionSchema: GenMessage<Session> = /*@__PURE__*/
   messageDesc(file_screenshare_v1_session, 1);
+
+/**
+ * Observation is one supervisor's watching of one session, kept for as long as the session.
+ *
+ * @generated from message screenshare.v1.Observation
+ */
+export type Observation = Message<"screenshare.v1.Observation"> & {
+  /**
+   * The supervisor: the "sub" of their token.
+   *
+   * @generated from field: string observer_user_id = 1;
+   */
+  observerUserId: string;
+
+  /**
+   * Their identity in the session's media room: "observer-" followed by a number and the session id.
+   *
+   * @generated from field: string participant_identity = 2;
+   */
+  participantIdentity: string;
+
+  /**
+   * When they first asked to observe (MonitorService.ObserveSession).
+   *
+   * @generated from field: google.protobuf.Timestamp started_at = 3;
+   */
+  startedAt?: Timestamp | undefined;
+
+  /**
+   * When the media plane first reported them in the room; unset until it does.
+   *
+   * @generated from field: google.protobuf.Timestamp joined_at = 4;
+   */
+  joinedAt?: Timestamp | undefined;
+
+  /**
+   * When they last left the room, or the session's end if they were in it then; unset while they watch.
+   *
+   * @generated from field: google.protobuf.Timestamp left_at = 5;
+   */
+  leftAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message screenshare.v1.Observation.
+ * Use `create(ObservationSchema)` to create a new message.
+ */
+export const ObservationSchema: GenMessage<Observation> = /*@__PURE__*/
+  messageDesc(file_screenshare_v1_session, 2);
 
 /**
  * SessionEvent is one change of a session. Events of a session are numbered 1, 2, 3, ... with no gaps.
@@ -244,7 +313,7 @@ export type SessionEvent = Message<"screenshare.v1.SessionEvent"> & {
  * Use `create(SessionEventSchema)` to create a new message.
  */
 export const SessionEventSchema: GenMessage<SessionEvent> = /*@__PURE__*/
-  messageDesc(file_screenshare_v1_session, 2);
+  messageDesc(file_screenshare_v1_session, 3);
 
 /**
  * LiveKitJoinInfo is what a party needs to join the session's LiveKit room.
@@ -294,7 +363,7 @@ export type LiveKitJoinInfo = Message<"screenshare.v1.LiveKitJoinInfo"> & {
  * Use `create(LiveKitJoinInfoSchema)` to create a new message.
  */
 export const LiveKitJoinInfoSchema: GenMessage<LiveKitJoinInfo> = /*@__PURE__*/
-  messageDesc(file_screenshare_v1_session, 3);
+  messageDesc(file_screenshare_v1_session, 4);
 
 /**
  * MediaJoinInfo tells a party how to reach the session's media. A oneof so later transports can be added
@@ -324,7 +393,7 @@ export type MediaJoinInfo = Message<"screenshare.v1.MediaJoinInfo"> & {
  * Use `create(MediaJoinInfoSchema)` to create a new message.
  */
 export const MediaJoinInfoSchema: GenMessage<MediaJoinInfo> = /*@__PURE__*/
-  messageDesc(file_screenshare_v1_session, 4);
+  messageDesc(file_screenshare_v1_session, 5);
 
 /**
  * Channel is the kind of the linked interaction a screen share hangs off. It decides how the sharer joins.
