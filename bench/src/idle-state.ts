@@ -25,6 +25,7 @@ const noMedia = {
   listRooms: async () => [],
   setScreenMuted: async () => {},
   token: async () => ({ token: "", identity: "", expiresAt: 0 }),
+  observerToken: async () => ({ token: "", identity: "", expiresAt: 0 }),
 };
 
 /** Creates `count` sessions, each of its own agent, half voice and half chat. */

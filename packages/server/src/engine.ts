@@ -81,7 +81,16 @@ export class SessionEngine {
     this.writer = new SessionWriter(store, options, media, metrics, this.keys, log);
     this.observers = new Observers(options, media, (id, change) => this.writer.update(id, change));
     this.timers = new TimerRunner(store, metrics, log, (timer) => this.fact(timer.sessionId, timer.eventType, Actor.TIMER, timer.fireAt));
-    this.mediaSync = new MediaSync(store, options, media, metrics, log, this.writer, (sessionId, type, actor) => this.fact(sessionId, type, actor), this.observers);
+    this.mediaSync = new MediaSync(
+      store,
+      options,
+      media,
+      metrics,
+      log,
+      this.writer,
+      (sessionId, type, actor) => this.fact(sessionId, type, actor),
+      this.observers,
+    );
   }
 
   /** Re-arms every live session's timers from its deadlines (after a restart), then fires timers as they fall due. */

@@ -11,9 +11,9 @@ import { resolveOptions } from "./config.js";
 import { SessionEngine } from "./engine.js";
 import { roomOf } from "./media.js";
 import { mediaFactOf, observerFactOf } from "./media-facts.js";
+import { MemoryStore } from "./memory-store.js";
 import { createMetrics } from "./metrics.js";
 import { sessionToProto } from "./session-view.js";
-import { MemoryStore } from "./store.js";
 
 async function engineWith(limits: { maxObserversPerSession?: number } = {}) {
   const options = resolveOptions({

@@ -25,7 +25,7 @@ const record = (): SessionRecord => {
 
 describe("a session as the Redis store writes it", () => {
   it("starts with the header the compare-and-set script reads and gives back the same record, fields it has never seen included", () => {
-    const future = { ...record(), transferredTo: { agent: "agent-2", at: 1_795_600_000_500 }, observers: ["sup-1", "sup-2"] };
+    const future = { ...record(), transferredTo: { agent: "agent-2", at: 1_795_600_000_500 }, watchers: ["sup-1", "sup-2"] };
     const value = sessionValue(future, "sharing", "shr_abc");
     expect(value.subarray(0, 19).toString()).toBe("3 sharing shr_abc \u0001");
     expect(recordOf(value)).toEqual(future);
