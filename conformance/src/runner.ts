@@ -11,8 +11,8 @@ import { edgeCases } from "./edges.js";
 import { check, Mismatch, Skip } from "./expect.js";
 import { lifecycleCases } from "./lifecycle.js";
 import { matrixCases } from "./matrix.js";
-import { pauseCases } from "./pause.js";
 import { monitorCases } from "./monitor.js";
+import { pauseCases } from "./pause.js";
 import { DEFAULT_WIRE, TransportFactory, type Wire, wireName } from "./wire.js";
 
 /** Options of one run. */
