@@ -4,7 +4,7 @@ import { SessionState } from "@screenshare/protocol";
 import type { Case } from "./case.js";
 import { redeemedSession } from "./cases.js";
 import { type CaseContext, sleep } from "./context.js";
-import { check, equal, rejects } from "./expect.js";
+import { check, equal, rejects, Skip } from "./expect.js";
 
 // The privacy pause (SharerService.PauseSharing / UnpauseSharing, ViewerService.AskToUnpause). The media cases
 // count the frames the viewer decodes: a pause must stop them in the media plane, not only change a state.
@@ -96,19 +96,26 @@ export const pauseCases: Case[] = [
       await context.until(agent, sessionId, SessionState.PAUSED, 1_000);
       const unpaused = await sharer.sharer.unpauseSharing({ sessionId });
       check(unpaused.session?.unpauseRequestedAt === undefined, "unpause_requested_at unset once unpaused", "set");
+      const pausedAgain = await sharer.sharer.pauseSharing({ sessionId });
+      check(pausedAgain.session?.unpauseRequestedAt === undefined, "unpause_requested_at unset in a new pause", "set");
     },
   },
   {
     name: "media/pause-holds-back-the-track-of-a-reloaded-page",
     covers: [],
     async run(context) {
-      if (context.info.sharerReconnectGraceSeconds === 0) return; // a dropped sharer ends the session: nothing to reload into
+      if (context.info.sharerReconnectGraceSeconds === 0) throw new Skip("needs sharer reconnect grace > 0: a dropped sharer ends the session at once");
       const { agent, sessionId, sharer, sharerPeer, frames } = await sharingSession(context);
       const { session } = await sharer.sharer.pauseSharing({ sessionId });
+      await agent.clients.viewer.askToUnpause({ sessionId });
       await sharerPeer.leave();
-      await context.until(agent, sessionId, SessionState.RECONNECTING_SHARER, 5_000);
+      const away = await context.until(agent, sessionId, SessionState.RECONNECTING_SHARER, 5_000);
+      check(away.pausedAt !== undefined, "paused_at still set while the paused sharer reconnects", "unset");
+      await rejects(sharer.sharer.unpauseSharing({ sessionId }), Code.FailedPrecondition, "UnpauseSharing before ResumeSharing");
+      equal(SessionState[(await agent.clients.viewer.getSession({ sessionId })).session?.state ?? 0], "RECONNECTING_SHARER", "state after the refused unpause");
       const resumed = await sharer.sharer.resumeSharing({ sessionId });
       equal(SessionState[resumed.session?.state ?? 0], "PAUSED", "state after ResumeSharing of a sharer who dropped while paused");
+      check(resumed.session?.unpauseRequestedAt !== undefined, "the viewer's request to unpause still shown after the reload", "unset");
       equal(
         resumed.session?.stateDeadline && timestampMs(resumed.session.stateDeadline),
         session?.stateDeadline && timestampMs(session.stateDeadline),

@@ -26,6 +26,11 @@ export function liveStatus(state: SessionState, customer: string): Status {
       return { headline: `${customer} is choosing a screen to share.`, next: "Ask them to click the screen they want to show you, then Share." };
     case SessionState.SHARING:
       return { headline: `You are seeing ${customer}'s screen.`, next: "Use Fit, 100% or the zoom buttons to read it. Click Leave session when you are done." };
+    case SessionState.PAUSED:
+      return {
+        headline: `Paused by ${customer}: their screen is hidden from you for now.`,
+        next: "Wait for them to click Resume sharing, or click Ask to resume to ask them.",
+      };
     case SessionState.RECONNECTING_SHARER:
       return {
         headline: `${customer}'s connection dropped. Waiting for them to come back.`,
@@ -60,6 +65,7 @@ export function endedStatus(reason: EndReason, customer: string): Status {
     [EndReason.MAX_DURATION_REACHED]: { headline: "The screen share reached its maximum length.", next: START_AGAIN },
     [EndReason.ADMINISTRATOR_TERMINATED]: { headline: "An administrator ended the screen share.", next: START_AGAIN },
     [EndReason.MEDIA_FAILURE]: { headline: "The screen share ended because its video connection failed.", next: START_AGAIN },
+    [EndReason.PAUSE_TIMED_OUT]: { headline: `${customer} kept their screen paused for too long, so the screen share ended.`, next: START_AGAIN },
     [EndReason.SHARER_UNSUPPORTED]: {
       headline: `${customer}'s browser cannot share a screen (phones and some browsers cannot).`,
       next: "Ask them to open the page on a computer with Chrome, Edge or Firefox, then start a new screen share.",
@@ -75,6 +81,11 @@ export const agentText = {
     headline: `${customer} closed the screen picker without choosing a screen.`,
     next: "Ask them to click Share your screen again and pick a screen, or end the screen share.",
   }),
+  askedToResume: (customer: string): Status => ({
+    headline: `Paused by ${customer}. You asked them to resume sharing.`,
+    next: "Their page shows your request; their screen comes back here when they click Resume sharing.",
+  }),
+  pausedScreen: "Paused by the customer. The screen comes back here when they resume sharing.",
   signedInAs: (name: string) => `Signed in as ${name}`,
   linkedTo: (channel: "voice" | "chat", customer: string) => `${channel === "voice" ? "Call" : "Chat"} with ${customer}`,
   channel: (channel: "voice" | "chat") => (channel === "voice" ? "Call" : "Chat"),
@@ -90,6 +101,7 @@ export const agentText = {
     if (state === SessionState.SELECTING_SCREEN) return `They have ${left} left to choose a screen.`;
     if (state === SessionState.RECONNECTING_SHARER) return `Waiting ${left} more for them to come back.`;
     if (state === SessionState.RECONNECTING_VIEWER) return `The session is kept for you for ${left}.`;
+    if (state === SessionState.PAUSED) return `The screen share ends in ${left} unless they resume sharing.`;
     return "";
   },
   sharingFor: (seconds: number) => `Sharing for ${clock(seconds)}`,

@@ -100,6 +100,7 @@ function statusOf(): Status {
   const customer = customerOf(session);
   if (session.state === SessionState.ENDED) return endedStatus(session.endReason, customer);
   if (pickerClosed && session.state === SessionState.SELECTING_SCREEN) return agentText.pickerClosed(customer);
+  if (session.state === SessionState.PAUSED && session.unpauseRequestedAt) return agentText.askedToResume(customer);
   return liveStatus(session.state, customer);
 }
 
@@ -122,11 +123,17 @@ function render(): void {
   show("reload", handled.has("KEY_REGENERATED"));
   show("end", handled.has("VIEWER_CANCELLED"));
   show("leave", handled.has("VIEWER_LEFT"));
+  show("ask-resume", handled.has("UNPAUSE_REQUESTED"));
+  $<HTMLButtonElement>("ask-resume").disabled = !!session?.unpauseRequestedAt;
+  // A paused screen is hidden, not frozen on its last frame: the customer paused to hide what comes next.
+  const paused = session?.state === SessionState.PAUSED;
+  $("stage").classList.toggle("paused", paused);
   show("viewer", live() || screenShown);
   for (const id of ["fit", "actual", "zoom-in", "zoom-out", "fullscreen", "popout"]) $<HTMLButtonElement>(id).disabled = !screenShown;
   $("stage").classList.toggle("empty", !screenShown);
   // The note over the stage: waiting for the screen, or (set by the view) where the popped-out screen went.
-  if (!screenShown) $("stage-note").textContent = live() ? agentText.waitingForScreen : "";
+  if (paused) $("stage-note").textContent = agentText.pausedScreen;
+  else if (!screenShown) $("stage-note").textContent = live() ? agentText.waitingForScreen : "";
   else if (!$("stage").classList.contains("popped")) $("stage-note").textContent = "";
   renderInteractions();
   renderClock();
@@ -182,6 +189,10 @@ $("copy").addEventListener("click", () => {
 $("end").addEventListener("click", () => {
   clearFailure();
   viewer.cancel().catch(fail);
+});
+$("ask-resume").addEventListener("click", () => {
+  clearFailure();
+  viewer.askToUnpause().catch(fail);
 });
 $("leave").addEventListener("click", () => {
   clearFailure();

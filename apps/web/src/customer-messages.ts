@@ -21,6 +21,12 @@ const AGAIN: Record<Channel, string> = {
 export function liveStatus(state: SessionState, agent: string, sharing: boolean): Status {
   if (state === SessionState.RECONNECTING_VIEWER)
     return { headline: `${agent}'s connection dropped for a moment.`, next: "Please wait; they come back by themselves." };
+  if (state === SessionState.PAUSED) {
+    return {
+      headline: `Your screen is paused: ${agent} cannot see it.`,
+      next: "Click Resume sharing when you are ready, or Stop sharing to end the screen share.",
+    };
+  }
   if (sharing) return { headline: `You are sharing your screen with ${agent}.`, next: "Only this screen is shared, never your voice or camera." };
   switch (state) {
     case SessionState.SELECTING_SCREEN:
@@ -51,6 +57,7 @@ export function endedStatus(reason: EndReason, agent: string, channel: Channel):
     [EndReason.ADMINISTRATOR_TERMINATED]: "The screen share was ended by the support team.",
     [EndReason.MEDIA_FAILURE]: "The screen share ended because its video connection failed.",
     [EndReason.SHARER_UNSUPPORTED]: unsupported.headline,
+    [EndReason.PAUSE_TIMED_OUT]: "Your screen was paused for too long, so the screen share ended.",
   };
   if (reason === EndReason.SHARER_UNSUPPORTED) return unsupported;
   return { headline: sentences[reason] ?? "The screen share ended.", next: again };
@@ -80,6 +87,15 @@ export const customerText = {
     headline: "Your page was reloaded, so your screen is not shared right now.",
     next: "Click Share your screen and choose the screen again to carry on.",
   } satisfies Status,
+  askedToResume: (agent: string): Status => ({
+    headline: `${agent} asked you to resume sharing your screen.`,
+    next: "Your screen stays hidden until you click Resume sharing. Click Stop sharing to end the screen share instead.",
+  }),
+  pausedAfterReload: {
+    headline: "Your page was reloaded and your screen is still paused: nothing is shared.",
+    next: "Click Resume sharing and choose the screen again when you are ready.",
+  } satisfies Status,
+  pausedWith: (agent: string) => `Your screen is paused: ${agent} cannot see it.`,
   connecting: { headline: "Starting to share your screen…", next: "This takes a moment." } satisfies Status,
   invitation: (agent: string) => `${agent} would like to see your screen.`,
   invitationHint: "Click Accept, then choose the screen to show. Only that screen is shared.",

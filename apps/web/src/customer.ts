@@ -45,6 +45,10 @@ function statusOf(): Status {
     return supported ? customerText.voiceIntro : customerText.unsupportedVoice;
   }
   if (session.state === SessionState.ENDED) return endedStatus(session.endReason, agent, config.channel);
+  if (session.state === SessionState.PAUSED) {
+    if (session.unpauseRequestedAt) return customerText.askedToResume(agent);
+    if (!sharer.publishing) return customerText.pausedAfterReload;
+  }
   if (picking && !sharer.publishing) return customerText.connecting;
   if (!sharer.publishing && pickerClosed) return customerText.pickerClosed;
   if (!sharer.publishing && resumed) return customerText.resumed;
@@ -60,13 +64,18 @@ function render(): void {
   $("share-voice").textContent = supported ? customerText.share : customerText.tellAgent;
   // Which controls apply comes from the lifecycle machine; whether a screen is out comes from this browser.
   const handled = session ? eventsHandledIn(session.state) : new Set<string>();
+  const paused = session?.state === SessionState.PAUSED;
   const publishing = live() && sharer.publishing;
   const idle = live() && !publishing && !picking;
-  show("choose", idle && supported && handled.has("SCREEN_TRACK_PUBLISHED"));
-  show("dont-share", idle && handled.has("SHARER_STOPPED"));
-  show("sharing-bar", publishing);
-  show("stop", publishing && handled.has("SHARER_STOPPED"));
-  $("sharing-text").textContent = customerText.sharingWith(agent);
+  // While paused nothing is chosen or shown until the customer resumes, with or without a screen.
+  show("choose", idle && !paused && supported && handled.has("SCREEN_TRACK_PUBLISHED"));
+  show("dont-share", idle && !paused && handled.has("SHARER_STOPPED"));
+  show("sharing-bar", publishing || paused);
+  show("stop", (publishing || paused) && handled.has("SHARER_STOPPED"));
+  show("pause", publishing && handled.has("SHARER_PAUSED") && !paused);
+  show("unpause", paused && !picking && handled.has("SHARER_UNPAUSED"));
+  $("sharing-bar").classList.toggle("paused", paused);
+  $("sharing-text").textContent = paused ? customerText.pausedWith(agent) : customerText.sharingWith(agent);
 }
 
 /** Opens the picker and publishes the chosen screen; a closed picker or a browser that cannot share is said in words. */
@@ -198,6 +207,26 @@ $("choose").addEventListener("click", () => {
 $("dont-share").addEventListener("click", () => {
   clearFailure();
   sharer.stop().catch((error) => fail(error, "other"));
+});
+$("pause").addEventListener("click", () => {
+  clearFailure();
+  sharer.pause().catch((error) => fail(error, "other"));
+});
+$("unpause").addEventListener("click", async () => {
+  clearFailure();
+  // Without a screen (the page was reloaded while paused) resuming opens the picker: shown as choosing.
+  picking = !sharer.publishing;
+  render();
+  try {
+    await sharer.unpause();
+    resumed = false;
+  } catch (error) {
+    if (error instanceof ScreenShareError) pickerClosed = error.reason === "picker-closed";
+    else fail(error, "other");
+  } finally {
+    picking = false;
+    render();
+  }
 });
 $("stop").addEventListener("click", () => {
   clearFailure();

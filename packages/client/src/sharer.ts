@@ -190,7 +190,40 @@ export class ScreenShareSharer extends Emitter<SharerEvents> {
     return this.update(stopped as Session);
   }
 
-  /** After a refresh: picks up the session kept in sessionStorage; call {@link share} again to choose a screen. */
+  /**
+   * "Pause": hides the screen from the agent for a moment (a password to type). The server has the media plane hold
+   * the track back whatever this page does; the track is muted here too, so the browser sends nothing. The agent
+   * may ask to resume (`Session.unpauseRequestedAt`); only {@link unpause} resumes.
+   */
+  async pause(): Promise<Session> {
+    const { session } = await this.mine.sharer.pauseSharing({ sessionId: this.sessionId(), idempotencyKey: crypto.randomUUID() });
+    await this.track?.mute();
+    return this.update(session as Session);
+  }
+
+  /**
+   * "Resume sharing": the same screen again, with no picker. After a reload while paused there is no screen: the
+   * session moves to choosing one and the picker opens (the click is the user gesture it needs).
+   */
+  async unpause(): Promise<Session> {
+    const { session } = await this.mine.sharer.unpauseSharing({ sessionId: this.sessionId(), idempotencyKey: crypto.randomUUID() });
+    const next = this.update(session as Session);
+    // The server unmutes the track too; unmuting here also covers a media plane that refuses remote unmutes.
+    if (next.state === SessionState.SHARING) await this.track?.unmute();
+    else if (next.state === SessionState.SELECTING_SCREEN) await this.share();
+    return this.session ?? next;
+  }
+
+  private sessionId(): string {
+    if (!this.session) throw new Error("no screen share session: redeem a key or accept an invitation first");
+    return this.session.sessionId;
+  }
+
+  /**
+   * After a refresh: picks up the session kept in sessionStorage; call {@link share} again to choose a screen,
+   * unless it comes back paused (`SessionState.PAUSED`): then {@link unpause} chooses the screen when the customer
+   * is ready, and nothing is shown meanwhile.
+   */
   async resume(): Promise<Session | undefined> {
     const saved = sessionStorage.getItem(STORAGE_KEY);
     if (!saved) return undefined;

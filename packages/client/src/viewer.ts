@@ -88,6 +88,15 @@ export class ScreenShareViewer extends Emitter<ViewerEvents> {
   }
 
   /**
+   * "Ask to resume": asks the customer to unpause a paused share. Their page shows the request; only they can
+   * resume, so the session stays paused (with `unpauseRequestedAt` set) until they do.
+   */
+  async askToUnpause(): Promise<Session> {
+    const { session } = await this.viewer.askToUnpause({ sessionId: this.sessionId(), idempotencyKey: crypto.randomUUID() });
+    return this.update(session as Session);
+  }
+
+  /**
    * Finds the agent's live session, if any, and resumes it: call on every start-up. The server is asked, not the
    * browser's storage, so a console closed and opened again finds its session as surely as a refreshed one.
    */
