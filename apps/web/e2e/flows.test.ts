@@ -16,7 +16,6 @@ import {
   PHONE,
   platform,
   startOn,
-  status,
   voiceSharing,
 } from "./harness.js";
 

@@ -114,7 +114,7 @@ export async function open(path: string, options: OpenOptions = {}): Promise<Pag
   return page;
 }
 
-export const status = (page: Page) => page.getByTestId("status");
+const status = (page: Page) => page.getByTestId("status");
 
 export async function expectStatus(page: Page, expected: string | RegExp, timeout = 15_000): Promise<void> {
   await expect.poll(() => status(page).textContent(), { timeout }).toMatch(expected);
