@@ -107,10 +107,12 @@ export async function startPlatform(stack: ReferenceStack, options: { port?: num
         ? await route(target.searchParams)
         : await readFile(join(staticDir, normalize(target.pathname === "/" ? "/index.html" : target.pathname).replace(/^(\.\.[/\\])+/, ""))).then(
             (body) => ({ status: 200, type: TYPES[extname(target.pathname)] ?? "text/html", body }),
+            // A file that cannot be read is, to the browser, a file that is not there.
             () => ({ status: 404, type: "text/plain", body: "not found" }),
           );
       response.writeHead(reply.status, { "content-type": reply.type }).end(reply.body);
     } catch (error) {
+      console.error(`demo platform: ${request.method} ${request.url} failed`, error);
       response.writeHead(500, { "content-type": "text/plain" }).end(String(error));
     }
   });
