@@ -5,7 +5,6 @@ import { type Client, Code, createClient, type Interceptor } from "@connectrpc/c
 import {
   Channel,
   EndReason,
-  FieldViolationSchema,
   type InteractionService,
   InteractionStatus,
   ScreenSelectionProblem,
@@ -17,7 +16,7 @@ import {
 import { SignJWT } from "jose";
 import type { Case } from "./case.js";
 import { type CaseContext, type Clients, VIEW_PERMISSION } from "./context.js";
-import { check, equal, rejects, Skip } from "./expect.js";
+import { check, equal, rejects, rejectsField, Skip } from "./expect.js";
 
 const define = (name: string, run: Case["run"], covers: string[] = []): Case => ({ name, run, covers });
 
@@ -29,19 +28,6 @@ function withAuthorization(context: CaseContext, value: string) {
   };
   const transport = context.transports.create([header]);
   return { viewer: createClient(ViewerService, transport), sharer: createClient(SharerService, transport) };
-}
-
-/** Expects INVALID_ARGUMENT with one FieldViolation naming `field`. */
-async function rejectsField(call: Promise<unknown>, field: string, what: string): Promise<void> {
-  const error = await rejects(call, Code.InvalidArgument, what);
-  equal(
-    error
-      .findDetails(FieldViolationSchema)
-      .map((violation) => violation.field)
-      .join(","),
-    field,
-    `FieldViolation.field of ${what}`,
-  );
 }
 
 /**

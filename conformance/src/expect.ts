@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { FieldViolationSchema } from "@screenshare/protocol";
 
 /** A case failed: what was expected and what came back. */
 export class Mismatch extends Error {
@@ -31,4 +32,17 @@ export async function rejects(call: Promise<unknown>, code: Code, what: string):
     return connectError;
   }
   throw new Mismatch(`${what} to fail with ${Code[code]}`, "success");
+}
+
+/** Expects INVALID_ARGUMENT with one FieldViolation naming `field`. */
+export async function rejectsField(call: Promise<unknown>, field: string, what: string): Promise<void> {
+  const error = await rejects(call, Code.InvalidArgument, what);
+  equal(
+    error
+      .findDetails(FieldViolationSchema)
+      .map((violation) => violation.field)
+      .join(","),
+    field,
+    `FieldViolation.field of ${what}`,
+  );
 }
