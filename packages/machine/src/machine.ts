@@ -82,14 +82,8 @@ export interface Deadlines {
   maxDuration: number;
 }
 
-/** Everything the machine remembers about one session. Plain JSON. */
-export interface SessionContext {
-  sessionId: string;
-  orgId: string;
-  interactionId: string;
-  viewerUserId: string;
-  channel: Channel;
-  timeouts: LifecycleTimeouts;
+/** Everything the machine remembers about one session: what it was created from, and what happened since. Plain JSON. */
+export interface SessionContext extends Omit<SessionInput, "at"> {
   createdAt: number;
   updatedAt: number;
   /** Counts issued security keys; a host derives key identity from it so a regenerated key replaces the old. */
