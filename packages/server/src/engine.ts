@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { create, type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { isLive, PROTO_SESSION_STATE, type SessionEventType, startSession } from "@screenshare/machine";
 import {
@@ -9,7 +8,6 @@ import {
   InteractionStatus,
   LiveSessionConflictSchema,
   type MediaJoinInfo,
-  MediaJoinInfoSchema,
   Channel as ProtoChannel,
   RedeemSecurityKeyResponseSchema,
   type Session,
@@ -24,7 +22,7 @@ import { observersAnnouncedIn, type ResolvedOptions } from "./config.js";
 import { Credentials } from "./credentials.js";
 import { once } from "./idempotency.js";
 import { Interactions } from "./interactions.js";
-import { type MediaPlane, roomOf } from "./media.js";
+import { joinInfoOf, type MediaPlane } from "./media.js";
 import { MediaSync } from "./media-sync.js";
 import type { Metrics } from "./metrics.js";
 import { Observers } from "./observers.js";
@@ -183,19 +181,7 @@ export class SessionEngine {
   /** How `role` joins the live session's media room. */
   async joinInfo(role: "viewer" | "sharer", record: SessionRecord): Promise<MediaJoinInfo> {
     if (!isLive(record.machine)) throw new ConnectError(`session ${record.id} has ended; start a new one`, Code.FailedPrecondition);
-    const { token, identity, expiresAt } = await this.media.token(role, record.id);
-    return create(MediaJoinInfoSchema, {
-      transport: {
-        case: "livekit",
-        value: {
-          serverUrl: this.media.url,
-          roomName: roomOf(record.id),
-          participantToken: token,
-          participantIdentity: identity,
-          tokenExpiresAt: timestampFromMs(expiresAt),
-        },
-      },
-    });
+    return joinInfoOf(this.media, record.id, await this.media.token(role, record.id));
   }
 
   /** Redeems a typed security key for the sharer: the session moves on and its sharer credential is issued. */

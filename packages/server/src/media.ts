@@ -1,3 +1,6 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { type MediaJoinInfo, MediaJoinInfoSchema } from "@screenshare/protocol";
 import { AccessToken, RoomServiceClient, TrackSource, type VideoGrant } from "livekit-server-sdk";
 import type { ResolvedOptions } from "./config.js";
 
@@ -30,6 +33,22 @@ export interface MediaToken {
 }
 
 /** What the server needs of the media plane. Every call gives up after `MediaOptions.requestTimeoutMs`. */
+/** How a party joins a session's room: the media plane's URL, the room, and the party's own token. */
+export function joinInfoOf(media: MediaPlane, sessionId: string, { token, identity, expiresAt }: MediaToken): MediaJoinInfo {
+  return create(MediaJoinInfoSchema, {
+    transport: {
+      case: "livekit",
+      value: {
+        serverUrl: media.url,
+        roomName: roomOf(sessionId),
+        participantToken: token,
+        participantIdentity: identity,
+        tokenExpiresAt: timestampFromMs(expiresAt),
+      },
+    },
+  });
+}
+
 export interface MediaPlane {
   createRoom(sessionId: string, maxDurationMs: number): Promise<void>;
   deleteRoom(sessionId: string): Promise<void>;

@@ -1,10 +1,8 @@
-import { create } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { isLive } from "@screenshare/machine";
-import { type MediaJoinInfo, MediaJoinInfoSchema } from "@screenshare/protocol";
+import type { MediaJoinInfo } from "@screenshare/protocol";
 import type { ResolvedOptions } from "./config.js";
-import { type MediaPlane, roomOf } from "./media.js";
+import { joinInfoOf, type MediaPlane } from "./media.js";
 import type { ObserverFact } from "./media-facts.js";
 import type { ObserverEntry, SessionRecord } from "./store.js";
 
@@ -48,19 +46,7 @@ export class Observers {
     if (number === 0) {
       throw new ConnectError(`session ${record.id} already has ${max} observers, the most this server allows; try again after it ends`, Code.ResourceExhausted);
     }
-    const { token, identity, expiresAt } = await this.media.observerToken(record.id, number, !stored.observersAnnounced);
-    const media = create(MediaJoinInfoSchema, {
-      transport: {
-        case: "livekit",
-        value: {
-          serverUrl: this.media.url,
-          roomName: roomOf(record.id),
-          participantToken: token,
-          participantIdentity: identity,
-          tokenExpiresAt: timestampFromMs(expiresAt),
-        },
-      },
-    });
+    const media = joinInfoOf(this.media, record.id, await this.media.observerToken(record.id, number, !stored.observersAnnounced));
     return { record: stored, media };
   }
 
