@@ -7,7 +7,7 @@ const framesOf = (agent: Page) => agent.getByTestId("screen").evaluate((video: H
 const pickerOpenings = (customer: Page) => customer.evaluate(() => (window as unknown as { pickerOpened?: number }).pickerOpened ?? 0);
 
 describe("the privacy pause in a real browser", () => {
-  it("pause: the agent is told and frames stop; Ask to resume reaches the customer; Resume sharing brings the same screen back without a picker", async () => {
+  it("pause: the agent is told and frames stop; Ask to resume reaches the customer; Resume sharing brings the same screen back without a picker; a reload stays paused", async () => {
     const { agent, customer, name } = await voiceSharing();
     const picked = await pickerOpenings(customer);
     await customer.getByRole("button", { name: "Pause" }).click();
@@ -36,5 +36,20 @@ describe("the privacy pause in a real browser", () => {
     expect(await pickerOpenings(customer)).toBe(picked);
     expect(await customer.evaluate(() => (window as unknown as { captured: MediaStream }).captured.getVideoTracks()[0]?.readyState)).toBe("live");
     expect(await customer.getByRole("button", { name: "Pause" }).isVisible()).toBe(true);
+
+    // A reload while paused comes back paused: nothing is chosen or shown until Resume sharing, which asks for a screen.
+    await customer.getByRole("button", { name: "Pause" }).click();
+    await expectStatus(agent, `Paused by ${name}: their screen is hidden from you for now.`);
+    await customer.reload();
+    await expectStatus(customer, "Your page was reloaded and your screen is still paused: nothing is shared.");
+    const visible = await customer
+      .getByRole("button")
+      .evaluateAll((buttons) => buttons.filter((button) => (button as HTMLElement).offsetParent !== null).map((button) => button.textContent?.trim()));
+    expect(visible).toEqual(["Resume sharing", "Stop sharing"]);
+    await expectStatus(agent, `Paused by ${name}: their screen is hidden from you for now.`);
+    await customer.getByRole("button", { name: "Resume sharing" }).click();
+    await expectStatus(agent, `You are seeing ${name}'s screen.`);
+    expect(await pickerOpenings(customer)).toBe(1);
+    await expectPlaying(agent, customer);
   });
 });

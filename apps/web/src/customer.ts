@@ -38,6 +38,8 @@ function fail(error: unknown, during: Parameters<typeof customerFailure>[1]): vo
 }
 
 const live = () => !!session && session.state !== SessionState.ENDED;
+/** Paused, or this page's reload still being noticed while paused (the session keeps paused_at then). */
+const pausedNow = () => session?.state === SessionState.PAUSED || (session?.state === SessionState.RECONNECTING_SHARER && !!session.pausedAt);
 
 function statusOf(): Status {
   if (!session) {
@@ -45,7 +47,7 @@ function statusOf(): Status {
     return supported ? customerText.voiceIntro : customerText.unsupportedVoice;
   }
   if (session.state === SessionState.ENDED) return endedStatus(session.endReason, agent, config.channel);
-  if (session.state === SessionState.PAUSED) {
+  if (pausedNow()) {
     if (session.unpauseRequestedAt) return customerText.askedToResume(agent);
     if (!sharer.publishing) return customerText.pausedAfterReload;
   }
@@ -64,7 +66,7 @@ function render(): void {
   $("share-voice").textContent = supported ? customerText.share : customerText.tellAgent;
   // Which controls apply comes from the lifecycle machine; whether a screen is out comes from this browser.
   const handled = session ? eventsHandledIn(session.state) : new Set<string>();
-  const paused = session?.state === SessionState.PAUSED;
+  const paused = pausedNow();
   const publishing = live() && sharer.publishing;
   const idle = live() && !publishing && !picking;
   // While paused nothing is chosen or shown until the customer resumes, with or without a screen.
@@ -73,7 +75,7 @@ function render(): void {
   show("sharing-bar", publishing || paused);
   show("stop", (publishing || paused) && handled.has("SHARER_STOPPED"));
   show("pause", publishing && handled.has("SHARER_PAUSED") && !paused);
-  show("unpause", paused && !picking && handled.has("SHARER_UNPAUSED"));
+  show("unpause", paused && !picking);
   $("sharing-bar").classList.toggle("paused", paused);
   $("sharing-text").textContent = paused ? customerText.pausedWith(agent) : customerText.sharingWith(agent);
 }

@@ -206,6 +206,9 @@ export class ScreenShareSharer extends Emitter<SharerEvents> {
    * session moves to choosing one and the picker opens (the click is the user gesture it needs).
    */
   async unpause(): Promise<Session> {
+    // A reloaded page's old connection may be reported gone after the reload resumed: resume again, then unpause.
+    if (this.session?.state === SessionState.RECONNECTING_SHARER)
+      this.update((await this.mine.sharer.resumeSharing({ sessionId: this.sessionId() })).session as Session);
     const { session } = await this.mine.sharer.unpauseSharing({ sessionId: this.sessionId(), idempotencyKey: crypto.randomUUID() });
     const next = this.update(session as Session);
     // The server unmutes the track too; unmuting here also covers a media plane that refuses remote unmutes.
