@@ -99,11 +99,12 @@ type SharerServiceClient interface {
 	// Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended, unless the call is such a retry),
 	// NOT_FOUND.
 	StopSharing(context.Context, *connect.Request[v1.StopSharingRequest]) (*connect.Response[v1.StopSharingResponse], error)
-	// ResumeSharing is called by a sharer whose page was refreshed. From SESSION_STATE_RECONNECTING_SHARER it
-	// returns the session to SESSION_STATE_SELECTING_SCREEN: the sharer must choose a screen again; a sharer who
-	// dropped while paused comes back to SESSION_STATE_PAUSED instead, never to sharing. In SESSION_STATE_PAUSED it
-	// returns the session still paused. In
-	// SESSION_STATE_SELECTING_SCREEN or SESSION_STATE_SHARING it is a no-op returning the session.
+	// ResumeSharing is called by a sharer whose page was refreshed. A reload loses the browser's capture, so from
+	// SESSION_STATE_RECONNECTING_SHARER, and from SESSION_STATE_SHARING (the reload came before the media plane
+	// noticed the drop), it returns the session to SESSION_STATE_SELECTING_SCREEN: the sharer must choose a screen
+	// again. A sharer who dropped while paused comes back to SESSION_STATE_PAUSED instead, never to sharing; in
+	// SESSION_STATE_PAUSED it returns the session still paused. In SESSION_STATE_SELECTING_SCREEN it is a no-op
+	// returning the session.
 	//
 	// Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended: start over), NOT_FOUND.
 	ResumeSharing(context.Context, *connect.Request[v1.ResumeSharingRequest]) (*connect.Response[v1.ResumeSharingResponse], error)
@@ -315,11 +316,12 @@ type SharerServiceHandler interface {
 	// Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended, unless the call is such a retry),
 	// NOT_FOUND.
 	StopSharing(context.Context, *connect.Request[v1.StopSharingRequest]) (*connect.Response[v1.StopSharingResponse], error)
-	// ResumeSharing is called by a sharer whose page was refreshed. From SESSION_STATE_RECONNECTING_SHARER it
-	// returns the session to SESSION_STATE_SELECTING_SCREEN: the sharer must choose a screen again; a sharer who
-	// dropped while paused comes back to SESSION_STATE_PAUSED instead, never to sharing. In SESSION_STATE_PAUSED it
-	// returns the session still paused. In
-	// SESSION_STATE_SELECTING_SCREEN or SESSION_STATE_SHARING it is a no-op returning the session.
+	// ResumeSharing is called by a sharer whose page was refreshed. A reload loses the browser's capture, so from
+	// SESSION_STATE_RECONNECTING_SHARER, and from SESSION_STATE_SHARING (the reload came before the media plane
+	// noticed the drop), it returns the session to SESSION_STATE_SELECTING_SCREEN: the sharer must choose a screen
+	// again. A sharer who dropped while paused comes back to SESSION_STATE_PAUSED instead, never to sharing; in
+	// SESSION_STATE_PAUSED it returns the session still paused. In SESSION_STATE_SELECTING_SCREEN it is a no-op
+	// returning the session.
 	//
 	// Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended: start over), NOT_FOUND.
 	ResumeSharing(context.Context, *connect.Request[v1.ResumeSharingRequest]) (*connect.Response[v1.ResumeSharingResponse], error)

@@ -686,11 +686,12 @@ export const SharerService: GenService<{
     output: typeof StopSharingResponseSchema;
   },
   /**
-   * ResumeSharing is called by a sharer whose page was refreshed. From SESSION_STATE_RECONNECTING_SHARER it
-   * returns the session to SESSION_STATE_SELECTING_SCREEN: the sharer must choose a screen again; a sharer who
-   * dropped while paused comes back to SESSION_STATE_PAUSED instead, never to sharing. In SESSION_STATE_PAUSED it
-   * returns the session still paused. In
-   * SESSION_STATE_SELECTING_SCREEN or SESSION_STATE_SHARING it is a no-op returning the session.
+   * ResumeSharing is called by a sharer whose page was refreshed. A reload loses the browser's capture, so from
+   * SESSION_STATE_RECONNECTING_SHARER, and from SESSION_STATE_SHARING (the reload came before the media plane
+   * noticed the drop), it returns the session to SESSION_STATE_SELECTING_SCREEN: the sharer must choose a screen
+   * again. A sharer who dropped while paused comes back to SESSION_STATE_PAUSED instead, never to sharing; in
+   * SESSION_STATE_PAUSED it returns the session still paused. In SESSION_STATE_SELECTING_SCREEN it is a no-op
+   * returning the session.
    *
    * Errors: INVALID_ARGUMENT, UNAUTHENTICATED (also once the session has ended: start over), NOT_FOUND.
    *
