@@ -1,3 +1,4 @@
+// Long because the rate search, the load generator and the node processes it measures are one procedure, read in order.
 // Capacity at a latency objective: the highest lifecycle rate a deployment holds with StartScreenShare p99 under
 // 200 ms. Open loop (lifecycles start on a schedule, whether or not earlier ones finished), each server node in
 // its own process, the load generator in this one; embedded store, Redis, and two nodes on one Redis.

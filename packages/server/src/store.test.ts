@@ -1,3 +1,4 @@
+// Every case runs against both stores (embedded and Redis), so the Store contract is checked in one place.
 import { type RedisHandle, startRedis } from "@screenshare/devstack";
 import { applyEvent, DEFAULT_TIMEOUTS, type PersistedSession, startSession } from "@screenshare/machine";
 import { sleep } from "@screenshare/testkit";
