@@ -75,12 +75,13 @@ export const edgeCases: Case[] = [
     for (const pageSize of [1, 2]) {
       const seen: string[] = [];
       let pageToken = "";
-      for (let page = 1; page <= 4; page++) {
+      for (let page = 1; page <= Math.ceil(ids.length / pageSize); page++) {
         const response = await viewer.listSessions({ pageSize, pageToken });
         check(response.sessions.length <= pageSize, `at most page_size ${pageSize} sessions per page`, response.sessions.length);
         seen.push(...response.sessions.map((session) => session.sessionId));
         pageToken = response.nextPageToken;
-        if (!pageToken) break;
+        const last = page === Math.ceil(ids.length / pageSize);
+        check(last === (pageToken === ""), `next_page_token empty on the last page only (page ${page} of ${pageSize})`, pageToken);
       }
       equal(seen.join(","), ids.join(","), `session ids over the pages of ${pageSize}, newest first, each once, last page without next_page_token`);
     }
@@ -99,6 +100,7 @@ export const edgeCases: Case[] = [
     equal((await viewer.getSession({ sessionId })).session?.securityKey?.key, key, "GetSession's security_key.key (the viewer's page reloads it)");
     const listed = (await viewer.listSessions({})).sessions.find((item) => item.sessionId === sessionId);
     equal(listed?.securityKey?.key, key, "ListSessions' security_key.key");
+    equal((await viewer.resumeSession({ sessionId })).session?.securityKey?.key, key, "ResumeSession's security_key.key");
     let redeemed: Awaited<ReturnType<Clients["sharer"]["redeemSecurityKey"]>> | undefined;
     const { events } = await watchEvents(context, agent.token, sessionId, 800, async () => {
       redeemed = await context.clients().sharer.redeemSecurityKey({ orgId: agent.org, securityKey: key });
@@ -110,6 +112,10 @@ export const edgeCases: Case[] = [
       "no security_key in any SessionEvent.session",
       events.map((event) => event.sequence),
     );
+    const other = await context.agent(Channel.VOICE);
+    const started = (await other.clients.viewer.startScreenShare({ interactionId: other.interactionId })).session?.sessionId ?? "";
+    const terminated = await context.platform.terminateSession({ orgId: other.org, sessionId: started });
+    check(!terminated.session?.securityKey, "no security_key in TerminateSession's session (the platform's answer)", terminated.session?.securityKey);
   }),
 
   define("rules/auth/authorization-header-form", async (context) => {
@@ -146,6 +152,7 @@ export const edgeCases: Case[] = [
       ["with an empty org", sign({ org: "" })],
       ["with a numeric org", sign({ org: 42 })],
       ["without sub", sign({ sub: undefined })],
+      ["with an empty sub", sign({ sub: "" })],
     ];
     for (const [what, token] of refused) await rejects(context.clients(await token).viewer.listSessions({}), Code.Unauthenticated, `a viewer token ${what}`);
     await rejects(
@@ -194,6 +201,21 @@ export const edgeCases: Case[] = [
       sharer.redeemSecurityKey({ orgId: org, securityKey: "123456", idempotencyKey: "bad key!" }),
       "idempotency_key",
       "RedeemSecurityKey with a malformed idempotency_key",
+    );
+    const agent = await context.agent(Channel.VOICE);
+    const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
+    const redeemed = await sharer.redeemSecurityKey({ orgId: agent.org, securityKey: session?.securityKey?.key ?? "" });
+    const asSharer = context.clients(redeemed.sharerCredential).sharer;
+    const problem = ScreenSelectionProblem.PICKER_CLOSED;
+    await rejectsField(
+      asSharer.reportScreenSelectionProblem({ sessionId: "not an id!", problem }),
+      "session_id",
+      "a problem report with a malformed session_id",
+    );
+    await rejectsField(
+      asSharer.reportScreenSelectionProblem({ sessionId: session?.sessionId ?? "", problem, idempotencyKey: "bad key!" }),
+      "idempotency_key",
+      "a problem report with a malformed idempotency_key",
     );
     const platform: Client<typeof InteractionService> = context.platform;
     const interaction = { orgId: org, interactionId: `status-${Date.now()}`, channel: Channel.VOICE, agentUserId: "agent" };

@@ -36,13 +36,11 @@ export async function rejects(call: Promise<unknown>, code: Code, what: string):
 
 /** Expects INVALID_ARGUMENT with one FieldViolation naming `field`. */
 export async function rejectsField(call: Promise<unknown>, field: string, what: string): Promise<void> {
-  const error = await rejects(call, Code.InvalidArgument, what);
-  equal(
-    error
-      .findDetails(FieldViolationSchema)
-      .map((violation) => violation.field)
-      .join(","),
-    field,
-    `FieldViolation.field of ${what}`,
+  const violations = (await rejects(call, Code.InvalidArgument, what)).findDetails(FieldViolationSchema);
+  equal(violations.map((violation) => violation.field).join(","), field, `FieldViolation.field of ${what}`);
+  check(
+    violations.every((violation) => violation.description !== ""),
+    `a FieldViolation.description saying what to fix (${what})`,
+    violations.map((violation) => violation.description),
   );
 }

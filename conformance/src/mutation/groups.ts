@@ -10,8 +10,6 @@ const SLOW = [
   "keys/ttl-restarts-on-regenerate",
   "keys/unpredictable",
   "keys/key-space-exhausted",
-  // Waits up to the server's 5 s credential recheck for the stream to close.
-  "invitations/stream-closes-when-chat-disconnects",
 ];
 /** Lifecycle paths with a step that needs a media peer or waits for a timer. */
 const MEDIA_OR_TIMER = /^lifecycle\/.*(SCREEN_TRACK|SHARER_JOINED|SHARER_DISCONNECTED|VIEWER_JOINED|VIEWER_DISCONNECTED|MEDIA_FAILED|TIMEOUT)/;
