@@ -1,0 +1,183 @@
+// Writes docs/mutation-survivors.md from a StrykerJS JSON report: every surviving mutant with why no case kills it
+// (EXPLAINED below, matched by file, source line and mutator), and, given the report of an earlier run, what became
+// of that run's survivors. A survivor nothing here explains is listed as UNEXPLAINED: kill it with a case or explain it.
+//   node conformance/scripts/mutation-survivors.mjs reports/mutation/mutation.json [earlier.json] > docs/mutation-survivors.md
+import { readFileSync } from "node:fs";
+
+/** [file, text on the mutant's line, mutator or "*", why]. The first match explains a survivor. */
+const EXPLAINED = [
+  // Wording: every error keeps a message (each case checks that), but what the message says is for people.
+  ["*", "hint", "StringLiteral", "equivalent for clients: the hint appended to a FAILED_PRECONDITION message; the message still names the state"],
+  ["services/viewer.ts", "viewerCommand(context, request", "StringLiteral", "equivalent for clients: the hint appended to a FAILED_PRECONDITION message; the message still names the state"],
+  ["services/sharer.ts", "engine.command(record.id", "StringLiteral", "equivalent for clients: the hint appended to a FAILED_PRECONDITION message; the message still names the state"],
+  ["services/sharer.ts", 'type === "SCREEN_PICKER_CLOSED" ?', "*", "equivalent for clients: which hint the FAILED_PRECONDITION message carries"],
+  ["services/interaction.ts", "ADMINISTRATOR_TERMINATED", "StringLiteral", "equivalent for clients: the hint appended to a FAILED_PRECONDITION message"],
+  ["security-keys.ts", "retry in ${Math.ceil(wait / 1000)} s", "ArithmeticOperator", "equivalent for clients: the seconds in the message; RetryDelay carries the delay (checked)"],
+  ["validation.ts", 'join("; ")', "StringLiteral", "equivalent for clients: the separator between several violations in the message; each FieldViolation is checked"],
+  // The accepted-token cache: it only saves a signature check.
+  ["auth.ts", "expiresAt: exp * 1000", "*", "equivalent for clients: how long an accepted token stays cached; a token is still verified when the cache misses"],
+  ["auth.ts", "accepted.size >= capacity", "*", "equivalent for clients: the accepted-token cache's eviction (memory bound only)"],
+  ["auth.ts", "known && known.expiresAt > now()", "ConditionalExpression:false", "equivalent for clients: the cache never used, every token verified"],
+  ["auth.ts", "known && known.expiresAt > now()", "EqualityOperator:known.expiresAt >= now()", "equivalent for clients: the cache's last millisecond"],
+  [
+    "auth.ts",
+    "known && known.expiresAt > now()",
+    "*",
+    "not killed: a cached token kept after it expires shows only once the token's exp plus the server's 60 s clock skew has passed; no fast case waits that long",
+  ],
+  ["auth.ts", 'header.get("authorization") ?? ""', "*", "equivalent: a missing header and the mutated default both fail the Bearer pattern: UNAUTHENTICATED either way"],
+  ["auth.ts", 'header.alg === "HS256"', "*", "equivalent here: the mutation run's server has no JWKS, so every accepted token is HS256"],
+  [
+    "auth.ts",
+    "exp - iat > maxLifetime",
+    "*",
+    "not a protocol promise: the longest token lifetime (12 h) is the reference server's policy (docs/security.md), not the proto's",
+  ],
+  // Defences behind another check that already refuses.
+  ["security-keys.ts", "attempt < 50", "*", "equivalent: 51 instead of 50 tries to find a free key in a space of 10^L"],
+  [
+    "security-keys.ts",
+    "async release(",
+    "*",
+    "equivalent for redemption: a regenerated or used key left in the index still finds a session whose current key differs, so NOT_FOUND; observable only as an earlier RESOURCE_EXHAUSTED in a 2-digit key space (keys/key-space-exhausted, not in the mutation run)",
+  ],
+  ["security-keys.ts", 'faults.has("accept-used-key")) return', "*", "same as release(): the fault switch's guard"],
+  ["security-keys.ts", "const client = `client:", "*", "equivalent for one client address: the per-client bucket's name; the suite calls from one address"],
+  ["security-keys.ts", "withLock(`redeem:", "*", "equivalent for clients: the name of the lock that serialises an org's redeems"],
+  ["security-keys.ts", "record.securityKey?.key", "*", "equivalent: the index only points at sessions whose key is live, so the record always has one"],
+  [
+    "security-keys.ts",
+    "record.machine.context.orgId === orgId && timingSafeEqual",
+    "*",
+    "equivalent: the key index is keyed by org and key hash, so the record found always has this org and this key",
+  ],
+  ["security-keys.ts", "!key || key.attemptsRemaining <= 0", "*", "equivalent: a key at 0 attempts leaves the index in the same write, so no later guess reaches it"],
+  ["security-keys.ts", "after?.securityKey", "*", "equivalent: the update returns the record it wrote"],
+  ["credentials.ts", "credential.expiresAt < Date.now()", "*", "not killed: a customer credential's expiry shows only after its lifetime (hours); no fast case waits that long"],
+  // Streams: timing, not content.
+  ["*", "wake?.()", "*", "equivalent: wake is only unset while the loop is not waiting, and the event is already queued"],
+  [
+    "*",
+    'addEventListener("abort"',
+    "*",
+    "equivalent for clients: the server notices a client that went away at the next wake-up instead of at once (resources only)",
+  ],
+  ["*", "} finally {", "BlockStatement", "equivalent for clients: the subscription of a closed stream is not released (a leak, invisible on the wire)"],
+  ["services/watch.ts", "wake = () => resolve(true)", "*", "equivalent: a woken stream re-reads the store instead of its queue; the same events follow"],
+  ["services/watch.ts", "setTimeout(() => resolve(false), RESYNC_MS)", "*", "equivalent: the 2 s re-read only repairs a missed notification"],
+  ["services/watch.ts", "if (!woken && !(await resync()", "*", "equivalent: timing of the re-read; every event still comes, in order"],
+  ["services/watch.ts", "(await engine.getSession(owned.id)) ?? owned", "*", "equivalent: the re-read falls back to the first read only if the session vanished"],
+  ["services/watch.ts", "!pending.some((queued)", "*", "equivalent: a duplicate queued twice is dropped by the sequence check before it is sent"],
+  [
+    "services/watch.ts",
+    "event.sequence <= sent",
+    "*",
+    "not killed: a duplicate needs an event written between the subscription and the first read, a race no client can force",
+  ],
+  [
+    "services/watch.ts",
+    "event.session?.state === SessionState.ENDED",
+    "*",
+    "not killed: the stream then closes at the next re-read (<= 2 s) instead of at once; the cases allow 3 s on a loaded machine",
+  ],
+  // The key only in answers to the viewer: sessions past redemption, chat sessions and ended ones hold no key.
+  ["*", "withKey: false", "*", "equivalent: the sessions this RPC answers with (past redemption, chat, or ended) hold no key any more"],
+  ["services/sharer.ts", 'await engine.sharerCredential(record.id) : ""', "*", "equivalent: DeclineInvitation answers only the session, not this credential field"],
+  [
+    "*",
+    'engine.joinInfo("',
+    "*",
+    "observable only with media: a join token of the wrong role is refused by LiveKit; media/* cases (real peers) are not in the mutation run",
+  ],
+  [
+    "services/sharer.ts",
+    'digest("base64url")',
+    "*",
+    "equivalent: the digest's encoding; the idempotency scope stays one per credential",
+  ],
+  [
+    "services/sharer.ts",
+    "request.problem === ScreenSelectionProblem.BROWSER_UNSUPPORTED",
+    "*",
+    "equivalent: validate() already refuses an unknown or unspecified problem",
+  ],
+  ["services/sharer.ts", "if (!type) throw", "*", "equivalent: validate() already refuses an unknown or unspecified problem"],
+  [
+    "services/access.ts",
+    "lifecycleStateOf(record.machine)",
+    "*",
+    "equivalent: the machine refuses the resume of an ended session with the same FAILED_PRECONDITION",
+  ],
+  ["services/access.ts", "export function ensureLive", "*", "equivalent: the machine refuses the resume of an ended session with the same FAILED_PRECONDITION"],
+  // Enum checks: INVALID_ARGUMENT for undeclared enum values is the reference server's hardening, not a proto promise.
+  [
+    "validation.ts",
+    "*",
+    "*",
+    "not a protocol promise: undeclared enum values are refused by the reference server's hardening (security.md); proto3 enums are open and no comment promises it",
+  ],
+];
+
+const [path, earlierPath] = process.argv.slice(2);
+const report = JSON.parse(readFileSync(path ?? "reports/mutation/mutation.json", "utf8"));
+const testName = new Map(Object.values(report.testFiles ?? {}).flatMap((file) => file.tests.map((test) => [test.id, test.name])));
+const short = (file) => file.replace("packages/server/src/", "");
+
+function explain(file, line, mutant) {
+  for (const [where, text, mutator, why] of EXPLAINED) {
+    if (where !== "*" && where !== short(file)) continue;
+    if (text !== "*" && !line.includes(text)) continue;
+    const [name, replacement] = mutator.split(":");
+    if (mutator !== "*" && (name !== mutant.mutatorName || (replacement && replacement !== mutant.replacement))) continue;
+    return why;
+  }
+  return "UNEXPLAINED";
+}
+
+const counts = {};
+const sections = [];
+for (const [file, { source, mutants }] of Object.entries(report.files)) {
+  const lines = source.split("\n");
+  const rows = [];
+  for (const mutant of mutants) {
+    counts[mutant.status] = (counts[mutant.status] ?? 0) + 1;
+    if (mutant.status !== "Survived") continue;
+    const line = lines[mutant.location.start.line - 1] ?? "";
+    rows.push(`- ${mutant.location.start.line}: ${mutant.mutatorName} \`${mutant.replacement.replace(/\s+/g, " ").slice(0, 70)}\`: ${explain(file, line, mutant)}`);
+  }
+  if (rows.length) sections.push(`### ${short(file)}\n\n${rows.join("\n")}\n`);
+}
+const detected = (counts.Killed ?? 0) + (counts.Timeout ?? 0);
+const covered = detected + (counts.Survived ?? 0);
+console.log(`# Surviving mutants\n`);
+console.log(
+  `Generated by \`node conformance/scripts/mutation-survivors.mjs\` from the run in docs/conformance.md: ${covered} covered mutants, ${detected} killed or timed out, ${counts.Survived ?? 0} survived (${((100 * detected) / covered).toFixed(1)}%). Each survivor with why no conformance case kills it: *equivalent* (no client can tell it from the reference server), *not a protocol promise* (the reference server's own policy), *not killed* (a real gap, with the reason it stays open).\n`,
+);
+console.log(sections.join("\n"));
+
+if (earlierPath) {
+  const earlier = JSON.parse(readFileSync(earlierPath, "utf8"));
+  const now = new Map();
+  for (const [file, { source, mutants }] of Object.entries(report.files)) {
+    const lines = source.split("\n");
+    for (const mutant of mutants) now.set(`${file}|${mutant.mutatorName}|${mutant.replacement}|${lines[mutant.location.start.line - 1]?.trim()}`, mutant);
+  }
+  const rows = [];
+  for (const [file, { source, mutants }] of Object.entries(earlier.files)) {
+    const lines = source.split("\n");
+    for (const mutant of mutants.filter((item) => item.status === "Survived")) {
+      const text = lines[mutant.location.start.line - 1]?.trim();
+      const current = now.get(`${file}|${mutant.mutatorName}|${mutant.replacement}|${text}`);
+      const fate = !current
+        ? "code changed since (no such mutant now)"
+        : current.status === "Survived"
+          ? "still survives (above)"
+          : current.status === "Killed"
+            ? `killed by ${(current.killedBy ?? []).map((id) => testName.get(id) ?? id).join(", ")}`
+            : current.status;
+      rows.push(`- ${short(file)}:${mutant.location.start.line} ${mutant.mutatorName} \`${mutant.replacement.replace(/\s+/g, " ").slice(0, 50)}\`: ${fate}`);
+    }
+  }
+  console.log(`## The earlier run's ${rows.length} survivors\n\nWhat became of each survivor of ${earlierPath.split("/").at(-1)} (line numbers of that run's sources; a test is a group of cases, see docs/conformance.md):\n`);
+  console.log(rows.join("\n"));
+}
