@@ -1,6 +1,8 @@
 // Cases on the edges of promises the broader cases take for granted: paging, the form of the Authorization header,
 // the viewer token's claims, where the security key may and may not appear, what each idempotency key is scoped to,
 // the sharer's own event stream. Each was found unchecked by mutation testing (docs/conformance.md).
+
+import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Client, Code, createClient, type Interceptor } from "@connectrpc/connect";
 import {
   Channel,
@@ -34,19 +36,41 @@ function withAuthorization(context: CaseContext, value: string) {
  * The messages of a stream opened by `open`, read until it closes or `ms` pass (`closed` says which); `afterFirst`
  * runs once the first message arrived, so the stream is known to be open by then.
  */
-async function readStream<T>(open: (signal: AbortSignal) => AsyncIterable<T>, ms: number, afterFirst?: () => Promise<unknown>) {
+async function readStream<T>(
+  open: (signal: AbortSignal) => AsyncIterable<T>,
+  ms: number,
+  afterFirst?: () => Promise<unknown>,
+  whileOpen?: () => Promise<unknown>,
+) {
   const controller = new AbortController();
   const messages: T[] = [];
   const timer = setTimeout(() => controller.abort(), ms);
   let closed = false;
+  let failed: unknown;
   try {
-    for await (const message of open(controller.signal)) if (messages.push(message) === 1) await afterFirst?.();
-    closed = true;
+    const stream = open(controller.signal)[Symbol.asyncIterator]();
+    // The first read sends the request; `whileOpen` runs once the server has had a moment to hold the stream.
+    const first = stream.next();
+    if (whileOpen) {
+      setTimeout(() => {
+        whileOpen().catch((error: unknown) => {
+          failed = error;
+          controller.abort();
+        });
+      }, 300);
+    }
+    for (let next = await first; !next.done; next = await stream.next()) {
+      if (messages.push(next.value) === 1) await afterFirst?.();
+      if (whileOpen) break;
+    }
+    closed = !whileOpen;
   } catch (error) {
     if (!controller.signal.aborted) throw error;
   } finally {
     clearTimeout(timer);
+    controller.abort();
   }
+  if (failed) throw failed;
   return { messages, closed };
 }
 
@@ -100,12 +124,23 @@ export const edgeCases: Case[] = [
     equal((await viewer.getSession({ sessionId })).session?.securityKey?.key, key, "GetSession's security_key.key (the viewer's page reloads it)");
     const listed = (await viewer.listSessions({})).sessions.find((item) => item.sessionId === sessionId);
     equal(listed?.securityKey?.key, key, "ListSessions' security_key.key");
-    equal((await viewer.resumeSession({ sessionId })).session?.securityKey?.key, key, "ResumeSession's security_key.key");
+    const resumed = (await viewer.resumeSession({ sessionId })).session;
+    equal(resumed?.securityKey?.key, key, "ResumeSession's security_key.key");
+    equal(resumed?.lastSequence, session?.lastSequence, "last_sequence after ResumeSession on a session awaiting its key (a no-op adds no event)");
+    const expiresAt = session?.securityKey?.expiresAt ? timestampMs(session.securityKey.expiresAt) : 0;
+    const ttl = context.info.securityKeyTtlSeconds * 1000;
+    check(
+      Math.abs(expiresAt - (Date.now() + ttl)) < ttl / 2 + 2_000,
+      `security_key.expires_at about one key TTL (${ttl} ms) from the start`,
+      `${expiresAt - Date.now()} ms from now`,
+    );
     let redeemed: Awaited<ReturnType<Clients["sharer"]["redeemSecurityKey"]>> | undefined;
     const { events } = await watchEvents(context, agent.token, sessionId, 800, async () => {
       redeemed = await context.clients().sharer.redeemSecurityKey({ orgId: agent.org, securityKey: key });
     });
     check(!redeemed?.session?.securityKey, "no security_key in RedeemSecurityKey's session (the sharer's answer)", redeemed?.session?.securityKey);
+    const afterRedeem = (await viewer.getSession({ sessionId })).session;
+    check(!afterRedeem?.securityKey, "no security_key in GetSession once the key was redeemed (only while awaiting redemption)", afterRedeem?.securityKey);
     check(events.length >= 2, "WatchSession events of the start and the redemption", events.length);
     check(
       events.every((event) => !event.session?.securityKey),
@@ -309,5 +344,67 @@ export const edgeCases: Case[] = [
     const { messages } = await readStream((signal) => customer.watchInvitations({}, { signal }), 500);
     const received = messages.map((change) => (change.invitation ? "invitation" : change.withdrawnSessionId ? "withdrawn" : "empty"));
     equal(received.join(","), "", "WatchInvitations messages on a chat whose only session was accepted");
+  }),
+  define("rules/interaction/status-change-reports-the-sessions-it-ended", async (context) => {
+    const agent = await context.agent(Channel.VOICE);
+    const { viewer } = agent.clients;
+    const [live, cancelled] = await sessionsOf(viewer, agent.interactionId, 2);
+    const target = { orgId: agent.org, interactionId: agent.interactionId };
+    const connected = await context.platform.setInteractionStatus({ ...target, status: InteractionStatus.CONNECTED });
+    equal(InteractionStatus[connected.interaction?.status ?? 0], "CONNECTED", "the interaction in SetInteractionStatus CONNECTED's answer");
+    equal(connected.endedSessions.length, 0, "sessions ended by CONNECTED");
+    equal(SessionState[(await viewer.getSession({ sessionId: live })).session?.state ?? 0], "AWAITING_KEY_REDEMPTION", "the live session after CONNECTED");
+    const disconnected = await context.platform.setInteractionStatus({ ...target, status: InteractionStatus.DISCONNECTED });
+    equal(InteractionStatus[disconnected.interaction?.status ?? 0], "DISCONNECTED", "the interaction in SetInteractionStatus DISCONNECTED's answer");
+    equal(
+      disconnected.endedSessions.map((ended) => ended.sessionId).join(","),
+      live,
+      `ended_sessions: the live session only, not the one cancelled before (${cancelled})`,
+    );
+    const [ended] = disconnected.endedSessions;
+    equal(
+      `${SessionState[ended?.state ?? 0]}/${EndReason[ended?.endReason ?? 0]}`,
+      "ENDED/INTERACTION_DISCONNECTED",
+      "the ended session's state and end_reason",
+    );
+  }),
+
+  define("rules/media-join-info/for-each-party-of-a-live-session", async (context) => {
+    const agent = await context.agent(Channel.VOICE);
+    const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
+    const sessionId = session?.sessionId ?? "";
+    const redeemed = await context.clients().sharer.redeemSecurityKey({ orgId: agent.org, securityKey: session?.securityKey?.key ?? "" });
+    const infos = [
+      ["viewer", (await agent.clients.viewer.getViewerMediaJoinInfo({ sessionId })).media],
+      ["sharer", (await context.clients(redeemed.sharerCredential).sharer.getSharerMediaJoinInfo({ sessionId })).media],
+    ] as const;
+    for (const [party, media] of infos) {
+      check(media?.transport.case === "livekit", `a LiveKit join info for the ${party}`, media?.transport.case ?? "none");
+      const info = media?.transport.case === "livekit" ? media.transport.value : undefined;
+      check(
+        !!info?.serverUrl && !!info.roomName && !!info.participantToken && !!info.participantIdentity,
+        `server_url, room_name, participant_token and participant_identity for the ${party}`,
+        info,
+      );
+      check((info?.tokenExpiresAt ? timestampMs(info.tokenExpiresAt) : 0) > Date.now(), `the ${party}'s token_expires_at in the future`, info?.tokenExpiresAt);
+    }
+    const [viewerInfo, sharerInfo] = infos.map(([, media]) => (media?.transport.case === "livekit" ? media.transport.value : undefined));
+    equal(viewerInfo?.roomName, sharerInfo?.roomName, "one room for both parties");
+    check(viewerInfo?.participantIdentity !== sharerInfo?.participantIdentity, "a different identity for each party", viewerInfo?.participantIdentity);
+  }),
+
+  define("invitations/new-one-on-an-open-stream", async (context) => {
+    const agent = await context.agent(Channel.CHAT);
+    const { customerCredential } = await context.platform.issueCustomerCredential({ orgId: agent.org, interactionId: agent.interactionId });
+    let sessionId = "";
+    const { messages } = await readStream(
+      (signal) => context.clients(customerCredential).sharer.watchInvitations({}, { signal }),
+      3_000,
+      undefined,
+      async () => {
+        sessionId = (await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId })).session?.sessionId ?? "";
+      },
+    );
+    equal(messages[0]?.invitation?.sessionId, sessionId, "the invitation of a share started while the stream was open");
   }),
 ];
