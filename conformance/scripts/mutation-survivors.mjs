@@ -8,12 +8,32 @@ import { readFileSync } from "node:fs";
 const EXPLAINED = [
   // Wording: every error keeps a message (each case checks that), but what the message says is for people.
   ["*", "hint", "StringLiteral", "equivalent for clients: the hint appended to a FAILED_PRECONDITION message; the message still names the state"],
-  ["services/viewer.ts", "viewerCommand(context, request", "StringLiteral", "equivalent for clients: the hint appended to a FAILED_PRECONDITION message; the message still names the state"],
-  ["services/sharer.ts", "engine.command(record.id", "StringLiteral", "equivalent for clients: the hint appended to a FAILED_PRECONDITION message; the message still names the state"],
+  [
+    "services/viewer.ts",
+    "viewerCommand(context, request",
+    "StringLiteral",
+    "equivalent for clients: the hint appended to a FAILED_PRECONDITION message; the message still names the state",
+  ],
+  [
+    "services/sharer.ts",
+    "engine.command(record.id",
+    "StringLiteral",
+    "equivalent for clients: the hint appended to a FAILED_PRECONDITION message; the message still names the state",
+  ],
   ["services/sharer.ts", 'type === "SCREEN_PICKER_CLOSED" ?', "*", "equivalent for clients: which hint the FAILED_PRECONDITION message carries"],
   ["services/interaction.ts", "ADMINISTRATOR_TERMINATED", "StringLiteral", "equivalent for clients: the hint appended to a FAILED_PRECONDITION message"],
-  ["security-keys.ts", "retry in ${Math.ceil(wait / 1000)} s", "ArithmeticOperator", "equivalent for clients: the seconds in the message; RetryDelay carries the delay (checked)"],
-  ["validation.ts", 'join("; ")', "StringLiteral", "equivalent for clients: the separator between several violations in the message; each FieldViolation is checked"],
+  [
+    "security-keys.ts",
+    "Math.ceil(wait / 1000)",
+    "ArithmeticOperator",
+    "equivalent for clients: the seconds in the message; RetryDelay carries the delay (checked)",
+  ],
+  [
+    "validation.ts",
+    'join("; ")',
+    "StringLiteral",
+    "equivalent for clients: the separator between several violations in the message; each FieldViolation is checked",
+  ],
   // The accepted-token cache: it only saves a signature check.
   ["auth.ts", "expiresAt: exp * 1000", "*", "equivalent for clients: how long an accepted token stays cached; a token is still verified when the cache misses"],
   ["auth.ts", "accepted.size >= capacity", "*", "equivalent for clients: the accepted-token cache's eviction (memory bound only)"],
@@ -25,7 +45,12 @@ const EXPLAINED = [
     "*",
     "not killed: a cached token kept after it expires shows only once the token's exp plus the server's 60 s clock skew has passed; no fast case waits that long",
   ],
-  ["auth.ts", 'header.get("authorization") ?? ""', "*", "equivalent: a missing header and the mutated default both fail the Bearer pattern: UNAUTHENTICATED either way"],
+  [
+    "auth.ts",
+    'header.get("authorization") ?? ""',
+    "*",
+    "equivalent: a missing header and the mutated default both fail the Bearer pattern: UNAUTHENTICATED either way",
+  ],
   ["auth.ts", 'header.alg === "HS256"', "*", "equivalent here: the mutation run's server has no JWKS, so every accepted token is HS256"],
   [
     "auth.ts",
@@ -51,9 +76,19 @@ const EXPLAINED = [
     "*",
     "equivalent: the key index is keyed by org and key hash, so the record found always has this org and this key",
   ],
-  ["security-keys.ts", "!key || key.attemptsRemaining <= 0", "*", "equivalent: a key at 0 attempts leaves the index in the same write, so no later guess reaches it"],
+  [
+    "security-keys.ts",
+    "!key || key.attemptsRemaining <= 0",
+    "*",
+    "equivalent: a key at 0 attempts leaves the index in the same write, so no later guess reaches it",
+  ],
   ["security-keys.ts", "after?.securityKey", "*", "equivalent: the update returns the record it wrote"],
-  ["credentials.ts", "credential.expiresAt < Date.now()", "*", "not killed: a customer credential's expiry shows only after its lifetime (hours); no fast case waits that long"],
+  [
+    "credentials.ts",
+    "credential.expiresAt < Date.now()",
+    "*",
+    "not killed: a customer credential's expiry shows only after its lifetime (hours); no fast case waits that long",
+  ],
   // Streams: timing, not content.
   ["*", "wake?.()", "*", "equivalent: wake is only unset while the loop is not waiting, and the event is already queued"],
   [
@@ -66,7 +101,12 @@ const EXPLAINED = [
   ["services/watch.ts", "wake = () => resolve(true)", "*", "equivalent: a woken stream re-reads the store instead of its queue; the same events follow"],
   ["services/watch.ts", "setTimeout(() => resolve(false), RESYNC_MS)", "*", "equivalent: the 2 s re-read only repairs a missed notification"],
   ["services/watch.ts", "if (!woken && !(await resync()", "*", "equivalent: timing of the re-read; every event still comes, in order"],
-  ["services/watch.ts", "(await engine.getSession(owned.id)) ?? owned", "*", "equivalent: the re-read falls back to the first read only if the session vanished"],
+  [
+    "services/watch.ts",
+    "(await engine.getSession(owned.id)) ?? owned",
+    "*",
+    "equivalent: the re-read falls back to the first read only if the session vanished",
+  ],
   ["services/watch.ts", "!pending.some((queued)", "*", "equivalent: a duplicate queued twice is dropped by the sequence check before it is sent"],
   [
     "services/watch.ts",
@@ -83,19 +123,19 @@ const EXPLAINED = [
   // The key only in answers to the viewer: sessions past redemption, chat sessions and ended ones hold no key.
   ["*", "withKey: false", "ObjectLiteral", "equivalent: the sessions this RPC answers with (past redemption, chat, or ended) hold no key any more"],
   ["*", "withKey: false", "BooleanLiteral", "equivalent: the sessions this RPC answers with (past redemption, chat, or ended) hold no key any more"],
-  ["services/sharer.ts", 'await engine.sharerCredential(record.id) : ""', "*", "equivalent: DeclineInvitation answers only the session, not this credential field"],
+  [
+    "services/sharer.ts",
+    'await engine.sharerCredential(record.id) : ""',
+    "*",
+    "equivalent: DeclineInvitation answers only the session, not this credential field",
+  ],
   [
     "*",
     'engine.joinInfo("',
     "*",
     "observable only with media: a join token of the wrong role is refused by LiveKit; media/* cases (real peers) are not in the mutation run",
   ],
-  [
-    "services/sharer.ts",
-    'digest("base64url")',
-    "*",
-    "equivalent: the digest's encoding; the idempotency scope stays one per credential",
-  ],
+  ["services/sharer.ts", 'digest("base64url")', "*", "equivalent: the digest's encoding; the idempotency scope stays one per credential"],
   [
     "services/sharer.ts",
     "request.problem === ScreenSelectionProblem.BROWSER_UNSUPPORTED",
@@ -114,25 +154,60 @@ const EXPLAINED = [
   ["engine.ts", "withLock(`viewer:", "*", "equivalent for clients: the name of the lock that serialises a viewer's starts"],
   ["engine.ts", '? "voice" : "chat"', "*", "equivalent: the machine only asks whether the channel is voice"],
   ["engine.ts", 'lastSequence: "0"', "*", "equivalent: an empty sequence reads as 0"],
-  ["engine.ts", "try {", "BlockStatement", "observable only through the media plane: no room is created (media/* and the media-outage case are not in the mutation run)"],
-  ["engine.ts", "is not allowed in state", "*", "equivalent for clients: the hint appended to a FAILED_PRECONDITION message; the message still names the state"],
+  [
+    "engine.ts",
+    "try {",
+    "BlockStatement",
+    "observable only through the media plane: no room is created (media/* and the media-outage case are not in the mutation run)",
+  ],
+  [
+    "engine.ts",
+    "is not allowed in state",
+    "*",
+    "equivalent for clients: the hint appended to a FAILED_PRECONDITION message; the message still names the state",
+  ],
   ["engine.ts", 'hint = ""', "*", "equivalent for clients: the default hint of a FAILED_PRECONDITION message"],
-  ["engine.ts", "next.sharerCredential || !isLive", "*", "equivalent: every flow asks for the sharer credential once per session (a retry gets the stored answer)"],
-  ["engine.ts", "!record?.sharerCredential", "*", "not killed: only a session ending between redemption and the credential's write reaches it, a race no client can force"],
+  [
+    "engine.ts",
+    "next.sharerCredential || !isLive",
+    "*",
+    "equivalent: every flow asks for the sharer credential once per session (a retry gets the stored answer)",
+  ],
+  [
+    "engine.ts",
+    "!record?.sharerCredential",
+    "*",
+    "not killed: only a session ending between redemption and the credential's write reaches it, a race no client can force",
+  ],
   ["engine.ts", "newest === undefined ?", "*", "equivalent: reading a missing session answers undefined either way"],
   ["engine.ts", 'faults.has("survive-interaction-disconnect")', "StringLiteral", "equivalent: the fault switch's name"],
   ["engine.ts", "if (after) endedSessions.push", "ConditionalExpression:true", "equivalent: the session just ended is always there to read"],
   ["session-writer.ts", '"SESSION_STARTED"', "*", "not a protocol promise: SessionEvent.trigger is informational (session.proto); clients decide on state"],
-  ["session-writer.ts", "if (event) await this.store.publish(`session:${record.id}`", "*", "equivalent: a session being created has no subscriber yet; WatchSession replays its first event from the store"],
+  [
+    "session-writer.ts",
+    "if (event) await this.store.publish(`session:",
+    "*",
+    "equivalent: a session being created has no subscriber yet; WatchSession replays its first event from the store",
+  ],
   ["session-writer.ts", "attempt < MAX_WRITE_ATTEMPTS", "*", "equivalent: 51 instead of 50 compare-and-set attempts"],
-  ["session-writer.ts", "if (!record) throw new ConnectError", "*", "equivalent: every caller found the session first; only a session deleted in between reaches it"],
+  [
+    "session-writer.ts",
+    "if (!record) throw new ConnectError",
+    "*",
+    "equivalent: every caller found the session first; only a session deleted in between reaches it",
+  ],
   ["session-writer.ts", "if (!record) return undefined", "*", "equivalent: every caller found the session first; only a session deleted in between reaches it"],
   ["session-writer.ts", "this.keys.release(", "*", "same as security-keys release(): a revoked key left in the index finds no live key"],
   ["session-writer.ts", 'case "revokeSharerCredential"', "*", "equivalent: the store revokes the credential in the write that ends the session as well"],
   ["session-writer.ts", 'case "deleteMediaRoom"', "*", "observable only through the media plane (media/out-of-room-after-end, not in the mutation run)"],
   ["session-writer.ts", "later.push(() =>", "ArrowFunction", "observable only through the media plane (media/out-of-room-after-end, not in the mutation run)"],
   ["session-writer.ts", 'case "createMediaRoom"', "*", "equivalent: a case that does nothing"],
-  ["session-writer.ts", "if (invitation) await this.publishInvitations", "ConditionalExpression:true", "equivalent: a new chat session always has its invitation"],
+  [
+    "session-writer.ts",
+    "if (invitation) await this.publishInvitations",
+    "ConditionalExpression:true",
+    "equivalent: a new chat session always has its invitation",
+  ],
   ["session-writer.ts", 'faults.has("skip-event-sequence")', "*", "equivalent: the fault switch's guard"],
   // Enum checks: INVALID_ARGUMENT for undeclared enum values is the reference server's hardening, not a proto promise.
   [
@@ -168,7 +243,9 @@ for (const [file, { source, mutants }] of Object.entries(report.files)) {
     counts[mutant.status] = (counts[mutant.status] ?? 0) + 1;
     if (mutant.status !== "Survived") continue;
     const line = lines[mutant.location.start.line - 1] ?? "";
-    rows.push(`- ${mutant.location.start.line}: ${mutant.mutatorName} \`${mutant.replacement.replace(/\s+/g, " ").slice(0, 70)}\`: ${explain(file, line, mutant)}`);
+    rows.push(
+      `- ${mutant.location.start.line}: ${mutant.mutatorName} \`${mutant.replacement.replace(/\s+/g, " ").slice(0, 70)}\`: ${explain(file, line, mutant)}`,
+    );
   }
   if (rows.length) sections.push(`### ${short(file)}\n\n${rows.join("\n")}\n`);
 }
@@ -203,6 +280,8 @@ if (earlierPath) {
       rows.push(`- ${short(file)}:${mutant.location.start.line} ${mutant.mutatorName} \`${mutant.replacement.replace(/\s+/g, " ").slice(0, 50)}\`: ${fate}`);
     }
   }
-  console.log(`## The earlier run's ${rows.length} survivors\n\nWhat became of each survivor of ${earlierPath.split("/").at(-1)} (line numbers of that run's sources; a test is a group of cases, see docs/conformance.md):\n`);
+  console.log(
+    `## The earlier run's ${rows.length} survivors\n\nWhat became of each survivor of ${earlierPath.split("/").at(-1)} (line numbers of that run's sources; a test is a group of cases, see docs/conformance.md):\n`,
+  );
   console.log(rows.join("\n"));
 }
