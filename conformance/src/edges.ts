@@ -47,13 +47,14 @@ async function readStream<T>(
   const timer = setTimeout(() => controller.abort(), ms);
   let closed = false;
   let failed: unknown;
+  let started: Promise<unknown> | undefined;
   try {
     const stream = open(controller.signal)[Symbol.asyncIterator]();
     // The first read sends the request; `whileOpen` runs once the server has had a moment to hold the stream.
     const first = stream.next();
     if (whileOpen) {
       setTimeout(() => {
-        whileOpen().catch((error: unknown) => {
+        started = whileOpen().catch((error: unknown) => {
           failed = error;
           controller.abort();
         });
@@ -70,6 +71,8 @@ async function readStream<T>(
     clearTimeout(timer);
     controller.abort();
   }
+  // What `whileOpen` caused may arrive before its own answer does.
+  await started;
   if (failed) throw failed;
   return { messages, closed };
 }
