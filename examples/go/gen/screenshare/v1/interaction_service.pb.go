@@ -637,6 +637,154 @@ func (x *TerminateSessionResponse) GetSession() *Session {
 	return nil
 }
 
+// TransferInteractionRequest names the interaction and the agent it moved to.
+type TransferInteractionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The org.
+	OrgId string `protobuf:"bytes,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	// The interaction.
+	InteractionId string `protobuf:"bytes,2,opt,name=interaction_id,json=interactionId,proto3" json:"interaction_id,omitempty"`
+	// The agent now handling it (the "sub" of their viewer token). 1 to 128 characters of [A-Za-z0-9._:-].
+	ToAgentUserId string `protobuf:"bytes,3,opt,name=to_agent_user_id,json=toAgentUserId,proto3" json:"to_agent_user_id,omitempty"`
+	// The new agent's name as the customer should see it, for example "Bo". Optional; at most 200 characters.
+	// Carried to Session.viewer_display_name so the customer's page can say who they now share with.
+	ToAgentDisplayName string `protobuf:"bytes,4,opt,name=to_agent_display_name,json=toAgentDisplayName,proto3" json:"to_agent_display_name,omitempty"`
+	// Makes retries safe: a request with the same key within the retention window returns the first result.
+	// Optional; 1 to 64 characters of [A-Za-z0-9._:-].
+	IdempotencyKey string `protobuf:"bytes,5,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *TransferInteractionRequest) Reset() {
+	*x = TransferInteractionRequest{}
+	mi := &file_screenshare_v1_interaction_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransferInteractionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransferInteractionRequest) ProtoMessage() {}
+
+func (x *TransferInteractionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_screenshare_v1_interaction_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransferInteractionRequest.ProtoReflect.Descriptor instead.
+func (*TransferInteractionRequest) Descriptor() ([]byte, []int) {
+	return file_screenshare_v1_interaction_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *TransferInteractionRequest) GetOrgId() string {
+	if x != nil {
+		return x.OrgId
+	}
+	return ""
+}
+
+func (x *TransferInteractionRequest) GetInteractionId() string {
+	if x != nil {
+		return x.InteractionId
+	}
+	return ""
+}
+
+func (x *TransferInteractionRequest) GetToAgentUserId() string {
+	if x != nil {
+		return x.ToAgentUserId
+	}
+	return ""
+}
+
+func (x *TransferInteractionRequest) GetToAgentDisplayName() string {
+	if x != nil {
+		return x.ToAgentDisplayName
+	}
+	return ""
+}
+
+func (x *TransferInteractionRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
+}
+
+// TransferInteractionResponse is the interaction and what became of its live screen shares.
+type TransferInteractionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The interaction as stored, with the new agent_user_id.
+	Interaction *Interaction `protobuf:"bytes,1,opt,name=interaction,proto3" json:"interaction,omitempty"`
+	// The live sessions that followed the interaction to the new agent.
+	TransferredSessions []*Session `protobuf:"bytes,2,rep,name=transferred_sessions,json=transferredSessions,proto3" json:"transferred_sessions,omitempty"`
+	// The live sessions that could not follow and ended with END_REASON_TRANSFER_TARGET_BUSY.
+	EndedSessions []*Session `protobuf:"bytes,3,rep,name=ended_sessions,json=endedSessions,proto3" json:"ended_sessions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransferInteractionResponse) Reset() {
+	*x = TransferInteractionResponse{}
+	mi := &file_screenshare_v1_interaction_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransferInteractionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransferInteractionResponse) ProtoMessage() {}
+
+func (x *TransferInteractionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_screenshare_v1_interaction_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransferInteractionResponse.ProtoReflect.Descriptor instead.
+func (*TransferInteractionResponse) Descriptor() ([]byte, []int) {
+	return file_screenshare_v1_interaction_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *TransferInteractionResponse) GetInteraction() *Interaction {
+	if x != nil {
+		return x.Interaction
+	}
+	return nil
+}
+
+func (x *TransferInteractionResponse) GetTransferredSessions() []*Session {
+	if x != nil {
+		return x.TransferredSessions
+	}
+	return nil
+}
+
+func (x *TransferInteractionResponse) GetEndedSessions() []*Session {
+	if x != nil {
+		return x.EndedSessions
+	}
+	return nil
+}
+
 var File_screenshare_v1_interaction_service_proto protoreflect.FileDescriptor
 
 const file_screenshare_v1_interaction_service_proto_rawDesc = "" +
@@ -677,17 +825,28 @@ const file_screenshare_v1_interaction_service_proto_rawDesc = "" +
 	"\n" +
 	"session_id\x18\x02 \x01(\tR\tsessionId\"M\n" +
 	"\x18TerminateSessionResponse\x121\n" +
-	"\asession\x18\x01 \x01(\v2\x17.screenshare.v1.SessionR\asession*\x9f\x01\n" +
+	"\asession\x18\x01 \x01(\v2\x17.screenshare.v1.SessionR\asession\"\xdf\x01\n" +
+	"\x1aTransferInteractionRequest\x12\x15\n" +
+	"\x06org_id\x18\x01 \x01(\tR\x05orgId\x12%\n" +
+	"\x0einteraction_id\x18\x02 \x01(\tR\rinteractionId\x12'\n" +
+	"\x10to_agent_user_id\x18\x03 \x01(\tR\rtoAgentUserId\x121\n" +
+	"\x15to_agent_display_name\x18\x04 \x01(\tR\x12toAgentDisplayName\x12'\n" +
+	"\x0fidempotency_key\x18\x05 \x01(\tR\x0eidempotencyKey\"\xe8\x01\n" +
+	"\x1bTransferInteractionResponse\x12=\n" +
+	"\vinteraction\x18\x01 \x01(\v2\x1b.screenshare.v1.InteractionR\vinteraction\x12J\n" +
+	"\x14transferred_sessions\x18\x02 \x03(\v2\x17.screenshare.v1.SessionR\x13transferredSessions\x12>\n" +
+	"\x0eended_sessions\x18\x03 \x03(\v2\x17.screenshare.v1.SessionR\rendedSessions*\x9f\x01\n" +
 	"\x11InteractionStatus\x12\"\n" +
 	"\x1eINTERACTION_STATUS_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bINTERACTION_STATUS_ALERTING\x10\x01\x12 \n" +
 	"\x1cINTERACTION_STATUS_CONNECTED\x10\x02\x12#\n" +
-	"\x1fINTERACTION_STATUS_DISCONNECTED\x10\x032\xda\x03\n" +
+	"\x1fINTERACTION_STATUS_DISCONNECTED\x10\x032\xca\x04\n" +
 	"\x12InteractionService\x12n\n" +
 	"\x13RegisterInteraction\x12*.screenshare.v1.RegisterInteractionRequest\x1a+.screenshare.v1.RegisterInteractionResponse\x12q\n" +
 	"\x14SetInteractionStatus\x12+.screenshare.v1.SetInteractionStatusRequest\x1a,.screenshare.v1.SetInteractionStatusResponse\x12z\n" +
 	"\x17IssueCustomerCredential\x12..screenshare.v1.IssueCustomerCredentialRequest\x1a/.screenshare.v1.IssueCustomerCredentialResponse\x12e\n" +
-	"\x10TerminateSession\x12'.screenshare.v1.TerminateSessionRequest\x1a(.screenshare.v1.TerminateSessionResponseB\xe0\x01\n" +
+	"\x10TerminateSession\x12'.screenshare.v1.TerminateSessionRequest\x1a(.screenshare.v1.TerminateSessionResponse\x12n\n" +
+	"\x13TransferInteraction\x12*.screenshare.v1.TransferInteractionRequest\x1a+.screenshare.v1.TransferInteractionResponseB\xe0\x01\n" +
 	"\x12com.screenshare.v1B\x17InteractionServiceProtoP\x01ZXgithub.com/screenshare-protocol/screenshare/examples/go/gen/screenshare/v1;screensharev1\xa2\x02\x03SXX\xaa\x02\x0eScreenshare.V1\xca\x02\x0eScreenshare\\V1\xe2\x02\x1aScreenshare\\V1\\GPBMetadata\xea\x02\x0fScreenshare::V1b\x06proto3"
 
 var (
@@ -703,7 +862,7 @@ func file_screenshare_v1_interaction_service_proto_rawDescGZIP() []byte {
 }
 
 var file_screenshare_v1_interaction_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_screenshare_v1_interaction_service_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_screenshare_v1_interaction_service_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_screenshare_v1_interaction_service_proto_goTypes = []any{
 	(InteractionStatus)(0),                  // 0: screenshare.v1.InteractionStatus
 	(*Interaction)(nil),                     // 1: screenshare.v1.Interaction
@@ -715,34 +874,41 @@ var file_screenshare_v1_interaction_service_proto_goTypes = []any{
 	(*IssueCustomerCredentialResponse)(nil), // 7: screenshare.v1.IssueCustomerCredentialResponse
 	(*TerminateSessionRequest)(nil),         // 8: screenshare.v1.TerminateSessionRequest
 	(*TerminateSessionResponse)(nil),        // 9: screenshare.v1.TerminateSessionResponse
-	(Channel)(0),                            // 10: screenshare.v1.Channel
-	(*Session)(nil),                         // 11: screenshare.v1.Session
-	(*timestamppb.Timestamp)(nil),           // 12: google.protobuf.Timestamp
+	(*TransferInteractionRequest)(nil),      // 10: screenshare.v1.TransferInteractionRequest
+	(*TransferInteractionResponse)(nil),     // 11: screenshare.v1.TransferInteractionResponse
+	(Channel)(0),                            // 12: screenshare.v1.Channel
+	(*Session)(nil),                         // 13: screenshare.v1.Session
+	(*timestamppb.Timestamp)(nil),           // 14: google.protobuf.Timestamp
 }
 var file_screenshare_v1_interaction_service_proto_depIdxs = []int32{
-	10, // 0: screenshare.v1.Interaction.channel:type_name -> screenshare.v1.Channel
+	12, // 0: screenshare.v1.Interaction.channel:type_name -> screenshare.v1.Channel
 	0,  // 1: screenshare.v1.Interaction.status:type_name -> screenshare.v1.InteractionStatus
-	10, // 2: screenshare.v1.RegisterInteractionRequest.channel:type_name -> screenshare.v1.Channel
+	12, // 2: screenshare.v1.RegisterInteractionRequest.channel:type_name -> screenshare.v1.Channel
 	0,  // 3: screenshare.v1.RegisterInteractionRequest.status:type_name -> screenshare.v1.InteractionStatus
 	1,  // 4: screenshare.v1.RegisterInteractionResponse.interaction:type_name -> screenshare.v1.Interaction
 	0,  // 5: screenshare.v1.SetInteractionStatusRequest.status:type_name -> screenshare.v1.InteractionStatus
 	1,  // 6: screenshare.v1.SetInteractionStatusResponse.interaction:type_name -> screenshare.v1.Interaction
-	11, // 7: screenshare.v1.SetInteractionStatusResponse.ended_sessions:type_name -> screenshare.v1.Session
-	12, // 8: screenshare.v1.IssueCustomerCredentialResponse.expires_at:type_name -> google.protobuf.Timestamp
-	11, // 9: screenshare.v1.TerminateSessionResponse.session:type_name -> screenshare.v1.Session
-	2,  // 10: screenshare.v1.InteractionService.RegisterInteraction:input_type -> screenshare.v1.RegisterInteractionRequest
-	4,  // 11: screenshare.v1.InteractionService.SetInteractionStatus:input_type -> screenshare.v1.SetInteractionStatusRequest
-	6,  // 12: screenshare.v1.InteractionService.IssueCustomerCredential:input_type -> screenshare.v1.IssueCustomerCredentialRequest
-	8,  // 13: screenshare.v1.InteractionService.TerminateSession:input_type -> screenshare.v1.TerminateSessionRequest
-	3,  // 14: screenshare.v1.InteractionService.RegisterInteraction:output_type -> screenshare.v1.RegisterInteractionResponse
-	5,  // 15: screenshare.v1.InteractionService.SetInteractionStatus:output_type -> screenshare.v1.SetInteractionStatusResponse
-	7,  // 16: screenshare.v1.InteractionService.IssueCustomerCredential:output_type -> screenshare.v1.IssueCustomerCredentialResponse
-	9,  // 17: screenshare.v1.InteractionService.TerminateSession:output_type -> screenshare.v1.TerminateSessionResponse
-	14, // [14:18] is the sub-list for method output_type
-	10, // [10:14] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	13, // 7: screenshare.v1.SetInteractionStatusResponse.ended_sessions:type_name -> screenshare.v1.Session
+	14, // 8: screenshare.v1.IssueCustomerCredentialResponse.expires_at:type_name -> google.protobuf.Timestamp
+	13, // 9: screenshare.v1.TerminateSessionResponse.session:type_name -> screenshare.v1.Session
+	1,  // 10: screenshare.v1.TransferInteractionResponse.interaction:type_name -> screenshare.v1.Interaction
+	13, // 11: screenshare.v1.TransferInteractionResponse.transferred_sessions:type_name -> screenshare.v1.Session
+	13, // 12: screenshare.v1.TransferInteractionResponse.ended_sessions:type_name -> screenshare.v1.Session
+	2,  // 13: screenshare.v1.InteractionService.RegisterInteraction:input_type -> screenshare.v1.RegisterInteractionRequest
+	4,  // 14: screenshare.v1.InteractionService.SetInteractionStatus:input_type -> screenshare.v1.SetInteractionStatusRequest
+	6,  // 15: screenshare.v1.InteractionService.IssueCustomerCredential:input_type -> screenshare.v1.IssueCustomerCredentialRequest
+	8,  // 16: screenshare.v1.InteractionService.TerminateSession:input_type -> screenshare.v1.TerminateSessionRequest
+	10, // 17: screenshare.v1.InteractionService.TransferInteraction:input_type -> screenshare.v1.TransferInteractionRequest
+	3,  // 18: screenshare.v1.InteractionService.RegisterInteraction:output_type -> screenshare.v1.RegisterInteractionResponse
+	5,  // 19: screenshare.v1.InteractionService.SetInteractionStatus:output_type -> screenshare.v1.SetInteractionStatusResponse
+	7,  // 20: screenshare.v1.InteractionService.IssueCustomerCredential:output_type -> screenshare.v1.IssueCustomerCredentialResponse
+	9,  // 21: screenshare.v1.InteractionService.TerminateSession:output_type -> screenshare.v1.TerminateSessionResponse
+	11, // 22: screenshare.v1.InteractionService.TransferInteraction:output_type -> screenshare.v1.TransferInteractionResponse
+	18, // [18:23] is the sub-list for method output_type
+	13, // [13:18] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_screenshare_v1_interaction_service_proto_init() }
@@ -757,7 +923,7 @@ func file_screenshare_v1_interaction_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_screenshare_v1_interaction_service_proto_rawDesc), len(file_screenshare_v1_interaction_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   9,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -206,6 +206,9 @@ const (
 	EndReason_END_REASON_SHARER_UNSUPPORTED EndReason = 14
 	// The sharer kept the share paused longer than ServerInfo.pause_timeout_seconds.
 	EndReason_END_REASON_PAUSE_TIMED_OUT EndReason = 15
+	// The interaction was transferred to an agent who already had a live session (a viewer runs one at a time), so
+	// the share could not follow it (InteractionService.TransferInteraction). The new agent may start a new one.
+	EndReason_END_REASON_TRANSFER_TARGET_BUSY EndReason = 17
 )
 
 // Enum value maps for EndReason.
@@ -227,6 +230,7 @@ var (
 		13: "END_REASON_MEDIA_FAILURE",
 		14: "END_REASON_SHARER_UNSUPPORTED",
 		15: "END_REASON_PAUSE_TIMED_OUT",
+		17: "END_REASON_TRANSFER_TARGET_BUSY",
 	}
 	EndReason_value = map[string]int32{
 		"END_REASON_UNSPECIFIED":                0,
@@ -245,6 +249,7 @@ var (
 		"END_REASON_MEDIA_FAILURE":              13,
 		"END_REASON_SHARER_UNSUPPORTED":         14,
 		"END_REASON_PAUSE_TIMED_OUT":            15,
+		"END_REASON_TRANSFER_TARGET_BUSY":       17,
 	}
 )
 
@@ -432,7 +437,8 @@ type Session struct {
 	InteractionId string `protobuf:"bytes,3,opt,name=interaction_id,json=interactionId,proto3" json:"interaction_id,omitempty"`
 	// The linked interaction's channel; decides the sharer's way in.
 	Channel Channel `protobuf:"varint,4,opt,name=channel,proto3,enum=screenshare.v1.Channel" json:"channel,omitempty"`
-	// The agent who started the session and watches the screen.
+	// The agent who watches the screen: the one who started the session, or the one its interaction was last
+	// transferred to (InteractionService.TransferInteraction).
 	ViewerUserId string `protobuf:"bytes,5,opt,name=viewer_user_id,json=viewerUserId,proto3" json:"viewer_user_id,omitempty"`
 	// Where the session is now.
 	State SessionState `protobuf:"varint,6,opt,name=state,proto3,enum=screenshare.v1.SessionState" json:"state,omitempty"`
@@ -453,6 +459,13 @@ type Session struct {
 	LastSequence uint64 `protobuf:"varint,13,opt,name=last_sequence,json=lastSequence,proto3" json:"last_sequence,omitempty"`
 	// The current security key (voice, while awaiting redemption). Only in responses to the viewer.
 	SecurityKey *SecurityKey `protobuf:"bytes,14,opt,name=security_key,json=securityKey,proto3" json:"security_key,omitempty"`
+	// The viewer before the latest transfer of the interaction; empty if the session was never transferred. In the
+	// event of a transfer (trigger "VIEWER_TRANSFERRED"), previous_viewer_user_id and viewer_user_id are the two
+	// viewers, from and to.
+	PreviousViewerUserId string `protobuf:"bytes,15,opt,name=previous_viewer_user_id,json=previousViewerUserId,proto3" json:"previous_viewer_user_id,omitempty"`
+	// The viewer's name for the customer, as the platform gave it with TransferInteraction; empty until a transfer
+	// names one.
+	ViewerDisplayName string `protobuf:"bytes,16,opt,name=viewer_display_name,json=viewerDisplayName,proto3" json:"viewer_display_name,omitempty"`
 	// When the sharer paused the share; set while paused (SESSION_STATE_PAUSED, and SESSION_STATE_RECONNECTING_SHARER
 	// when the sharer dropped while paused), unset otherwise.
 	PausedAt *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=paused_at,json=pausedAt,proto3" json:"paused_at,omitempty"`
@@ -599,6 +612,20 @@ func (x *Session) GetSecurityKey() *SecurityKey {
 		return x.SecurityKey
 	}
 	return nil
+}
+
+func (x *Session) GetPreviousViewerUserId() string {
+	if x != nil {
+		return x.PreviousViewerUserId
+	}
+	return ""
+}
+
+func (x *Session) GetViewerDisplayName() string {
+	if x != nil {
+		return x.ViewerDisplayName
+	}
+	return ""
 }
 
 func (x *Session) GetPausedAt() *timestamppb.Timestamp {
@@ -967,7 +994,7 @@ const file_screenshare_v1_session_proto_rawDesc = "" +
 	"\adisplay\x18\x02 \x01(\tR\adisplay\x129\n" +
 	"\n" +
 	"expires_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12-\n" +
-	"\x12attempts_remaining\x18\x04 \x01(\rR\x11attemptsRemaining\"\xcb\a\n" +
+	"\x12attempts_remaining\x18\x04 \x01(\rR\x11attemptsRemaining\"\xb2\b\n" +
 	"\aSession\x12\x1d\n" +
 	"\n" +
 	"session_id\x18\x01 \x01(\tR\tsessionId\x12\x15\n" +
@@ -987,7 +1014,9 @@ const file_screenshare_v1_session_proto_rawDesc = "" +
 	"\x0estate_deadline\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\rstateDeadline\x12N\n" +
 	"\x15max_duration_deadline\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\x13maxDurationDeadline\x12#\n" +
 	"\rlast_sequence\x18\r \x01(\x04R\flastSequence\x12>\n" +
-	"\fsecurity_key\x18\x0e \x01(\v2\x1b.screenshare.v1.SecurityKeyR\vsecurityKey\x127\n" +
+	"\fsecurity_key\x18\x0e \x01(\v2\x1b.screenshare.v1.SecurityKeyR\vsecurityKey\x125\n" +
+	"\x17previous_viewer_user_id\x18\x0f \x01(\tR\x14previousViewerUserId\x12.\n" +
+	"\x13viewer_display_name\x18\x10 \x01(\tR\x11viewerDisplayName\x127\n" +
 	"\tpaused_at\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\bpausedAt\x12L\n" +
 	"\x14unpause_requested_at\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\x12unpauseRequestedAt\x12?\n" +
 	"\fobservations\x18\x14 \x03(\v2\x1b.screenshare.v1.ObservationR\fobservations\x12/\n" +
@@ -1030,7 +1059,7 @@ const file_screenshare_v1_session_proto_rawDesc = "" +
 	"!SESSION_STATE_RECONNECTING_VIEWER\x10\x05\x12%\n" +
 	"!SESSION_STATE_RECONNECTING_SHARER\x10\x06\x12\x17\n" +
 	"\x13SESSION_STATE_ENDED\x10\a\x12\x18\n" +
-	"\x14SESSION_STATE_PAUSED\x10\b*\x9f\x04\n" +
+	"\x14SESSION_STATE_PAUSED\x10\b*\xc4\x04\n" +
 	"\tEndReason\x12\x1a\n" +
 	"\x16END_REASON_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bEND_REASON_VIEWER_CANCELLED\x10\x01\x12\x1a\n" +
@@ -1048,7 +1077,8 @@ const file_screenshare_v1_session_proto_rawDesc = "" +
 	"#END_REASON_ADMINISTRATOR_TERMINATED\x10\f\x12\x1c\n" +
 	"\x18END_REASON_MEDIA_FAILURE\x10\r\x12!\n" +
 	"\x1dEND_REASON_SHARER_UNSUPPORTED\x10\x0e\x12\x1e\n" +
-	"\x1aEND_REASON_PAUSE_TIMED_OUT\x10\x0f*\x91\x01\n" +
+	"\x1aEND_REASON_PAUSE_TIMED_OUT\x10\x0f\x12#\n" +
+	"\x1fEND_REASON_TRANSFER_TARGET_BUSY\x10\x11*\x91\x01\n" +
 	"\x05Actor\x12\x15\n" +
 	"\x11ACTOR_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fACTOR_VIEWER\x10\x01\x12\x10\n" +

@@ -107,3 +107,27 @@ class TerminateSessionResponse(_message.Message):
     SESSION_FIELD_NUMBER: _ClassVar[int]
     session: _session_pb2.Session
     def __init__(self, session: _Optional[_Union[_session_pb2.Session, _Mapping]] = ...) -> None: ...
+
+class TransferInteractionRequest(_message.Message):
+    __slots__ = ("org_id", "interaction_id", "to_agent_user_id", "to_agent_display_name", "idempotency_key")
+    ORG_ID_FIELD_NUMBER: _ClassVar[int]
+    INTERACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_AGENT_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_AGENT_DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    org_id: str
+    interaction_id: str
+    to_agent_user_id: str
+    to_agent_display_name: str
+    idempotency_key: str
+    def __init__(self, org_id: _Optional[str] = ..., interaction_id: _Optional[str] = ..., to_agent_user_id: _Optional[str] = ..., to_agent_display_name: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class TransferInteractionResponse(_message.Message):
+    __slots__ = ("interaction", "transferred_sessions", "ended_sessions")
+    INTERACTION_FIELD_NUMBER: _ClassVar[int]
+    TRANSFERRED_SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    ENDED_SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    interaction: Interaction
+    transferred_sessions: _containers.RepeatedCompositeFieldContainer[_session_pb2.Session]
+    ended_sessions: _containers.RepeatedCompositeFieldContainer[_session_pb2.Session]
+    def __init__(self, interaction: _Optional[_Union[Interaction, _Mapping]] = ..., transferred_sessions: _Optional[_Iterable[_Union[_session_pb2.Session, _Mapping]]] = ..., ended_sessions: _Optional[_Iterable[_Union[_session_pb2.Session, _Mapping]]] = ...) -> None: ...

@@ -62,6 +62,11 @@ class InteractionServiceStub:
                 request_serializer=screenshare_dot_v1_dot_interaction__service__pb2.TerminateSessionRequest.SerializeToString,
                 response_deserializer=screenshare_dot_v1_dot_interaction__service__pb2.TerminateSessionResponse.FromString,
                 _registered_method=True)
+        self.TransferInteraction = channel.unary_unary(
+                '/screenshare.v1.InteractionService/TransferInteraction',
+                request_serializer=screenshare_dot_v1_dot_interaction__service__pb2.TransferInteractionRequest.SerializeToString,
+                response_deserializer=screenshare_dot_v1_dot_interaction__service__pb2.TransferInteractionResponse.FromString,
+                _registered_method=True)
 
 
 class InteractionServiceServicer:
@@ -114,6 +119,33 @@ class InteractionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def TransferInteraction(self, request, context):
+        """TransferInteraction records that the platform moved the interaction to another agent (a call or chat
+        transfer). From then on only that agent may start a screen share on it, and a live screen share on it follows
+        the interaction, in whatever live state it is, with no action from the customer:
+        - The new agent becomes the session's viewer (Session.viewer_user_id; Session.previous_viewer_user_id names
+        the agent it came from) and finds it with ViewerService.ListSessions and ResumeSession as if they had
+        started it, the security key included while it awaits redemption: a key the previous agent read aloud
+        stays valid, and a pending chat invitation stays pending.
+        - The previous agent's access ends at once: every ViewerService RPC and WatchSession on the session answers
+        NOT_FOUND as for any session that is not theirs, their media token is refused (they are removed from the
+        media room, and removed again if they rejoin with an earlier token), and the session no longer holds their
+        one-live-session slot. A WatchSession stream they had open receives the transfer's event, then ends.
+        - The session's history records it as an event with trigger "VIEWER_TRANSFERRED" and actor
+        ACTOR_PLATFORM, whose session names both viewers.
+        - A viewer runs one live session at a time, so when the new agent already has a live session the transferred
+        one cannot follow: it ends with END_REASON_TRANSFER_TARGET_BUSY (trigger "TRANSFER_TARGET_BUSY") and is
+        returned in ended_sessions; the interaction is transferred all the same.
+        Transferring to the agent who already has the interaction changes nothing and returns it. With the same
+        idempotency_key, a retry returns the first result.
+
+        Errors: INVALID_ARGUMENT (malformed field), NOT_FOUND (no such interaction in the org), FAILED_PRECONDITION
+        (the interaction is disconnected).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InteractionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -136,6 +168,11 @@ def add_InteractionServiceServicer_to_server(servicer, server):
                     servicer.TerminateSession,
                     request_deserializer=screenshare_dot_v1_dot_interaction__service__pb2.TerminateSessionRequest.FromString,
                     response_serializer=screenshare_dot_v1_dot_interaction__service__pb2.TerminateSessionResponse.SerializeToString,
+            ),
+            'TransferInteraction': grpc.unary_unary_rpc_method_handler(
+                    servicer.TransferInteraction,
+                    request_deserializer=screenshare_dot_v1_dot_interaction__service__pb2.TransferInteractionRequest.FromString,
+                    response_serializer=screenshare_dot_v1_dot_interaction__service__pb2.TransferInteractionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -254,6 +291,33 @@ class InteractionService:
             '/screenshare.v1.InteractionService/TerminateSession',
             screenshare_dot_v1_dot_interaction__service__pb2.TerminateSessionRequest.SerializeToString,
             screenshare_dot_v1_dot_interaction__service__pb2.TerminateSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TransferInteraction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/screenshare.v1.InteractionService/TransferInteraction',
+            screenshare_dot_v1_dot_interaction__service__pb2.TransferInteractionRequest.SerializeToString,
+            screenshare_dot_v1_dot_interaction__service__pb2.TransferInteractionResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -46,6 +46,7 @@ class EndReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     END_REASON_MEDIA_FAILURE: _ClassVar[EndReason]
     END_REASON_SHARER_UNSUPPORTED: _ClassVar[EndReason]
     END_REASON_PAUSE_TIMED_OUT: _ClassVar[EndReason]
+    END_REASON_TRANSFER_TARGET_BUSY: _ClassVar[EndReason]
 
 class Actor(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -84,6 +85,7 @@ END_REASON_ADMINISTRATOR_TERMINATED: EndReason
 END_REASON_MEDIA_FAILURE: EndReason
 END_REASON_SHARER_UNSUPPORTED: EndReason
 END_REASON_PAUSE_TIMED_OUT: EndReason
+END_REASON_TRANSFER_TARGET_BUSY: EndReason
 ACTOR_UNSPECIFIED: Actor
 ACTOR_VIEWER: Actor
 ACTOR_SHARER: Actor
@@ -105,7 +107,7 @@ class SecurityKey(_message.Message):
     def __init__(self, key: _Optional[str] = ..., display: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempts_remaining: _Optional[int] = ...) -> None: ...
 
 class Session(_message.Message):
-    __slots__ = ("session_id", "org_id", "interaction_id", "channel", "viewer_user_id", "state", "end_reason", "created_at", "updated_at", "ended_at", "state_deadline", "max_duration_deadline", "last_sequence", "security_key", "paused_at", "unpause_requested_at", "observations", "observers_announced")
+    __slots__ = ("session_id", "org_id", "interaction_id", "channel", "viewer_user_id", "state", "end_reason", "created_at", "updated_at", "ended_at", "state_deadline", "max_duration_deadline", "last_sequence", "security_key", "previous_viewer_user_id", "viewer_display_name", "paused_at", "unpause_requested_at", "observations", "observers_announced")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     ORG_ID_FIELD_NUMBER: _ClassVar[int]
     INTERACTION_ID_FIELD_NUMBER: _ClassVar[int]
@@ -120,6 +122,8 @@ class Session(_message.Message):
     MAX_DURATION_DEADLINE_FIELD_NUMBER: _ClassVar[int]
     LAST_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     SECURITY_KEY_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_VIEWER_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    VIEWER_DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     PAUSED_AT_FIELD_NUMBER: _ClassVar[int]
     UNPAUSE_REQUESTED_AT_FIELD_NUMBER: _ClassVar[int]
     OBSERVATIONS_FIELD_NUMBER: _ClassVar[int]
@@ -138,11 +142,13 @@ class Session(_message.Message):
     max_duration_deadline: _timestamp_pb2.Timestamp
     last_sequence: int
     security_key: SecurityKey
+    previous_viewer_user_id: str
+    viewer_display_name: str
     paused_at: _timestamp_pb2.Timestamp
     unpause_requested_at: _timestamp_pb2.Timestamp
     observations: _containers.RepeatedCompositeFieldContainer[Observation]
     observers_announced: bool
-    def __init__(self, session_id: _Optional[str] = ..., org_id: _Optional[str] = ..., interaction_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., viewer_user_id: _Optional[str] = ..., state: _Optional[_Union[SessionState, str]] = ..., end_reason: _Optional[_Union[EndReason, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_duration_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_sequence: _Optional[int] = ..., security_key: _Optional[_Union[SecurityKey, _Mapping]] = ..., paused_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., unpause_requested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., observations: _Optional[_Iterable[_Union[Observation, _Mapping]]] = ..., observers_announced: _Optional[bool] = ...) -> None: ...
+    def __init__(self, session_id: _Optional[str] = ..., org_id: _Optional[str] = ..., interaction_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., viewer_user_id: _Optional[str] = ..., state: _Optional[_Union[SessionState, str]] = ..., end_reason: _Optional[_Union[EndReason, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_duration_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_sequence: _Optional[int] = ..., security_key: _Optional[_Union[SecurityKey, _Mapping]] = ..., previous_viewer_user_id: _Optional[str] = ..., viewer_display_name: _Optional[str] = ..., paused_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., unpause_requested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., observations: _Optional[_Iterable[_Union[Observation, _Mapping]]] = ..., observers_announced: _Optional[bool] = ...) -> None: ...
 
 class Observation(_message.Message):
     __slots__ = ("observer_user_id", "participant_identity", "started_at", "joined_at", "left_at")

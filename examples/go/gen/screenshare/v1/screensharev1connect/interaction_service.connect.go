@@ -45,6 +45,9 @@ const (
 	// InteractionServiceTerminateSessionProcedure is the fully-qualified name of the
 	// InteractionService's TerminateSession RPC.
 	InteractionServiceTerminateSessionProcedure = "/screenshare.v1.InteractionService/TerminateSession"
+	// InteractionServiceTransferInteractionProcedure is the fully-qualified name of the
+	// InteractionService's TransferInteraction RPC.
+	InteractionServiceTransferInteractionProcedure = "/screenshare.v1.InteractionService/TransferInteraction"
 )
 
 // InteractionServiceClient is a client for the screenshare.v1.InteractionService service.
@@ -68,6 +71,29 @@ type InteractionServiceClient interface {
 	//
 	// Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (the session has ended).
 	TerminateSession(context.Context, *connect.Request[v1.TerminateSessionRequest]) (*connect.Response[v1.TerminateSessionResponse], error)
+	// TransferInteraction records that the platform moved the interaction to another agent (a call or chat
+	// transfer). From then on only that agent may start a screen share on it, and a live screen share on it follows
+	// the interaction, in whatever live state it is, with no action from the customer:
+	//   - The new agent becomes the session's viewer (Session.viewer_user_id; Session.previous_viewer_user_id names
+	//     the agent it came from) and finds it with ViewerService.ListSessions and ResumeSession as if they had
+	//     started it, the security key included while it awaits redemption: a key the previous agent read aloud
+	//     stays valid, and a pending chat invitation stays pending.
+	//   - The previous agent's access ends at once: every ViewerService RPC and WatchSession on the session answers
+	//     NOT_FOUND as for any session that is not theirs, their media token is refused (they are removed from the
+	//     media room, and removed again if they rejoin with an earlier token), and the session no longer holds their
+	//     one-live-session slot. A WatchSession stream they had open receives the transfer's event, then ends.
+	//   - The session's history records it as an event with trigger "VIEWER_TRANSFERRED" and actor
+	//     ACTOR_PLATFORM, whose session names both viewers.
+	//   - A viewer runs one live session at a time, so when the new agent already has a live session the transferred
+	//     one cannot follow: it ends with END_REASON_TRANSFER_TARGET_BUSY (trigger "TRANSFER_TARGET_BUSY") and is
+	//     returned in ended_sessions; the interaction is transferred all the same.
+	//
+	// Transferring to the agent who already has the interaction changes nothing and returns it. With the same
+	// idempotency_key, a retry returns the first result.
+	//
+	// Errors: INVALID_ARGUMENT (malformed field), NOT_FOUND (no such interaction in the org), FAILED_PRECONDITION
+	// (the interaction is disconnected).
+	TransferInteraction(context.Context, *connect.Request[v1.TransferInteractionRequest]) (*connect.Response[v1.TransferInteractionResponse], error)
 }
 
 // NewInteractionServiceClient constructs a client for the screenshare.v1.InteractionService
@@ -105,6 +131,12 @@ func NewInteractionServiceClient(httpClient connect.HTTPClient, baseURL string, 
 			connect.WithSchema(interactionServiceMethods.ByName("TerminateSession")),
 			connect.WithClientOptions(opts...),
 		),
+		transferInteraction: connect.NewClient[v1.TransferInteractionRequest, v1.TransferInteractionResponse](
+			httpClient,
+			baseURL+InteractionServiceTransferInteractionProcedure,
+			connect.WithSchema(interactionServiceMethods.ByName("TransferInteraction")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -114,6 +146,7 @@ type interactionServiceClient struct {
 	setInteractionStatus    *connect.Client[v1.SetInteractionStatusRequest, v1.SetInteractionStatusResponse]
 	issueCustomerCredential *connect.Client[v1.IssueCustomerCredentialRequest, v1.IssueCustomerCredentialResponse]
 	terminateSession        *connect.Client[v1.TerminateSessionRequest, v1.TerminateSessionResponse]
+	transferInteraction     *connect.Client[v1.TransferInteractionRequest, v1.TransferInteractionResponse]
 }
 
 // RegisterInteraction calls screenshare.v1.InteractionService.RegisterInteraction.
@@ -134,6 +167,11 @@ func (c *interactionServiceClient) IssueCustomerCredential(ctx context.Context, 
 // TerminateSession calls screenshare.v1.InteractionService.TerminateSession.
 func (c *interactionServiceClient) TerminateSession(ctx context.Context, req *connect.Request[v1.TerminateSessionRequest]) (*connect.Response[v1.TerminateSessionResponse], error) {
 	return c.terminateSession.CallUnary(ctx, req)
+}
+
+// TransferInteraction calls screenshare.v1.InteractionService.TransferInteraction.
+func (c *interactionServiceClient) TransferInteraction(ctx context.Context, req *connect.Request[v1.TransferInteractionRequest]) (*connect.Response[v1.TransferInteractionResponse], error) {
+	return c.transferInteraction.CallUnary(ctx, req)
 }
 
 // InteractionServiceHandler is an implementation of the screenshare.v1.InteractionService service.
@@ -157,6 +195,29 @@ type InteractionServiceHandler interface {
 	//
 	// Errors: INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION (the session has ended).
 	TerminateSession(context.Context, *connect.Request[v1.TerminateSessionRequest]) (*connect.Response[v1.TerminateSessionResponse], error)
+	// TransferInteraction records that the platform moved the interaction to another agent (a call or chat
+	// transfer). From then on only that agent may start a screen share on it, and a live screen share on it follows
+	// the interaction, in whatever live state it is, with no action from the customer:
+	//   - The new agent becomes the session's viewer (Session.viewer_user_id; Session.previous_viewer_user_id names
+	//     the agent it came from) and finds it with ViewerService.ListSessions and ResumeSession as if they had
+	//     started it, the security key included while it awaits redemption: a key the previous agent read aloud
+	//     stays valid, and a pending chat invitation stays pending.
+	//   - The previous agent's access ends at once: every ViewerService RPC and WatchSession on the session answers
+	//     NOT_FOUND as for any session that is not theirs, their media token is refused (they are removed from the
+	//     media room, and removed again if they rejoin with an earlier token), and the session no longer holds their
+	//     one-live-session slot. A WatchSession stream they had open receives the transfer's event, then ends.
+	//   - The session's history records it as an event with trigger "VIEWER_TRANSFERRED" and actor
+	//     ACTOR_PLATFORM, whose session names both viewers.
+	//   - A viewer runs one live session at a time, so when the new agent already has a live session the transferred
+	//     one cannot follow: it ends with END_REASON_TRANSFER_TARGET_BUSY (trigger "TRANSFER_TARGET_BUSY") and is
+	//     returned in ended_sessions; the interaction is transferred all the same.
+	//
+	// Transferring to the agent who already has the interaction changes nothing and returns it. With the same
+	// idempotency_key, a retry returns the first result.
+	//
+	// Errors: INVALID_ARGUMENT (malformed field), NOT_FOUND (no such interaction in the org), FAILED_PRECONDITION
+	// (the interaction is disconnected).
+	TransferInteraction(context.Context, *connect.Request[v1.TransferInteractionRequest]) (*connect.Response[v1.TransferInteractionResponse], error)
 }
 
 // NewInteractionServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -190,6 +251,12 @@ func NewInteractionServiceHandler(svc InteractionServiceHandler, opts ...connect
 		connect.WithSchema(interactionServiceMethods.ByName("TerminateSession")),
 		connect.WithHandlerOptions(opts...),
 	)
+	interactionServiceTransferInteractionHandler := connect.NewUnaryHandler(
+		InteractionServiceTransferInteractionProcedure,
+		svc.TransferInteraction,
+		connect.WithSchema(interactionServiceMethods.ByName("TransferInteraction")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/screenshare.v1.InteractionService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case InteractionServiceRegisterInteractionProcedure:
@@ -200,6 +267,8 @@ func NewInteractionServiceHandler(svc InteractionServiceHandler, opts ...connect
 			interactionServiceIssueCustomerCredentialHandler.ServeHTTP(w, r)
 		case InteractionServiceTerminateSessionProcedure:
 			interactionServiceTerminateSessionHandler.ServeHTTP(w, r)
+		case InteractionServiceTransferInteractionProcedure:
+			interactionServiceTransferInteractionHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -223,4 +292,8 @@ func (UnimplementedInteractionServiceHandler) IssueCustomerCredential(context.Co
 
 func (UnimplementedInteractionServiceHandler) TerminateSession(context.Context, *connect.Request[v1.TerminateSessionRequest]) (*connect.Response[v1.TerminateSessionResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("screenshare.v1.InteractionService.TerminateSession is not implemented"))
+}
+
+func (UnimplementedInteractionServiceHandler) TransferInteraction(context.Context, *connect.Request[v1.TransferInteractionRequest]) (*connect.Response[v1.TransferInteractionResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("screenshare.v1.InteractionService.TransferInteraction is not implemented"))
 }

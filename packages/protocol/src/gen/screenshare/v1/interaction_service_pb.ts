@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file screenshare/v1/interaction_service.proto.
  */
 export const file_screenshare_v1_interaction_service: GenFile = /*@__PURE__*/
-  fileDesc("CihzY3JlZW5zaGFyZS92MS9pbnRlcmFjdGlvbl9zZXJ2aWNlLnByb3RvEg5zY3JlZW5zaGFyZS52MSLIAQoLSW50ZXJhY3Rpb24SDgoGb3JnX2lkGAEgASgJEhYKDmludGVyYWN0aW9uX2lkGAIgASgJEigKB2NoYW5uZWwYAyABKA4yFy5zY3JlZW5zaGFyZS52MS5DaGFubmVsEhUKDWFnZW50X3VzZXJfaWQYBCABKAkSHQoVY3VzdG9tZXJfZGlzcGxheV9uYW1lGAUgASgJEjEKBnN0YXR1cxgGIAEoDjIhLnNjcmVlbnNoYXJlLnYxLkludGVyYWN0aW9uU3RhdHVzItcBChpSZWdpc3RlckludGVyYWN0aW9uUmVxdWVzdBIOCgZvcmdfaWQYASABKAkSFgoOaW50ZXJhY3Rpb25faWQYAiABKAkSKAoHY2hhbm5lbBgDIAEoDjIXLnNjcmVlbnNoYXJlLnYxLkNoYW5uZWwSFQoNYWdlbnRfdXNlcl9pZBgEIAEoCRIdChVjdXN0b21lcl9kaXNwbGF5X25hbWUYBSABKAkSMQoGc3RhdHVzGAYgASgOMiEuc2NyZWVuc2hhcmUudjEuSW50ZXJhY3Rpb25TdGF0dXMiTwobUmVnaXN0ZXJJbnRlcmFjdGlvblJlc3BvbnNlEjAKC2ludGVyYWN0aW9uGAEgASgLMhsuc2NyZWVuc2hhcmUudjEuSW50ZXJhY3Rpb24ieAobU2V0SW50ZXJhY3Rpb25TdGF0dXNSZXF1ZXN0Eg4KBm9yZ19pZBgBIAEoCRIWCg5pbnRlcmFjdGlvbl9pZBgCIAEoCRIxCgZzdGF0dXMYAyABKA4yIS5zY3JlZW5zaGFyZS52MS5JbnRlcmFjdGlvblN0YXR1cyKBAQocU2V0SW50ZXJhY3Rpb25TdGF0dXNSZXNwb25zZRIwCgtpbnRlcmFjdGlvbhgBIAEoCzIbLnNjcmVlbnNoYXJlLnYxLkludGVyYWN0aW9uEi8KDmVuZGVkX3Nlc3Npb25zGAIgAygLMhcuc2NyZWVuc2hhcmUudjEuU2Vzc2lvbiJICh5Jc3N1ZUN1c3RvbWVyQ3JlZGVudGlhbFJlcXVlc3QSDgoGb3JnX2lkGAEgASgJEhYKDmludGVyYWN0aW9uX2lkGAIgASgJIm4KH0lzc3VlQ3VzdG9tZXJDcmVkZW50aWFsUmVzcG9uc2USGwoTY3VzdG9tZXJfY3JlZGVudGlhbBgBIAEoCRIuCgpleHBpcmVzX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI9ChdUZXJtaW5hdGVTZXNzaW9uUmVxdWVzdBIOCgZvcmdfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCSJEChhUZXJtaW5hdGVTZXNzaW9uUmVzcG9uc2USKAoHc2Vzc2lvbhgBIAEoCzIXLnNjcmVlbnNoYXJlLnYxLlNlc3Npb24qnwEKEUludGVyYWN0aW9uU3RhdHVzEiIKHklOVEVSQUNUSU9OX1NUQVRVU19VTlNQRUNJRklFRBAAEh8KG0lOVEVSQUNUSU9OX1NUQVRVU19BTEVSVElORxABEiAKHElOVEVSQUNUSU9OX1NUQVRVU19DT05ORUNURUQQAhIjCh9JTlRFUkFDVElPTl9TVEFUVVNfRElTQ09OTkVDVEVEEAMy2gMKEkludGVyYWN0aW9uU2VydmljZRJuChNSZWdpc3RlckludGVyYWN0aW9uEiouc2NyZWVuc2hhcmUudjEuUmVnaXN0ZXJJbnRlcmFjdGlvblJlcXVlc3QaKy5zY3JlZW5zaGFyZS52MS5SZWdpc3RlckludGVyYWN0aW9uUmVzcG9uc2UScQoUU2V0SW50ZXJhY3Rpb25TdGF0dXMSKy5zY3JlZW5zaGFyZS52MS5TZXRJbnRlcmFjdGlvblN0YXR1c1JlcXVlc3QaLC5zY3JlZW5zaGFyZS52MS5TZXRJbnRlcmFjdGlvblN0YXR1c1Jlc3BvbnNlEnoKF0lzc3VlQ3VzdG9tZXJDcmVkZW50aWFsEi4uc2NyZWVuc2hhcmUudjEuSXNzdWVDdXN0b21lckNyZWRlbnRpYWxSZXF1ZXN0Gi8uc2NyZWVuc2hhcmUudjEuSXNzdWVDdXN0b21lckNyZWRlbnRpYWxSZXNwb25zZRJlChBUZXJtaW5hdGVTZXNzaW9uEicuc2NyZWVuc2hhcmUudjEuVGVybWluYXRlU2Vzc2lvblJlcXVlc3QaKC5zY3JlZW5zaGFyZS52MS5UZXJtaW5hdGVTZXNzaW9uUmVzcG9uc2VC4AEKEmNvbS5zY3JlZW5zaGFyZS52MUIXSW50ZXJhY3Rpb25TZXJ2aWNlUHJvdG9QAVpYZ2l0aHViLmNvbS9zY3JlZW5zaGFyZS1wcm90b2NvbC9zY3JlZW5zaGFyZS9leGFtcGxlcy9nby9nZW4vc2NyZWVuc2hhcmUvdjE7c2NyZWVuc2hhcmV2MaICA1NYWKoCDlNjcmVlbnNoYXJlLlYxygIOU2NyZWVuc2hhcmVcVjHiAhpTY3JlZW5zaGFyZVxWMVxHUEJNZXRhZGF0YeoCD1NjcmVlbnNoYXJlOjpWMWIGcHJvdG8z", [file_google_protobuf_timestamp, file_screenshare_v1_session]);
+  fileDesc("CihzY3JlZW5zaGFyZS92MS9pbnRlcmFjdGlvbl9zZXJ2aWNlLnByb3RvEg5zY3JlZW5zaGFyZS52MSLIAQoLSW50ZXJhY3Rpb24SDgoGb3JnX2lkGAEgASgJEhYKDmludGVyYWN0aW9uX2lkGAIgASgJEigKB2NoYW5uZWwYAyABKA4yFy5zY3JlZW5zaGFyZS52MS5DaGFubmVsEhUKDWFnZW50X3VzZXJfaWQYBCABKAkSHQoVY3VzdG9tZXJfZGlzcGxheV9uYW1lGAUgASgJEjEKBnN0YXR1cxgGIAEoDjIhLnNjcmVlbnNoYXJlLnYxLkludGVyYWN0aW9uU3RhdHVzItcBChpSZWdpc3RlckludGVyYWN0aW9uUmVxdWVzdBIOCgZvcmdfaWQYASABKAkSFgoOaW50ZXJhY3Rpb25faWQYAiABKAkSKAoHY2hhbm5lbBgDIAEoDjIXLnNjcmVlbnNoYXJlLnYxLkNoYW5uZWwSFQoNYWdlbnRfdXNlcl9pZBgEIAEoCRIdChVjdXN0b21lcl9kaXNwbGF5X25hbWUYBSABKAkSMQoGc3RhdHVzGAYgASgOMiEuc2NyZWVuc2hhcmUudjEuSW50ZXJhY3Rpb25TdGF0dXMiTwobUmVnaXN0ZXJJbnRlcmFjdGlvblJlc3BvbnNlEjAKC2ludGVyYWN0aW9uGAEgASgLMhsuc2NyZWVuc2hhcmUudjEuSW50ZXJhY3Rpb24ieAobU2V0SW50ZXJhY3Rpb25TdGF0dXNSZXF1ZXN0Eg4KBm9yZ19pZBgBIAEoCRIWCg5pbnRlcmFjdGlvbl9pZBgCIAEoCRIxCgZzdGF0dXMYAyABKA4yIS5zY3JlZW5zaGFyZS52MS5JbnRlcmFjdGlvblN0YXR1cyKBAQocU2V0SW50ZXJhY3Rpb25TdGF0dXNSZXNwb25zZRIwCgtpbnRlcmFjdGlvbhgBIAEoCzIbLnNjcmVlbnNoYXJlLnYxLkludGVyYWN0aW9uEi8KDmVuZGVkX3Nlc3Npb25zGAIgAygLMhcuc2NyZWVuc2hhcmUudjEuU2Vzc2lvbiJICh5Jc3N1ZUN1c3RvbWVyQ3JlZGVudGlhbFJlcXVlc3QSDgoGb3JnX2lkGAEgASgJEhYKDmludGVyYWN0aW9uX2lkGAIgASgJIm4KH0lzc3VlQ3VzdG9tZXJDcmVkZW50aWFsUmVzcG9uc2USGwoTY3VzdG9tZXJfY3JlZGVudGlhbBgBIAEoCRIuCgpleHBpcmVzX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI9ChdUZXJtaW5hdGVTZXNzaW9uUmVxdWVzdBIOCgZvcmdfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCSJEChhUZXJtaW5hdGVTZXNzaW9uUmVzcG9uc2USKAoHc2Vzc2lvbhgBIAEoCzIXLnNjcmVlbnNoYXJlLnYxLlNlc3Npb24ilgEKGlRyYW5zZmVySW50ZXJhY3Rpb25SZXF1ZXN0Eg4KBm9yZ19pZBgBIAEoCRIWCg5pbnRlcmFjdGlvbl9pZBgCIAEoCRIYChB0b19hZ2VudF91c2VyX2lkGAMgASgJEh0KFXRvX2FnZW50X2Rpc3BsYXlfbmFtZRgEIAEoCRIXCg9pZGVtcG90ZW5jeV9rZXkYBSABKAkitwEKG1RyYW5zZmVySW50ZXJhY3Rpb25SZXNwb25zZRIwCgtpbnRlcmFjdGlvbhgBIAEoCzIbLnNjcmVlbnNoYXJlLnYxLkludGVyYWN0aW9uEjUKFHRyYW5zZmVycmVkX3Nlc3Npb25zGAIgAygLMhcuc2NyZWVuc2hhcmUudjEuU2Vzc2lvbhIvCg5lbmRlZF9zZXNzaW9ucxgDIAMoCzIXLnNjcmVlbnNoYXJlLnYxLlNlc3Npb24qnwEKEUludGVyYWN0aW9uU3RhdHVzEiIKHklOVEVSQUNUSU9OX1NUQVRVU19VTlNQRUNJRklFRBAAEh8KG0lOVEVSQUNUSU9OX1NUQVRVU19BTEVSVElORxABEiAKHElOVEVSQUNUSU9OX1NUQVRVU19DT05ORUNURUQQAhIjCh9JTlRFUkFDVElPTl9TVEFUVVNfRElTQ09OTkVDVEVEEAMyygQKEkludGVyYWN0aW9uU2VydmljZRJuChNSZWdpc3RlckludGVyYWN0aW9uEiouc2NyZWVuc2hhcmUudjEuUmVnaXN0ZXJJbnRlcmFjdGlvblJlcXVlc3QaKy5zY3JlZW5zaGFyZS52MS5SZWdpc3RlckludGVyYWN0aW9uUmVzcG9uc2UScQoUU2V0SW50ZXJhY3Rpb25TdGF0dXMSKy5zY3JlZW5zaGFyZS52MS5TZXRJbnRlcmFjdGlvblN0YXR1c1JlcXVlc3QaLC5zY3JlZW5zaGFyZS52MS5TZXRJbnRlcmFjdGlvblN0YXR1c1Jlc3BvbnNlEnoKF0lzc3VlQ3VzdG9tZXJDcmVkZW50aWFsEi4uc2NyZWVuc2hhcmUudjEuSXNzdWVDdXN0b21lckNyZWRlbnRpYWxSZXF1ZXN0Gi8uc2NyZWVuc2hhcmUudjEuSXNzdWVDdXN0b21lckNyZWRlbnRpYWxSZXNwb25zZRJlChBUZXJtaW5hdGVTZXNzaW9uEicuc2NyZWVuc2hhcmUudjEuVGVybWluYXRlU2Vzc2lvblJlcXVlc3QaKC5zY3JlZW5zaGFyZS52MS5UZXJtaW5hdGVTZXNzaW9uUmVzcG9uc2USbgoTVHJhbnNmZXJJbnRlcmFjdGlvbhIqLnNjcmVlbnNoYXJlLnYxLlRyYW5zZmVySW50ZXJhY3Rpb25SZXF1ZXN0Gisuc2NyZWVuc2hhcmUudjEuVHJhbnNmZXJJbnRlcmFjdGlvblJlc3BvbnNlQuABChJjb20uc2NyZWVuc2hhcmUudjFCF0ludGVyYWN0aW9uU2VydmljZVByb3RvUAFaWGdpdGh1Yi5jb20vc2NyZWVuc2hhcmUtcHJvdG9jb2wvc2NyZWVuc2hhcmUvZXhhbXBsZXMvZ28vZ2VuL3NjcmVlbnNoYXJlL3YxO3NjcmVlbnNoYXJldjGiAgNTWFiqAg5TY3JlZW5zaGFyZS5WMcoCDlNjcmVlbnNoYXJlXFYx4gIaU2NyZWVuc2hhcmVcVjFcR1BCTWV0YWRhdGHqAg9TY3JlZW5zaGFyZTo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp, file_screenshare_v1_session]);
 
 /**
  * Interaction is a voice call or chat known to the screen share server.
@@ -318,6 +318,92 @@ export const TerminateSessionResponseSchema: GenMessage<TerminateSessionResponse
   messageDesc(file_screenshare_v1_interaction_service, 8);
 
 /**
+ * TransferInteractionRequest names the interaction and the agent it moved to.
+ *
+ * @generated from message screenshare.v1.TransferInteractionRequest
+ */
+export type TransferInteractionRequest = Message<"screenshare.v1.TransferInteractionRequest"> & {
+  /**
+   * The org.
+   *
+   * @generated from field: string org_id = 1;
+   */
+  orgId: string;
+
+  /**
+   * The interaction.
+   *
+   * @generated from field: string interaction_id = 2;
+   */
+  interactionId: string;
+
+  /**
+   * The agent now handling it (the "sub" of their viewer token). 1 to 128 characters of [A-Za-z0-9._:-].
+   *
+   * @generated from field: string to_agent_user_id = 3;
+   */
+  toAgentUserId: string;
+
+  /**
+   * The new agent's name as the customer should see it, for example "Bo". Optional; at most 200 characters.
+   * Carried to Session.viewer_display_name so the customer's page can say who they now share with.
+   *
+   * @generated from field: string to_agent_display_name = 4;
+   */
+  toAgentDisplayName: string;
+
+  /**
+   * Makes retries safe: a request with the same key within the retention window returns the first result.
+   * Optional; 1 to 64 characters of [A-Za-z0-9._:-].
+   *
+   * @generated from field: string idempotency_key = 5;
+   */
+  idempotencyKey: string;
+};
+
+/**
+ * Describes the message screenshare.v1.TransferInteractionRequest.
+ * Use `create(TransferInteractionRequestSchema)` to create a new message.
+ */
+export const TransferInteractionRequestSchema: GenMessage<TransferInteractionRequest> = /*@__PURE__*/
+  messageDesc(file_screenshare_v1_interaction_service, 9);
+
+/**
+ * TransferInteractionResponse is the interaction and what became of its live screen shares.
+ *
+ * @generated from message screenshare.v1.TransferInteractionResponse
+ */
+export type TransferInteractionResponse = Message<"screenshare.v1.TransferInteractionResponse"> & {
+  /**
+   * The interaction as stored, with the new agent_user_id.
+   *
+   * @generated from field: screenshare.v1.Interaction interaction = 1;
+   */
+  interaction?: Interaction | undefined;
+
+  /**
+   * The live sessions that followed the interaction to the new agent.
+   *
+   * @generated from field: repeated screenshare.v1.Session transferred_sessions = 2;
+   */
+  transferredSessions: Session[];
+
+  /**
+   * The live sessions that could not follow and ended with END_REASON_TRANSFER_TARGET_BUSY.
+   *
+   * @generated from field: repeated screenshare.v1.Session ended_sessions = 3;
+   */
+  endedSessions: Session[];
+};
+
+/**
+ * Describes the message screenshare.v1.TransferInteractionResponse.
+ * Use `create(TransferInteractionResponseSchema)` to create a new message.
+ */
+export const TransferInteractionResponseSchema: GenMessage<TransferInteractionResponse> = /*@__PURE__*/
+  messageDesc(file_screenshare_v1_interaction_service, 10);
+
+/**
  * InteractionStatus is where the linked voice call or chat is.
  *
  * @generated from enum screenshare.v1.InteractionStatus
@@ -421,6 +507,36 @@ export const InteractionService: GenService<{
     methodKind: "unary";
     input: typeof TerminateSessionRequestSchema;
     output: typeof TerminateSessionResponseSchema;
+  },
+  /**
+   * TransferInteraction records that the platform moved the interaction to another agent (a call or chat
+   * transfer). From then on only that agent may start a screen share on it, and a live screen share on it follows
+   * the interaction, in whatever live state it is, with no action from the customer:
+   *   - The new agent becomes the session's viewer (Session.viewer_user_id; Session.previous_viewer_user_id names
+   *     the agent it came from) and finds it with ViewerService.ListSessions and ResumeSession as if they had
+   *     started it, the security key included while it awaits redemption: a key the previous agent read aloud
+   *     stays valid, and a pending chat invitation stays pending.
+   *   - The previous agent's access ends at once: every ViewerService RPC and WatchSession on the session answers
+   *     NOT_FOUND as for any session that is not theirs, their media token is refused (they are removed from the
+   *     media room, and removed again if they rejoin with an earlier token), and the session no longer holds their
+   *     one-live-session slot. A WatchSession stream they had open receives the transfer's event, then ends.
+   *   - The session's history records it as an event with trigger "VIEWER_TRANSFERRED" and actor
+   *     ACTOR_PLATFORM, whose session names both viewers.
+   *   - A viewer runs one live session at a time, so when the new agent already has a live session the transferred
+   *     one cannot follow: it ends with END_REASON_TRANSFER_TARGET_BUSY (trigger "TRANSFER_TARGET_BUSY") and is
+   *     returned in ended_sessions; the interaction is transferred all the same.
+   * Transferring to the agent who already has the interaction changes nothing and returns it. With the same
+   * idempotency_key, a retry returns the first result.
+   *
+   * Errors: INVALID_ARGUMENT (malformed field), NOT_FOUND (no such interaction in the org), FAILED_PRECONDITION
+   * (the interaction is disconnected).
+   *
+   * @generated from rpc screenshare.v1.InteractionService.TransferInteraction
+   */
+  transferInteraction: {
+    methodKind: "unary";
+    input: typeof TransferInteractionRequestSchema;
+    output: typeof TransferInteractionResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_screenshare_v1_interaction_service, 0);
