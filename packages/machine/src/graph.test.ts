@@ -4,11 +4,20 @@ import type { AnyMachineSnapshot } from "xstate";
 import { TestModel } from "xstate/graph";
 import { applyEvent, classifyEvent, type LifecycleState, lifecycleStateOf, type PersistedSession, pendingTimers, startSession } from "./host.js";
 import { END_REASONS, sessionMachine } from "./machine.js";
-import { allEventTypes, coveredTransitions, EXPLORATION_VARIANTS, lifecyclePaths, listTransitions, machineEventTypes, variantInput } from "./paths.js";
+import {
+  allEventTypes,
+  coveredTransitions,
+  EXPLORATION_VARIANTS,
+  exampleEvent,
+  lifecyclePaths,
+  listTransitions,
+  machineEventTypes,
+  variantInput,
+} from "./paths.js";
 import { fromProtoSessionState, PROTO_SESSION_STATE } from "./protocol.js";
 
-const events = allEventTypes().map((type) => ({ type, at: 1_000 }));
-const machineEvents = machineEventTypes().map((type) => ({ type, at: 1_000 }));
+const events = allEventTypes().map((type) => exampleEvent(type, 1_000));
+const machineEvents = machineEventTypes().map((type) => exampleEvent(type, 1_000));
 // Small and all different, so that a deadline taken from the wrong timeout shows.
 const timeouts = {
   securityKeyTtlMs: 5_000,
@@ -81,7 +90,7 @@ describe("the whole state space", () => {
       for (const { type } of events) {
         // A timer is sent at its deadline, as a host does; a pending one sent earlier is stale and ignored.
         const timer = timers.find((pending) => pending.eventType === type);
-        const event = { type, at: timer?.fireAt ?? 1_000 };
+        const event = exampleEvent(type, timer?.fireAt ?? 1_000);
         const outcome = applyEvent(session, event);
         expect(["applied", "ignored", "rejected"]).toContain(outcome.kind);
         expect(classifyEvent(session, event)).toBe(outcome.kind);
@@ -132,7 +141,7 @@ describe("generated paths", () => {
       expect(lifecycleStateOf(session), path.name).toBe(path.initialState);
       for (const step of path.steps) {
         const timer = pendingTimers(session).find((pending) => pending.eventType === step.event);
-        const outcome = applyEvent(session, { type: step.event, at: timer?.fireAt ?? 1_000 });
+        const outcome = applyEvent(session, exampleEvent(step.event, timer?.fireAt ?? 1_000));
         expect(outcome.kind, `${path.name} at ${step.event}`).toBe("applied");
         if (outcome.kind === "applied") session = JSON.parse(JSON.stringify(outcome.step.session));
         expect(lifecycleStateOf(session), `${path.name} at ${step.event}`).toBe(step.expectedState);

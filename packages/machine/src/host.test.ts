@@ -19,7 +19,7 @@ import {
   type TimerRequest,
 } from "./host.js";
 import { type Channel, DEFAULT_TIMEOUTS, END_REASONS, type EndReason, type LifecycleTimeouts, type SessionEventType, sessionMachine } from "./machine.js";
-import { lifecyclePaths, listTransitions, replay, variantInput } from "./paths.js";
+import { exampleEvent, lifecyclePaths, listTransitions, replay, variantInput } from "./paths.js";
 import { eventsHandledIn, fromProtoEndReason, fromProtoSessionState, PROTO_SESSION_STATE, toProtoEndReason } from "./protocol.js";
 
 const T0 = 1_000_000;
@@ -51,7 +51,7 @@ const roundTrip = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 /** Applies an event to a JSON round-tripped session, as a stateless host would, and expects it applied. */
 function send(session: PersistedSession, type: SessionEventType | string, at = T0 + 1_000): Step {
-  const outcome = applyEvent(roundTrip(session), { type, at });
+  const outcome = applyEvent(roundTrip(session), exampleEvent(type, at));
   if (outcome.kind !== "applied") throw new Error(`${type} was ${outcome.kind} in ${lifecycleStateOf(session)}`);
   return roundTrip(outcome.step);
 }
@@ -220,6 +220,7 @@ for (const from of LIVE_STATES) {
   endsWith("ADMINISTRATOR_TERMINATED", from, "ADMINISTRATOR_TERMINATED");
   endsWith("MEDIA_FAILURE", from, "MEDIA_FAILED");
   endsWith("MAX_DURATION_REACHED", from, "after maxSessionDuration");
+  endsWith("TRANSFER_TARGET_BUSY", from, "TRANSFER_TARGET_BUSY");
 }
 for (const from of ["awaitingKeyRedemption", "awaitingAcceptance", "selectingScreen"] as const) endsWith("VIEWER_CANCELLED", from, "VIEWER_CANCELLED");
 for (const from of ["sharing", "sharerReconnecting"] as const) endsWith("VIEWER_LEFT", from, "VIEWER_LEFT");
@@ -471,7 +472,7 @@ describe("persistence", () => {
         now += 1_000;
         const original = [...armed.values()].find((timer) => timer.eventType === step.event);
         const at = original ? original.fireAt : now;
-        const outcome = applyEvent(roundTrip(session), { type: step.event, at });
+        const outcome = applyEvent(roundTrip(session), exampleEvent(step.event, at));
         expect(outcome.kind, `${path.name} at ${step.event}`).toBe("applied");
         if (outcome.kind !== "applied") break;
         if (original) {
@@ -550,7 +551,7 @@ describe("what each protocol state handles", () => {
     const sharing = run("voice", ["KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED"]);
     for (const command of eventsHandledIn(ProtoSessionState.SHARING)) {
       if (command.endsWith("JOINED")) continue; // facts about a reconnecting party: ignored while connected
-      expect(applyEvent(sharing, { type: command, at: T0 }).kind, command).not.toBe("rejected");
+      expect(applyEvent(sharing, exampleEvent(command, T0)).kind, command).not.toBe("rejected");
     }
   });
 });
@@ -575,8 +576,8 @@ describe("steps in the host's own inert scope", () => {
         const snapshot = sessionMachine.resolveState(session as never);
         // XState's own transition() knows a timer only by its internal name, which the host never sees.
         const internal = snapshot._nodes.flatMap((node) => node.after).find((delayed) => `TIMEOUT:${String(delayed.delay)}` === step.event)?.eventType;
-        const event = { type: step.event, at } as never;
-        const machineEvent = { type: internal ?? step.event, at } as never;
+        const event = exampleEvent(step.event, at) as never;
+        const machineEvent = exampleEvent(internal ?? step.event, at) as never;
         const [expected, expectedActions] = transition(sessionMachine, snapshot, machineEvent);
         const [ours, ourActions] = ownStep.transition(sessionMachine.resolveState(session as never), machineEvent);
         expect(persisted(ours), `${path.name} step ${index}`).toEqual(persisted(expected));

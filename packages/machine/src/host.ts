@@ -12,6 +12,7 @@ import {
   sessionMachine,
   type TimerEventType,
   type TimerName,
+  type TransferTarget,
   timerEventType,
   timerOf,
 } from "./machine.js";
@@ -26,7 +27,8 @@ export type HostEffect =
   | "withdrawInvitation"
   | "revokeSharerCredential"
   | "muteScreen"
-  | "unmuteScreen";
+  | "unmuteScreen"
+  | "evictFormerViewer";
 
 const HOST_EFFECTS: ReadonlySet<string> = new Set<HostEffect>([
   "createMediaRoom",
@@ -38,6 +40,7 @@ const HOST_EFFECTS: ReadonlySet<string> = new Set<HostEffect>([
   "revokeSharerCredential",
   "muteScreen",
   "unmuteScreen",
+  "evictFormerViewer",
 ]);
 
 /**
@@ -98,7 +101,7 @@ const COMMANDS: ReadonlySet<string> = new Set(COMMAND_EVENTS);
 const HOST_EVENTS: ReadonlySet<string> = new Set([...COMMAND_EVENTS, ...FACT_EVENTS]);
 
 /** An event as `applyEvent` accepts it: typed for hosts, any string for generated and replayed ones. */
-type AnyHostEvent = HostEvent | { type: string; at: number };
+type AnyHostEvent = HostEvent | ({ type: string; at: number } & Partial<TransferTarget>);
 type ExecutableAction = { type: string; params?: unknown };
 type Snapshot = AnyMachineSnapshot & ReturnType<SessionMachine["resolveState"]>;
 

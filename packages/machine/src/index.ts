@@ -32,6 +32,7 @@ export {
   type SessionInput,
   type TimerEventType,
   type TimerName,
+  type TransferTarget,
   timerEventType,
   timerOf,
 } from "./machine.js";

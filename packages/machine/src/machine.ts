@@ -22,6 +22,7 @@ export const END_REASONS = [
   "MEDIA_FAILURE",
   "SHARER_UNSUPPORTED",
   "PAUSE_TIMED_OUT",
+  "TRANSFER_TARGET_BUSY",
 ] as const;
 
 /** Why a session ended. */
@@ -88,6 +89,15 @@ export interface SessionContext extends Omit<SessionInput, "at"> {
   updatedAt: number;
   /** Counts issued security keys; a host derives key identity from it so a regenerated key replaces the old. */
   securityKeyGeneration: number;
+  /**
+   * How often the interaction moved the session to another viewer (absent: never). A host names each viewer's
+   * media identity after it, so a former viewer's media token is told apart from the current viewer's.
+   */
+  transfers?: number;
+  /** The viewer before the latest transfer. */
+  previousViewerUserId?: string;
+  /** The viewer's name for the customer, as the latest transfer gave it. */
+  viewerDisplayName?: string;
   deadlines: Deadlines;
   /** When the sharer paused the screen; undefined unless paused. */
   pausedAt?: number;
@@ -113,6 +123,8 @@ export const COMMAND_EVENTS = [
   "VIEWER_CANCELLED",
   "VIEWER_LEFT",
   "VIEWER_RESUMED",
+  "VIEWER_TRANSFERRED",
+  "TRANSFER_TARGET_BUSY",
   "INTERACTION_DISCONNECTED",
   "ADMINISTRATOR_TERMINATED",
 ] as const;
@@ -131,11 +143,17 @@ export const FACT_EVENTS = [
   "MEDIA_FAILED",
 ] as const;
 
+/** Who a transfer moves the session to: the only event that carries data beyond its time. */
+export interface TransferTarget {
+  toViewerUserId: string;
+  /** The new viewer's name for the customer; optional. */
+  toViewerDisplayName?: string;
+}
+
 /** An event a host sends, stamped with the host's clock (epoch ms). */
-export type SessionEvent = {
-  type: (typeof COMMAND_EVENTS)[number] | (typeof FACT_EVENTS)[number];
-  at: number;
-};
+export type SessionEvent =
+  | { type: Exclude<(typeof COMMAND_EVENTS)[number] | (typeof FACT_EVENTS)[number], "VIEWER_TRANSFERRED">; at: number }
+  | ({ type: "VIEWER_TRANSFERRED"; at: number } & TransferTarget);
 
 /** The type names of all events a host may send (timer events aside). */
 export type SessionEventType = SessionEvent["type"];
@@ -216,6 +234,12 @@ export const sessionMachine = setup({
     isVoice: ({ context }) => context.channel === "voice",
     noViewerGrace: ({ context }) => context.timeouts.viewerReconnectGraceMs === 0,
     noSharerGrace: ({ context }) => context.timeouts.sharerReconnectGraceMs === 0,
+    // A host sends a transfer only to another viewer (one to the same viewer changes nothing and is no event).
+    toAnotherViewer: ({ context, event }) =>
+      event.type === "VIEWER_TRANSFERRED" &&
+      typeof event.toViewerUserId === "string" &&
+      event.toViewerUserId !== "" &&
+      event.toViewerUserId !== context.viewerUserId,
   },
   actions: {
     // Host effects: named here, implemented by the host.
@@ -230,6 +254,7 @@ export const sessionMachine = setup({
     // the sharer's browser does: the privacy pause is enforced by the server, not by the customer's page.
     muteScreen: () => {},
     unmuteScreen: () => {},
+    evictFormerViewer: () => {},
     // Accepts an event that changes nothing, so that `can()` reports it handled rather than rejected.
     acknowledge: () => {},
     // Bookkeeping in context.
@@ -263,6 +288,15 @@ export const sessionMachine = setup({
       deadlines: { ...context.deadlines, pause: undefined },
     })),
     recordUnpauseRequest: assign({ unpauseRequestedAt: ({ context, event }) => timeOf(context, event) }),
+    transferViewer: assign(({ context, event }) => {
+      const target = event as Extract<SessionEvent, { type: "VIEWER_TRANSFERRED" }>;
+      return {
+        previousViewerUserId: context.viewerUserId,
+        viewerUserId: target.toViewerUserId,
+        viewerDisplayName: target.toViewerDisplayName ?? "",
+        transfers: (context.transfers ?? 0) + 1,
+      };
+    }),
     recordEnd: assign(({ context, event }, params: { reason: EndReason }) => ({
       endReason: params.reason,
       endedAt: timeOf(context, event),
@@ -294,6 +328,8 @@ export const sessionMachine = setup({
         INTERACTION_DISCONNECTED: toEnded("INTERACTION_DISCONNECTED"),
         ADMINISTRATOR_TERMINATED: toEnded("ADMINISTRATOR_TERMINATED"),
         MEDIA_FAILED: toEnded("MEDIA_FAILURE"),
+        // The interaction moved to an agent who already watches another share: one live share per viewer.
+        TRANSFER_TARGET_BUSY: toEnded("TRANSFER_TARGET_BUSY"),
       },
       states: {
         lifecycle: {
@@ -423,6 +459,9 @@ export const sessionMachine = setup({
               on: {
                 // A viewer's page calls resume on every start-up; while connected there is nothing to do.
                 VIEWER_RESUMED: { actions: "acknowledge" },
+                // The interaction moved to another agent: the session follows it in whatever lifecycle state it is
+                // (a key read aloud stays valid, an invitation stays pending) and the former viewer leaves the room.
+                VIEWER_TRANSFERRED: { guard: "toAnotherViewer", actions: ["transferViewer", "evictFormerViewer"] },
                 VIEWER_DISCONNECTED: [
                   { guard: "noViewerGrace", ...toEnded("VIEWER_LOST") },
                   { target: "reconnecting", actions: "touch" },
@@ -436,6 +475,8 @@ export const sessionMachine = setup({
               on: {
                 VIEWER_RESUMED: { target: "connected", actions: "touch" },
                 VIEWER_JOINED: { target: "connected", actions: "touch" },
+                // The dropped viewer no longer matters: the new one counts as connected, as a starting viewer does.
+                VIEWER_TRANSFERRED: { guard: "toAnotherViewer", target: "connected", actions: ["transferViewer", "evictFormerViewer"] },
               },
             },
           },

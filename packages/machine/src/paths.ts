@@ -10,6 +10,7 @@ import {
   type SessionInput,
   sessionMachine,
   TIMERS,
+  type TransferTarget,
   timerEventType,
 } from "./machine.js";
 import { allNodes, hostEventType, listTransitions, machineEventType, transitionId } from "./transitions.js";
@@ -28,6 +29,17 @@ export function allEventTypes(): string[] {
  */
 export function machineEventTypes(): string[] {
   return [...COMMAND_EVENTS, ...FACT_EVENTS, ...allNodes().flatMap((node) => node.after.map((delayed) => delayed.eventType))];
+}
+
+/** The viewer a generated transfer moves a session to (explored sessions start with `viewer`). */
+export const EXAMPLE_TRANSFER_TARGET: TransferTarget = { toViewerUserId: "transferee", toViewerDisplayName: "Transferee" };
+
+/**
+ * A host event of `type` as generated paths send it: a transfer names {@link EXAMPLE_TRANSFER_TARGET}, every other
+ * event carries nothing but its time.
+ */
+export function exampleEvent(type: string, at: number): { type: string; at: number } & Partial<TransferTarget> {
+  return type === "VIEWER_TRANSFERRED" ? { type, at, ...EXAMPLE_TRANSFER_TARGET } : { type, at };
 }
 
 /** One configuration to explore: a channel and whether reconnect grace windows are 0 (the legacy behaviour). */
@@ -87,7 +99,7 @@ export interface LifecyclePath {
 export function lifecyclePaths(variants: readonly ExplorationVariant[] = EXPLORATION_VARIANTS): LifecyclePath[] {
   // The graph is explored in XState's own event names; paths are named in the host's.
   const hostTypes = new Map(allNodes().flatMap((node) => node.after.map((delayed) => [delayed.eventType, hostEventType(node, delayed.eventType)] as const)));
-  const events = machineEventTypes().map((type) => ({ type, at: 0 }));
+  const events = machineEventTypes().map((type) => exampleEvent(type, 0));
   const paths: LifecyclePath[] = [];
   for (const variant of variants) {
     const model = new TestModel(sessionMachine, {
@@ -155,7 +167,7 @@ export function replay(variant: ExplorationVariant, eventTypes: readonly string[
   };
   for (const type of eventTypes) {
     taken = [];
-    actor.send({ type: machineEventType(actor.getSnapshot()._nodes, type), at: 0 } as never);
+    actor.send(exampleEvent(machineEventType(actor.getSnapshot()._nodes, type), 0) as never);
     const step: PathStep = { event: type, expectedState: stateNow(), transitions: taken };
     const reason = actor.getSnapshot().context.endReason;
     if (reason !== undefined) step.expectedEndReason = reason;
