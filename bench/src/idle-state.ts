@@ -26,6 +26,7 @@ const noMedia = {
   setScreenMuted: async () => {},
   token: async () => ({ token: "", identity: "", expiresAt: 0 }),
   observerToken: async () => ({ token: "", identity: "", expiresAt: 0 }),
+  removeParticipant: async () => {},
 };
 
 /** Creates `count` sessions, each of its own agent, half voice and half chat. */

@@ -22,7 +22,7 @@ import { observersAnnouncedIn, type ResolvedOptions } from "./config.js";
 import { Credentials } from "./credentials.js";
 import { once } from "./idempotency.js";
 import { Interactions } from "./interactions.js";
-import { joinInfoOf, type MediaPlane } from "./media.js";
+import { identityOf, joinInfoOf, type MediaPlane } from "./media.js";
 import { MediaSync } from "./media-sync.js";
 import type { Metrics } from "./metrics.js";
 import { Observers } from "./observers.js";
@@ -32,9 +32,19 @@ import { SessionWriter } from "./session-writer.js";
 import { type SessionRecord, type Store, sessionIndexKeys } from "./store.js";
 import { TimerRunner } from "./timer-runner.js";
 
-export type { MediaPlane } from "./media.js";
+export { identityOf, type MediaPlane } from "./media.js";
 export { sessionToProto } from "./session-view.js";
 export type { Credential, SessionRecord } from "./store.js";
+
+const interactionLock = (orgId: string, interactionId: string) => `interaction:${orgId}/${interactionId}`;
+const viewerLock = (orgId: string, viewerUserId: string) => `viewer:${orgId}/${viewerUserId}`;
+
+/** What a transfer did: the interaction, and its live sessions that followed it or ended. */
+export interface TransferResult {
+  interaction: Interaction;
+  transferredSessions: Session[];
+  endedSessions: Session[];
+}
 
 /** Where the engine reports failures of work no caller waits for (pino's signature). */
 export interface EngineLog {
@@ -107,10 +117,17 @@ export class SessionEngine {
     return once(this.store, this.options.limits.idempotencyRetentionMs, scope, idempotencyKey, schema, work);
   }
 
-  /** Starts a session for the viewer on their connected interaction; at most one live session per viewer. */
-  async start(orgId: string, viewerUserId: string, interactionId: string): Promise<SessionRecord> {
+  /**
+   * Starts a session for the viewer on their connected interaction; at most one live session per viewer. Under the
+   * interaction's lock, so a transfer of the interaction never misses a session started while it runs.
+   */
+  start(orgId: string, viewerUserId: string, interactionId: string): Promise<SessionRecord> {
+    return this.store.withLock(interactionLock(orgId, interactionId), () => this.startLocked(orgId, viewerUserId, interactionId));
+  }
+
+  private async startLocked(orgId: string, viewerUserId: string, interactionId: string): Promise<SessionRecord> {
     const interaction = await this.interactions.forShare(orgId, viewerUserId, interactionId);
-    return this.store.withLock(`viewer:${orgId}/${viewerUserId}`, async () => {
+    return this.store.withLock(viewerLock(orgId, viewerUserId), async () => {
       const live = await this.liveSessionOf(orgId, viewerUserId);
       if (live && !this.options.faults.has("allow-second-session")) {
         throw new ConnectError(
@@ -181,7 +198,7 @@ export class SessionEngine {
   /** How `role` joins the live session's media room. */
   async joinInfo(role: "viewer" | "sharer", record: SessionRecord): Promise<MediaJoinInfo> {
     if (!isLive(record.machine)) throw new ConnectError(`session ${record.id} has ended; start a new one`, Code.FailedPrecondition);
-    return joinInfoOf(this.media, record.id, await this.media.token(role, record.id));
+    return joinInfoOf(this.media, record.id, await this.media.token(role, record.id, record.machine.context.transfers ?? 0));
   }
 
   /** Redeems a typed security key for the sharer: the session moves on and its sharer credential is issued. */
@@ -283,8 +300,69 @@ export class SessionEngine {
     return this.store.ping();
   }
 
+  /**
+   * Moves the interaction to `toAgentUserId` and its live sessions with it (see InteractionService.TransferInteraction).
+   * Safe to repeat: a session already with the new agent is not moved again, but its former viewer is removed from
+   * the media room again, so a retry after an UNAVAILABLE finishes what the first call began.
+   */
+  transfer(orgId: string, interactionId: string, toAgentUserId: string, toAgentDisplayName: string): Promise<TransferResult> {
+    return this.store.withLock(interactionLock(orgId, interactionId), async () => {
+      const interaction = await this.interactions.transfer(orgId, interactionId, toAgentUserId);
+      const result: TransferResult = { interaction, transferredSessions: [], endedSessions: [] };
+      for (const live of await this.liveSessionsOn(orgId, interactionId)) {
+        const record = await this.store.withLock(viewerLock(orgId, toAgentUserId), () => this.transferSession(live, toAgentUserId, toAgentDisplayName));
+        // Listed when it is the new agent's by a transfer: moved now, or by an earlier call that this one repeats.
+        if (isLive(record.machine) && record.machine.context.viewerUserId === toAgentUserId && record.machine.context.transfers) {
+          await this.evictFormerViewer(record);
+          result.transferredSessions.push(sessionToProto(record, { withKey: false }));
+        } else if (record.machine.context.endReason === "TRANSFER_TARGET_BUSY") {
+          result.endedSessions.push(sessionToProto(record, { withKey: false }));
+        }
+      }
+      return result;
+    });
+  }
+
+  /** One session's part of a transfer, under the new viewer's lock: it follows, or it ends when they are busy. */
+  private async transferSession(record: SessionRecord, toViewerUserId: string, toViewerDisplayName: string): Promise<SessionRecord> {
+    if (record.machine.context.viewerUserId === toViewerUserId) return record;
+    const busy = await this.liveSessionOf(record.machine.context.orgId, toViewerUserId);
+    // A session that ended meanwhile is not moved (the machine rejects it); it is returned as it is.
+    const notApplied = () => undefined;
+    if (busy) return this.writer.transition(record.id, "TRANSFER_TARGET_BUSY", Actor.PLATFORM, Date.now(), notApplied);
+    return this.writer.transition(record.id, "VIEWER_TRANSFERRED", Actor.PLATFORM, Date.now(), notApplied, {
+      toViewerUserId,
+      ...(toViewerDisplayName && { toViewerDisplayName }),
+    });
+  }
+
+  /** Removes the viewer a session was last transferred away from from its media room; UNAVAILABLE when LiveKit does not. */
+  private async evictFormerViewer(record: SessionRecord): Promise<void> {
+    const transfers = record.machine.context.transfers ?? 0;
+    if (transfers === 0) return;
+    try {
+      await this.media.removeParticipant(record.id, identityOf("viewer", record.id, transfers - 1));
+    } catch (error) {
+      throw new ConnectError(
+        `the session followed the interaction, but its former viewer could not be removed from the media room (${(error as Error).message}); retry TransferInteraction`,
+        Code.Unavailable,
+        undefined,
+        undefined,
+        error,
+      );
+    }
+  }
+
   /** Marks an interaction, ending its live sessions when it disconnects. */
-  async setInteractionStatus(orgId: string, interactionId: string, status: InteractionStatus): Promise<{ interaction: Interaction; endedSessions: Session[] }> {
+  setInteractionStatus(orgId: string, interactionId: string, status: InteractionStatus): Promise<{ interaction: Interaction; endedSessions: Session[] }> {
+    return this.store.withLock(interactionLock(orgId, interactionId), () => this.setInteractionStatusLocked(orgId, interactionId, status));
+  }
+
+  private async setInteractionStatusLocked(
+    orgId: string,
+    interactionId: string,
+    status: InteractionStatus,
+  ): Promise<{ interaction: Interaction; endedSessions: Session[] }> {
     const interaction = await this.interactions.setStatus(orgId, interactionId, status);
     const endedSessions: Session[] = [];
     if (status !== InteractionStatus.DISCONNECTED || this.options.faults.has("survive-interaction-disconnect")) return { interaction, endedSessions };

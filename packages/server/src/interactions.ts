@@ -45,6 +45,19 @@ export class Interactions {
     return interaction;
   }
 
+  /** Moves the interaction to another agent; a disconnected one cannot move. */
+  async transfer(orgId: string, interactionId: string, agentUserId: string): Promise<Interaction> {
+    const interaction = await this.get(orgId, interactionId);
+    if (interaction.status === InteractionStatus.DISCONNECTED) {
+      throw new ConnectError(`interaction ${interactionId} is disconnected; a disconnected interaction cannot be transferred`, Code.FailedPrecondition);
+    }
+    if (interaction.agentUserId !== agentUserId) {
+      interaction.agentUserId = agentUserId;
+      await this.save(interaction);
+    }
+    return interaction;
+  }
+
   /** Records a status change; a disconnected interaction stays disconnected. */
   async setStatus(orgId: string, interactionId: string, status: InteractionStatus): Promise<Interaction> {
     const interaction = await this.get(orgId, interactionId);

@@ -11,7 +11,7 @@ export interface MediaFact {
   /** The participant the fact is about; none for the room's end. */
   role?: "viewer" | "sharer";
   /** A participant's connection joined (remember it as its role's latest) or left (counts only if the latest). */
-  participant?: { role: "viewer" | "sharer"; sid: string; change: "joined" | "left" };
+  participant?: { role: "viewer" | "sharer"; sid: string; change: "joined" | "left"; identity: string; transfers: number };
 }
 
 /**
@@ -30,7 +30,9 @@ export function mediaFactOf(event: WebhookEvent): MediaFact | undefined {
       if (!participant || participant.sessionId !== sessionId || !sid) return undefined;
       const joined = event.event === "participant_joined";
       const type = participant.role === "viewer" ? (joined ? "VIEWER_JOINED" : "VIEWER_DISCONNECTED") : joined ? "SHARER_JOINED" : "SHARER_DISCONNECTED";
-      return { sessionId, type, at, role: participant.role, participant: { role: participant.role, sid, change: joined ? "joined" : "left" } };
+      const change = joined ? "joined" : "left";
+      const { identity } = event.participant as { identity: string };
+      return { sessionId, type, at, role: participant.role, participant: { role: participant.role, sid, change, identity, transfers: participant.transfers } };
     }
     case "track_published":
     case "track_unpublished":

@@ -68,7 +68,11 @@ export class MediaSync {
     const { participant, role } = fact;
     if (role) {
       let stale = false;
+      let former = false;
       await this.writer.update(fact.sessionId, (record) => {
+        // A viewer the session was transferred away from: none of its facts is the viewer's.
+        former = participant?.role === "viewer" && participant.transfers < (record.machine.context.transfers ?? 0);
+        if (former) return false;
         stale = fact.at < (record.mediaFactAt?.[role] ?? 0);
         if (!stale) record.mediaFactAt = { ...record.mediaFactAt, [role]: fact.at };
         // The latest connection is known by its join's time, even when that join's fact is too old to apply
@@ -80,6 +84,12 @@ export class MediaSync {
         }
         return !stale || newestJoin;
       });
+      if (former && participant) {
+        // Joined again with a media token issued before the transfer: removed at once.
+        if (participant.change === "joined") await this.media.removeParticipant(fact.sessionId, participant.identity);
+        this.log.info({ sessionId: fact.sessionId, identity: participant.identity }, `former viewer ${participant.change}; not the session's viewer`);
+        return;
+      }
       if (stale) {
         this.log.info({ sessionId: fact.sessionId, type: fact.type }, "LiveKit fact older than the latest applied for its participant; ignored");
         return;

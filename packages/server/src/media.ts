@@ -1,19 +1,28 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { type MediaJoinInfo, MediaJoinInfoSchema } from "@screenshare/protocol";
-import { AccessToken, RoomServiceClient, TrackSource, type VideoGrant } from "livekit-server-sdk";
+import { AccessToken, RoomServiceClient, TrackSource, TwirpError, type VideoGrant } from "livekit-server-sdk";
 import type { ResolvedOptions } from "./config.js";
 
 /** The LiveKit room of a session. */
 export const roomOf = (sessionId: string) => `ss-${sessionId}`;
 /** The session of a LiveKit room, if it is one of ours. */
 export const sessionOfRoom = (room: string) => (room.startsWith("ss-") ? room.slice(3) : undefined);
-/** Identities never collide across sessions: each carries its session id. */
-export const identityOf = (role: "viewer" | "sharer", sessionId: string) => `${role}-${sessionId}`;
-/** The role and session of a party's identity; an observer's identity is none (see {@link parseObserverIdentity}). */
-export function parseIdentity(identity: string): { role: "viewer" | "sharer"; sessionId: string } | undefined {
-  const match = /^(viewer|sharer)-(.+)$/.exec(identity);
-  return match ? { role: match[1] as "viewer" | "sharer", sessionId: match[2] as string } : undefined;
+/**
+ * Identities never collide across sessions: each carries its session id. A viewer's also carries the session's
+ * transfer count (from the first transfer on), so the media token of a viewer the session was transferred away
+ * from names a participant that is no longer the session's viewer.
+ */
+export const identityOf = (role: "viewer" | "sharer", sessionId: string, transfers = 0) =>
+  role === "viewer" && transfers > 0 ? `viewer.${transfers}-${sessionId}` : `${role}-${sessionId}`;
+/**
+ * The role, session and (for viewers) transfer count of a party's identity; an observer's identity is none (see
+ * {@link parseObserverIdentity}).
+ */
+export function parseIdentity(identity: string): { role: "viewer" | "sharer"; sessionId: string; transfers: number } | undefined {
+  const match = /^(viewer|sharer)(?:\.([1-9]\d{0,8}))?-(.+)$/.exec(identity);
+  if (!match || (match[1] === "sharer" && match[2] !== undefined)) return undefined;
+  return { role: match[1] as "viewer" | "sharer", sessionId: match[3] as string, transfers: Number(match[2] ?? 0) };
 }
 /** The identity of a session's `number`th observer (from 1); it can never parse as a party's. */
 export const observerIdentityOf = (number: number, sessionId: string) => `observer-${number}-${sessionId}`;
@@ -56,7 +65,8 @@ export interface MediaPlane {
   ping(): Promise<void>;
   /** The sessions whose rooms exist now, with each room's creation time (epoch ms). */
   listRooms(): Promise<Array<{ sessionId: string; createdAt: number }>>;
-  token(role: "viewer" | "sharer", sessionId: string): Promise<MediaToken>;
+  /** A token for `role`; a viewer's identity names the session's transfer count (see {@link identityOf}). */
+  token(role: "viewer" | "sharer", sessionId: string, transfers?: number): Promise<MediaToken>;
   /**
    * Has the media plane stop (muted) or start again forwarding the sharer's screen tracks to every subscriber.
    * Resolves when no screen track of the sharer is left in the other state (none published: nothing to do).
@@ -67,13 +77,18 @@ export interface MediaPlane {
    * of the room (silent monitoring).
    */
   observerToken(sessionId: string, number: number, hidden: boolean): Promise<MediaToken>;
+  /** Removes a participant from the session's room at once; resolves also when it is not (or no longer) there. */
+  removeParticipant(sessionId: string, identity: string): Promise<void>;
   url: string;
 }
 
 /** LiveKit through `livekit-server-sdk`. */
 export function liveKitMedia(options: ResolvedOptions): MediaPlane {
   const { url, apiKey, apiSecret } = options.livekit;
-  const rooms = roomService(url.replace(/^ws/, "http"), apiKey, apiSecret, options.media.requestTimeoutMs);
+  const host = url.replace(/^ws/, "http");
+  const rooms = roomService(host, apiKey, apiSecret, options.media.requestTimeoutMs);
+  // Muting a track or removing a participant needs an admin grant for its room, so this client signs per call (rare calls).
+  const admin = new RoomServiceClient(host, apiKey, apiSecret, { requestTimeout: options.media.requestTimeoutMs / 1000, failover: false });
   return {
     url,
     async createRoom(sessionId, maxDurationMs) {
@@ -100,11 +115,6 @@ export function liveKitMedia(options: ResolvedOptions): MediaPlane {
       });
     },
     async setScreenMuted(sessionId, muted) {
-      // Muting another participant's track needs roomAdmin on that room, so this client signs per call.
-      const admin = new RoomServiceClient(url.replace(/^ws/, "http"), apiKey, apiSecret, {
-        requestTimeout: options.media.requestTimeoutMs / 1000,
-        failover: false,
-      });
       const room = roomOf(sessionId);
       const identity = identityOf("sharer", sessionId);
       const participants = await admin.listParticipants(room);
@@ -113,9 +123,18 @@ export function liveKitMedia(options: ResolvedOptions): MediaPlane {
         if (track.source === TrackSource.SCREEN_SHARE && track.muted !== muted) await admin.mutePublishedTrack(room, identity, track.sid, muted);
       }
     },
-    async token(role, sessionId) {
+    async removeParticipant(sessionId, identity) {
+      try {
+        await admin.removeParticipant(roomOf(sessionId), identity);
+      } catch (error) {
+        // Already gone (left, or never joined): what removing it was for.
+        if (error instanceof TwirpError && error.status === 404) return;
+        throw error;
+      }
+    },
+    async token(role, sessionId, transfers = 0) {
       const ttlMs = options.limits.mediaTokenTtlMs;
-      const identity = identityOf(role, sessionId);
+      const identity = identityOf(role, sessionId, transfers);
       const accessToken = new AccessToken(apiKey, apiSecret, { identity, ttl: Math.ceil(ttlMs / 1000) });
       const grant: VideoGrant =
         role === "sharer"

@@ -75,20 +75,28 @@ export class MemoryStore implements Store {
     this.sessions.set(record.id, { version: record.version, json: JSON.stringify(record), state });
     this.live.add(record.id);
     this.count(state, 1);
-    for (const key of [`viewer:${viewerKey}`, `interaction:${interactionKey}`]) {
-      const ids = this.indexes.get(key);
-      if (ids === undefined) this.indexes.set(key, record.id);
-      else if (typeof ids === "string") this.indexes.set(key, [record.id, ids]);
-      else ids.unshift(record.id);
-    }
+    this.index(`viewer:${viewerKey}`, record.id);
+    this.index(`interaction:${interactionKey}`, record.id);
   }
-  async updateSession(record: SessionRecord) {
+  /** Lists `id` first (newest) under `key`. */
+  private index(key: string, id: string): void {
+    const ids = this.indexes.get(key);
+    if (ids === undefined) this.indexes.set(key, id);
+    else if (typeof ids === "string") this.indexes.set(key, [id, ids]);
+    else ids.unshift(id);
+  }
+  async updateSession(record: SessionRecord, formerViewerKey?: string) {
     const stored = this.sessions.get(record.id);
     if (stored?.version !== record.version - 1) return false;
     const previous = JSON.parse(stored.json) as SessionRecord;
     const state = storedState(record);
     if (state === "ended") record = { ...record, sharerCredential: undefined };
     this.sessions.set(record.id, { version: record.version, json: JSON.stringify(record), state });
+    const [viewerKey] = sessionIndexKeys(record.machine.context);
+    if (formerViewerKey !== undefined && formerViewerKey !== viewerKey) {
+      this.unindex(`viewer:${formerViewerKey}`, record.id);
+      this.index(`viewer:${viewerKey}`, record.id);
+    }
     if (previous.sharerCredential && previous.sharerCredential !== record.sharerCredential) this.credentials.delete(previous.sharerCredential);
     if (record.sharerCredential && record.sharerCredential !== previous.sharerCredential) {
       const { orgId, deadlines } = record.machine.context;

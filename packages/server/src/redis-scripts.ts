@@ -3,7 +3,9 @@
 // Writes the session only if the stored version is the one the writer read. A session is one string whose header
 // (\`<version> <state> <credential> \`, see redis-record.ts) this reads; the record after it is opaque here. In the
 // same step: the sharer credential follows the record (an ended record keeps none), the live list and the live
-// counts follow the state, and an ended session starts its retention (a later write keeps that expiry).
+// counts follow the state, and an ended session starts its retention (a later write keeps that expiry). A write that
+// moves the session to another viewer (a transfer; ARGV[11] is the former viewer's index) moves it from that index to
+// the top of the new viewer's (KEYS[4]), which then lives at least as long as the session may.
 export const COMPARE_AND_SET = `
 local stored = redis.call('GET', KEYS[1])
 if not stored then return 0 end
@@ -11,6 +13,11 @@ local version, oldState, oldCred = string.match(stored, '^(%d+) (%S*) (%S*) ')
 if version ~= ARGV[1] then return 0 end
 local state, cred = ARGV[4], ARGV[5]
 redis.call('SET', KEYS[1], ARGV[3], 'KEEPTTL')
+if ARGV[11] ~= '' then
+  redis.call('ZREM', ARGV[11], ARGV[10])
+  redis.call('ZADD', KEYS[4], ARGV[12], ARGV[10])
+  if redis.call('PTTL', KEYS[4]) < tonumber(ARGV[13]) then redis.call('PEXPIRE', KEYS[4], ARGV[13]) end
+end
 if oldCred ~= '' and oldCred ~= cred then redis.call('DEL', ARGV[9] .. oldCred) end
 if cred ~= '' and cred ~= oldCred then redis.call('SET', ARGV[9] .. cred, ARGV[6], 'PX', ARGV[7]) end
 if oldState ~= state then

@@ -15,6 +15,7 @@ import {
   type SessionRecord,
   STRIKE_MEMORY_MS,
   type Store,
+  sessionIndexKeys,
   storedState,
 } from "./store.js";
 
@@ -88,18 +89,22 @@ export class RedisStore implements Store {
     }
     await exec(transaction);
   }
-  async updateSession(record: SessionRecord) {
+  async updateSession(record: SessionRecord, formerViewerKey?: string) {
     const state = storedState(record);
     const credential = state === "ended" ? "" : (record.sharerCredential ?? "");
     if (state === "ended") record = { ...record, sharerCredential: undefined };
     const { orgId, deadlines } = record.machine.context;
+    const [viewerKey] = sessionIndexKeys(record.machine.context);
+    const moved = formerViewerKey !== undefined && formerViewerKey !== viewerKey;
     const sharer: Credential = { kind: "sharer", orgId, sessionId: record.id };
+    const now = Date.now();
     const written = await this.redis.eval(
       COMPARE_AND_SET,
-      3,
+      4,
       `${PREFIX}session:${record.id}`,
       LIVE,
       COUNTS,
+      `${PREFIX}viewer-sessions:${viewerKey}`,
       String(record.version - 1),
       String(record.version),
       sessionValue(record, state, credential),
@@ -110,6 +115,9 @@ export class RedisStore implements Store {
       String(this.retention.endedSessionMs),
       CREDENTIAL,
       record.id,
+      moved ? `${PREFIX}viewer-sessions:${formerViewerKey}` : "",
+      String(now),
+      String(indexHorizonMs(record, this.retention, now)),
     );
     return written === 1;
   }

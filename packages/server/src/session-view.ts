@@ -46,6 +46,8 @@ export function sessionToProto(
     maxDurationDeadline: timestampFromMs(context.deadlines.maxDuration),
     lastSequence: BigInt(record.lastSequence),
     observersAnnounced: record.observersAnnounced ?? false,
+    previousViewerUserId: context.previousViewerUserId ?? "",
+    viewerDisplayName: context.viewerDisplayName ?? "",
   });
   if (withObservations) session.observations = observationsOf(record);
   if (context.endedAt !== undefined) session.endedAt = timestampFromMs(context.endedAt);
@@ -101,12 +103,16 @@ export function eventOf(
 export function historyOf(record: SessionRecord): SessionEvent[] {
   const [first, ...rest] = record.history;
   if (!first) return [];
-  const { orgId, interactionId, viewerUserId, channel, timeouts } = record.machine.context;
+  const { orgId, interactionId, channel, timeouts } = record.machine.context;
+  // The viewer who started it: the context holds the current one, the first transfer names the first.
+  const viewerUserId = rest.find((entry) => entry[4])?.[4]?.from ?? record.machine.context.viewerUserId;
   let machine = startSession({ sessionId: record.id, orgId, interactionId, viewerUserId, channel, timeouts, at: first[2] }).session;
   const { observersAnnounced } = record;
   const events = [eventOf({ id: record.id, machine, observersAnnounced }, first, SessionState.UNSPECIFIED)];
   for (const entry of rest) {
-    const outcome = applyEvent(machine, { type: entry[0], at: entry[2] });
+    const transfer = entry[4];
+    const target = transfer && { toViewerUserId: transfer.to, ...(transfer.toName !== undefined && { toViewerDisplayName: transfer.toName }) };
+    const outcome = applyEvent(machine, { type: entry[0], at: entry[2], ...target });
     // Only a machine changed incompatibly since the session was stored could get here.
     if (outcome.kind !== "applied") throw new ConnectError(`session ${record.id}'s history does not replay at sequence ${entry[3]}`, Code.Internal);
     const previous = protoStateOf({ machine });

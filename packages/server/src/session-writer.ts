@@ -1,6 +1,6 @@
 import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { applyEvent, type Step } from "@screenshare/machine";
+import { applyEvent, type Step, type TransferTarget } from "@screenshare/machine";
 import { Actor, type SessionEvent, SessionEventSchema, SessionState, WatchInvitationsResponseSchema } from "@screenshare/protocol";
 import type { ResolvedOptions } from "./config.js";
 import type { EngineLog } from "./engine.js";
@@ -8,7 +8,7 @@ import type { MediaPlane } from "./media.js";
 import type { Metrics } from "./metrics.js";
 import type { SecurityKeys } from "./security-keys.js";
 import { eventOf, invitationOf, protoStateOf } from "./session-view.js";
-import type { HistoryEntry, SessionRecord, Store } from "./store.js";
+import { type HistoryEntry, type SessionRecord, type Store, type StoredTransfer, sessionIndexKeys } from "./store.js";
 
 const MAX_WRITE_ATTEMPTS = 50;
 
@@ -41,12 +41,22 @@ export class SessionWriter {
     if (event) await this.store.publish(`session:${record.id}`, toBinary(SessionEventSchema, event));
   }
 
-  /** Sends an event through the machine and stores the result; `onNotApplied` decides what an unapplied one means. */
-  async transition(sessionId: string, type: string, actor: Actor, at: number, onNotApplied: (record: SessionRecord) => undefined): Promise<SessionRecord> {
+  /**
+   * Sends an event through the machine and stores the result; `onNotApplied` decides what an unapplied one means.
+   * `target` is a transfer's new viewer.
+   */
+  async transition(
+    sessionId: string,
+    type: string,
+    actor: Actor,
+    at: number,
+    onNotApplied: (record: SessionRecord) => undefined,
+    target?: TransferTarget,
+  ): Promise<SessionRecord> {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       const record = await this.store.getSession(sessionId);
       if (!record) throw new ConnectError(`session ${sessionId} not found`, Code.NotFound);
-      const outcome = applyEvent(record.machine, { type, at });
+      const outcome = applyEvent(record.machine, { type, at, ...target });
       if (outcome.kind !== "applied") {
         onNotApplied(record);
         return record;
@@ -55,8 +65,16 @@ export class SessionWriter {
       // Copies what prepare and appendEvent change; `record` stays as read, for undoPrepare.
       const next: SessionRecord = { ...record, version: record.version + 1, machine: outcome.step.session, history: [...record.history] };
       const after = await this.prepare(next, outcome.step);
-      const event = this.appendEvent(next, outcome.step, type, actor, at, previous);
-      if (!(await this.store.updateSession(next))) {
+      const transfer: StoredTransfer | undefined = target && {
+        from: record.machine.context.viewerUserId,
+        to: target.toViewerUserId,
+        ...(target.toViewerDisplayName !== undefined && { toName: target.toViewerDisplayName }),
+      };
+      const event = this.appendEvent(next, outcome.step, type, actor, at, previous, transfer);
+      // A transfer moves the session to another viewer's index in the same write.
+      const [formerViewerKey] = sessionIndexKeys(record.machine.context);
+      const moved = formerViewerKey !== sessionIndexKeys(next.machine.context)[0];
+      if (!(await this.store.updateSession(next, moved ? formerViewerKey : undefined))) {
         await this.undoPrepare(record, next);
         continue;
       }
@@ -146,6 +164,14 @@ export class SessionWriter {
           break;
         case "createMediaRoom": // done before the session is stored, so a failure leaves nothing behind
           break;
+        case "evictFormerViewer":
+          // The former viewer's media facts are no longer the viewer's: the new one's are not compared with them.
+          // Removing the former viewer from the room is the engine's transfer's (it answers UNAVAILABLE when the media
+          // plane does not, and a retry removes again).
+          record.participants = { ...record.participants, viewer: undefined };
+          record.mediaFactAt = { ...record.mediaFactAt, viewer: undefined };
+          record.joinedAt = { ...record.joinedAt, viewer: undefined };
+          break;
       }
     }
     return async () => {
@@ -169,12 +195,21 @@ export class SessionWriter {
   }
 
   /** Numbers and appends the step's event to the record; undefined for a step that changed nothing. */
-  private appendEvent(record: SessionRecord, step: Step, type: string, actor: Actor, at: number, previous: SessionState): SessionEvent | undefined {
+  private appendEvent(
+    record: SessionRecord,
+    step: Step,
+    type: string,
+    actor: Actor,
+    at: number,
+    previous: SessionState,
+    transfer?: StoredTransfer,
+  ): SessionEvent | undefined {
     if (!step.changed) return undefined;
     const last = BigInt(record.lastSequence);
     const skip = this.options.faults.has("skip-event-sequence") && last > 0n ? 2n : 1n;
     record.lastSequence = String(last + skip);
     const entry: HistoryEntry = [type, actor, at, Number(last + skip)];
+    if (transfer) entry.push(transfer);
     record.history.push(entry);
     const event = eventOf(record, entry, previous);
     this.metrics.transitions.inc({ trigger: event.trigger, to: SessionState[event.session?.state ?? SessionState.UNSPECIFIED] });

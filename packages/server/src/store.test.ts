@@ -112,6 +112,30 @@ describe.each(stores)("the %s store", (_name, open) => {
     expect(await store.viewerSessions("org/agent")).toEqual([c.id, b.id, a.id]);
   });
 
+  it("moves a transferred session to the top of its new viewer's index in the write that transfers it; a lost write moves nothing", async () => {
+    const store = await open();
+    const moving = await create(store, started("alex", "i1"));
+    await sleep(2);
+    // The new viewer's own ended session is newer than the transferred one, which must still come first.
+    const own = await create(store, started("bo", "i2"));
+    expect(await store.updateSession(after(own, "VIEWER_CANCELLED"))).toBe(true);
+    await sleep(2);
+    const transfer = applyEvent(moving.machine, { type: "VIEWER_TRANSFERRED", at: Date.now(), toViewerUserId: "bo" });
+    if (transfer.kind !== "applied") throw new Error("transfer not applied");
+    const moved = { ...moving, version: moving.version + 1, machine: transfer.step.session };
+    expect(await store.updateSession({ ...moved, version: moving.version + 5 }, "org/alex")).toBe(false);
+    expect(await store.viewerSessions("org/alex")).toEqual([moving.id]);
+    expect(await store.updateSession(moved, "org/alex")).toBe(true);
+    expect(await store.viewerSessions("org/alex")).toEqual([]);
+    expect(await store.viewerSessions("org/bo")).toEqual([moving.id, own.id]);
+    expect(await store.viewerSessions("org/bo", 1)).toEqual([moving.id]);
+    expect(await store.interactionSessions("org/i1")).toEqual([moving.id]);
+    // Later writes of the same viewer leave the indexes as they are.
+    expect(await store.updateSession(after(moved, "VIEWER_CANCELLED"))).toBe(true);
+    expect(await store.viewerSessions("org/bo")).toEqual([moving.id, own.id]);
+    expect(await store.viewerSessions("org/alex")).toEqual([]);
+  });
+
   it("keeps the live list and the live counts by state as sessions change, without reading sessions", async () => {
     const store = await open();
     const first = await create(store, started());

@@ -47,8 +47,19 @@ export interface ObserverEntry {
   factAt?: number;
 }
 
-/** One stored event: `[event type as given to the machine, actor, at (epoch ms), sequence]`. */
-export type HistoryEntry = [type: string, actor: number, at: number, sequence: number];
+/**
+ * One stored event: `[event type as given to the machine, actor, at (epoch ms), sequence]`, and for a transfer its
+ * two viewers (the only event that carries data, so that replaying the history gives each event's viewer).
+ */
+export type HistoryEntry = [type: string, actor: number, at: number, sequence: number, transfer?: StoredTransfer];
+
+/** The viewers of a transfer, as its history entry keeps them. */
+export interface StoredTransfer {
+  from: string;
+  to: string;
+  /** The new viewer's display name, when the platform gave one. */
+  toName?: string;
+}
 
 /** A credential a customer presents to SharerService. */
 export type Credential = { kind: "sharer"; orgId: string; sessionId: string } | { kind: "customer"; orgId: string; interactionId: string; expiresAt: number };
@@ -112,11 +123,12 @@ export interface Store {
   createSession(record: SessionRecord, viewerKey: string, interactionKey: string): Promise<void>;
   /**
    * Writes `record` if its stored version is still `record.version - 1`; false when another write came first.
-   * In the same atomic write: the live list and the count of live sessions by state follow the record's state;
-   * the record's sharer credential is stored when it appears and revoked when it changes or the session ends (an
+   * In the same atomic write: the live list and the count of live sessions by state follow the record's state; with
+   * `formerViewerKey` (the index key of the viewer the stored version has, when this write moves the session to
+   * another viewer: a transfer) the session leaves that index and is listed first in its new viewer's; the record's sharer credential is stored when it appears and revoked when it changes or the session ends (an
    * ended session never keeps one); an ended session expires after {@link Retention.endedSessionMs}.
    */
-  updateSession(record: SessionRecord): Promise<boolean>;
+  updateSession(record: SessionRecord, formerViewerKey?: string): Promise<boolean>;
   /** Session ids of a viewer, newest first; at most `limit` of them when given. */
   viewerSessions(viewerKey: string, limit?: number): Promise<string[]>;
   interactionSessions(interactionKey: string): Promise<string[]>;

@@ -1,10 +1,11 @@
-import type { MediaPlane } from "@screenshare/server/engine";
+import { identityOf, type MediaPlane } from "@screenshare/server/engine";
 
 /**
  * A media plane that does no I/O and keeps its rooms in memory: for tests of everything but media. `rooms` is
- * open, so a test can make a room vanish; `failing` makes every call fail as an unreachable LiveKit would.
+ * open, so a test can make a room vanish; `failing` makes every call fail as an unreachable LiveKit would;
+ * `removed` lists the participants the server removed.
  */
-export function memoryMedia(): MediaPlane & { rooms: Map<string, number>; mutedScreens: Set<string>; failing: boolean } {
+export function memoryMedia(): MediaPlane & { rooms: Map<string, number>; mutedScreens: Set<string>; failing: boolean; removed: string[] } {
   const rooms = new Map<string, number>();
   const mutedScreens = new Set<string>();
   const media = {
@@ -36,8 +37,14 @@ export function memoryMedia(): MediaPlane & { rooms: Map<string, number>; mutedS
       if (muted) mutedScreens.add(sessionId);
       else mutedScreens.delete(sessionId);
     },
-    async token(role: "viewer" | "sharer", sessionId: string) {
-      return { token: "", identity: `${role}-${sessionId}`, expiresAt: Date.now() };
+    /** Every participant removal asked for, as `sessionId|identity`. */
+    removed: [] as string[],
+    async removeParticipant(sessionId: string, identity: string) {
+      media.check();
+      media.removed.push(`${sessionId}|${identity}`);
+    },
+    async token(role: "viewer" | "sharer", sessionId: string, transfers = 0) {
+      return { token: "", identity: identityOf(role, sessionId, transfers), expiresAt: Date.now() };
     },
     async observerToken(sessionId: string, number: number) {
       return { token: "", identity: `observer-${number}-${sessionId}`, expiresAt: Date.now() };

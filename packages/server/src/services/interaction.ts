@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { Actor, InteractionSchema, type InteractionService, InteractionStatus } from "@screenshare/protocol";
+import { Actor, InteractionSchema, type InteractionService, InteractionStatus, TransferInteractionResponseSchema } from "@screenshare/protocol";
 import { sessionToProto } from "../session-view.js";
 import { invalidArgument, validate } from "../validation.js";
 import type { ServiceContext } from "./access.js";
@@ -46,6 +46,23 @@ export function interactionService({ engine, access }: ServiceContext): ServiceI
       await engine.sessionInOrg(request.sessionId, request.orgId);
       const record = await engine.command(request.sessionId, "ADMINISTRATOR_TERMINATED", Actor.ADMINISTRATOR, "the session has ended");
       return { session: sessionToProto(record, { withKey: false }) };
+    },
+    async transferInteraction(request, context) {
+      access.platform(context);
+      validate(request, {
+        org_id: "id",
+        interaction_id: "id",
+        to_agent_user_id: "id",
+        to_agent_display_name: "displayName",
+        idempotency_key: "optionalIdempotencyKey",
+      });
+      const scope = `platform/${request.orgId}/transfer/${request.idempotencyKey}`;
+      return engine.idempotent(scope, request.idempotencyKey, TransferInteractionResponseSchema, async () =>
+        create(
+          TransferInteractionResponseSchema,
+          await engine.transfer(request.orgId, request.interactionId, request.toAgentUserId, request.toAgentDisplayName),
+        ),
+      );
     },
   };
 }

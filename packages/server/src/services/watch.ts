@@ -19,12 +19,12 @@ export function watchService({ engine, access }: ServiceContext): ServiceImpl<ty
       validate(request, SESSION);
       const token = bearer(context.requestHeader);
       const credential = await engine.credentials.lookup(token);
-      const owned =
-        credential?.kind === "sharer"
-          ? credential.sessionId === request.sessionId
-            ? await engine.sessionInOrg(request.sessionId, credential.orgId)
-            : undefined
-          : await access.viewerSession(await access.verifyViewer(token), request.sessionId);
+      const viewer = credential?.kind === "sharer" ? undefined : await access.verifyViewer(token);
+      const owned = viewer
+        ? await access.viewerSession(viewer, request.sessionId)
+        : credential?.kind === "sharer" && credential.sessionId === request.sessionId
+          ? await engine.sessionInOrg(request.sessionId, credential.orgId)
+          : undefined;
       if (!owned) throw new ConnectError(`session ${request.sessionId} not found`, Code.NotFound);
       const last = BigInt(owned.lastSequence);
       if (request.afterSequence > last) {
@@ -73,6 +73,8 @@ export function watchService({ engine, access }: ServiceContext): ServiceImpl<ty
           sent = event.sequence;
           yield { event };
           if (event.session?.state === SessionState.ENDED) return;
+          // Transferred to another viewer: this viewer is told (the event names both), then watches no more.
+          if (viewer && event.session?.viewerUserId !== viewer.userId) return;
         }
       } finally {
         await unsubscribe();

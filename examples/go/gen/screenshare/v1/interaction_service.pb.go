@@ -726,7 +726,8 @@ type TransferInteractionResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The interaction as stored, with the new agent_user_id.
 	Interaction *Interaction `protobuf:"bytes,1,opt,name=interaction,proto3" json:"interaction,omitempty"`
-	// The live sessions that followed the interaction to the new agent.
+	// The live sessions on it that the new agent now watches by a transfer: the ones this call moved, and on a
+	// repeated call the ones the earlier call moved.
 	TransferredSessions []*Session `protobuf:"bytes,2,rep,name=transferred_sessions,json=transferredSessions,proto3" json:"transferred_sessions,omitempty"`
 	// The live sessions that could not follow and ended with END_REASON_TRANSFER_TARGET_BUSY.
 	EndedSessions []*Session `protobuf:"bytes,3,rep,name=ended_sessions,json=endedSessions,proto3" json:"ended_sessions,omitempty"`

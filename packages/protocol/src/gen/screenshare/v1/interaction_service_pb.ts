@@ -382,7 +382,8 @@ export type TransferInteractionResponse = Message<"screenshare.v1.TransferIntera
   interaction?: Interaction | undefined;
 
   /**
-   * The live sessions that followed the interaction to the new agent.
+   * The live sessions on it that the new agent now watches by a transfer: the ones this call moved, and on a
+   * repeated call the ones the earlier call moved.
    *
    * @generated from field: repeated screenshare.v1.Session transferred_sessions = 2;
    */
