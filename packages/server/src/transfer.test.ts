@@ -28,8 +28,12 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 }
 
 type Room = Awaited<ReturnType<typeof joinRoom>>;
-/** Resolves when LiveKit disconnects `room` (RoomEvent.Disconnected; rtc-node is testkit's dependency, not ours). */
-const disconnected = (room: Room) => new Promise<void>((resolve) => (room.isConnected ? room.once("disconnected" as never, () => resolve()) : resolve()));
+/** Resolves when LiveKit disconnects `room` (rtc-node's RoomEvent.Disconnected; rtc-node is testkit's dependency, not ours). */
+const disconnected = (room: Room) =>
+  new Promise<void>((resolve) => {
+    if (!room.isConnected) return resolve();
+    (room as unknown as { once(event: "disconnected", listener: () => void): void }).once("disconnected", resolve);
+  });
 
 describe("TransferInteraction", () => {
   it("moves a voice share awaiting its key to the new agent: the key read aloud still works, the old agent loses it", async () => {
