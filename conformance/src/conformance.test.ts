@@ -121,6 +121,7 @@ describe("every protocol", () => {
       "media/pause-stops-frames-until-the-sharer-unpauses",
       "media/pause-only-the-sharer-unpauses",
       "rules/pause/**",
+      "transfer/**",
     ];
     const reports = await runAgainst(SHORT, run, KNOWN_FAILING, others);
     for (const report of reports) console.log(`${report.wire}: ${summary(report).split("\n").at(-1)}`);

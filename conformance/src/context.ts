@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import { type Client, type Code, ConnectError, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
-import { Room, TrackSource } from "@livekit/rtc-node";
+import { Room, RoomEvent, TrackSource } from "@livekit/rtc-node";
 import { countFrames, type FrameCounter, type PublishedScreen, publishScreen, receiveFrames } from "@screenshare/devstack";
 import {
   bearer,
@@ -147,6 +147,13 @@ export class CaseContext {
     return { org, user, interactionId, channel, token, clients: this.clients(token) };
   }
 
+  /** Another agent of `agent`'s org, for `agent`'s interaction once it is transferred to them. */
+  async colleague(agent: Agent): Promise<Agent> {
+    const user = `agent-${randomUUID()}`;
+    const token = await this.viewerToken(agent.org, user);
+    return { ...agent, user, token, clients: this.clients(token) };
+  }
+
   /** Waits until the session (seen by the viewer) is in `state`, polling GetSession. */
   async until(agent: Agent, sessionId: string, state: SessionState, timeoutMs = 8_000): Promise<Session> {
     const deadline = Date.now() + timeoutMs;
@@ -205,6 +212,18 @@ export class MediaPeer {
   async frames(count: number): Promise<{ width: number; height: number }> {
     const { width, height } = await receiveFrames(this.room, count);
     return { width, height };
+  }
+
+  /** Whether the server disconnects this peer within `timeoutMs` (true at once when it is not connected). */
+  disconnected(timeoutMs: number): Promise<boolean> {
+    if (!this.room.isConnected) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.room.once(RoomEvent.Disconnected, () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
   }
 
   /** Counts every frame this peer decodes from now on. */

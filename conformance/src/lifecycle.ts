@@ -1,8 +1,9 @@
 // Lifecycle cases generated from the machine's paths: the parties that drive a path over the wire and the checks of
 // each step belong together; the covering-set reduction and the coverage figure are what the rest of the file holds.
 import { equals, toJson } from "@bufbuild/protobuf";
+import { Code } from "@connectrpc/connect";
 import { applyEvent, type LifecycleTimeouts, PROTO_SESSION_STATE, pendingTimers, startSession, timerOf, toProtoEndReason } from "@screenshare/machine";
-import { coveredTransitions, type LifecyclePath, lifecyclePaths, variantInput } from "@screenshare/machine/paths";
+import { coveredTransitions, exampleEvent, type LifecyclePath, lifecyclePaths, variantInput } from "@screenshare/machine/paths";
 import {
   Channel,
   InteractionStatus,
@@ -15,7 +16,7 @@ import {
 import { RoomServiceClient } from "livekit-server-sdk";
 import type { Case } from "./case.js";
 import { type Agent, type CaseContext, type MediaPeer, sleep } from "./context.js";
-import { check, equal, Skip } from "./expect.js";
+import { check, equal, rejects, Skip } from "./expect.js";
 
 /** Longest server timeout (seconds) the suite waits for; longer ones skip the paths that need them. */
 export const MAX_WAIT_SECONDS = 20;
@@ -107,7 +108,7 @@ export function feasible(path: LifecyclePath, timeouts: LifecycleTimeouts): bool
       if (!waited || others.some((fireAt) => fireAt < waited.fireAt + TIMER_MARGIN_MS)) return false;
       at = waited.fireAt; // a timer sent before its deadline is stale and ignored
     }
-    const outcome = applyEvent(session, { type: step.event, at });
+    const outcome = applyEvent(session, exampleEvent(step.event, at));
     if (outcome.kind !== "applied") return false;
     session = outcome.step.session;
   }
@@ -146,8 +147,9 @@ async function drive(context: CaseContext, path: LifecyclePath): Promise<void> {
   const streamed = new FollowedStream(context, agent.token, sessionId);
   context.cleanups.push(async () => streamed.stop());
   await context.until(agent, sessionId, PROTO_SESSION_STATE[path.initialState]);
-  await takeSteps(context, path, agent, sessionId, new Parties(context, agent, sessionId, customer));
-  await historyEqualsStream(agent, sessionId, streamed);
+  const parties = new Parties(context, agent, sessionId, customer, streamed);
+  await takeSteps(context, path, sessionId, parties);
+  await historyEqualsStream(parties.agent, sessionId, parties.stream, parties.formerStreams);
 }
 
 /** A WatchSession stream read in the background. */
@@ -180,8 +182,11 @@ class FollowedStream {
   }
 }
 
-/** GetSessionHistory equals what WatchSession streamed; the stream of an ended session closes by itself. */
-async function historyEqualsStream(agent: Agent, sessionId: string, streamed: FollowedStream): Promise<void> {
+/**
+ * GetSessionHistory equals what WatchSession streamed; the stream of an ended session closes by itself. A stream of a
+ * viewer the session was transferred away from holds the history up to the transfer's event, and closed there.
+ */
+async function historyEqualsStream(agent: Agent, sessionId: string, streamed: FollowedStream, formerStreams: FollowedStream[] = []): Promise<void> {
   // Read the session first: a live one may move on (a timer) between the two reads, an ended one never does.
   const { session } = await agent.clients.viewer.getSession({ sessionId });
   const { events: history } = await agent.clients.viewer.getSessionHistory({ sessionId });
@@ -197,36 +202,47 @@ async function historyEqualsStream(agent: Agent, sessionId: string, streamed: Fo
   if (streamed.error) throw new Error(`WatchSession failed: ${(streamed.error as Error).message}`);
   if (ended) check(streamed.closed, "WatchSession to close after the session's final event", `open after ${streamed.events.length} events`);
   equal(streamed.events.length, history.length, "events streamed vs. events in GetSessionHistory");
+  sameEvents(history, streamed.events);
+  for (const former of formerStreams) {
+    await former.until(() => former.closed, 3_000);
+    check(former.closed && !former.error, "a former viewer's WatchSession to close after the transfer's event", former.error ?? "open");
+    const last = former.events.at(-1);
+    check(last?.trigger === "VIEWER_TRANSFERRED", "a former viewer's last streamed event to be the transfer", last?.trigger);
+    sameEvents(history.slice(0, former.events.length), former.events);
+  }
+}
+
+function sameEvents(history: readonly SessionEvent[], streamed: readonly SessionEvent[]): void {
   for (const [index, event] of history.entries()) {
-    const other = streamed.events[index] as SessionEvent;
+    const other = streamed[index] as SessionEvent;
     check(equals(SessionEventSchema, event, other), `GetSessionHistory event ${index + 1} equal to the streamed one`, {
       history: toJson(SessionEventSchema, event),
-      streamed: toJson(SessionEventSchema, other),
+      streamed: other && toJson(SessionEventSchema, other),
     });
   }
 }
 
-async function takeSteps(context: CaseContext, path: LifecyclePath, agent: Agent, sessionId: string, party: Parties): Promise<void> {
+async function takeSteps(context: CaseContext, path: LifecyclePath, sessionId: string, party: Parties): Promise<void> {
   // The machine replayed beside the server says which steps change the session: a step that changes it without
   // changing the protocol state (a paused sharer's new track) is awaited by its event, not by the state.
   let expected = startSession(variantInput(path.variant, timeoutsOf(context.info))).session;
   for (const [index, step] of path.steps.entries()) {
     const timer = pendingTimers(expected).find((pending) => pending.eventType === step.event);
-    const outcome = applyEvent(expected, { type: step.event, at: timer?.fireAt ?? 0 });
+    const outcome = applyEvent(expected, exampleEvent(step.event, timer?.fireAt ?? 0));
     const changes = outcome.kind === "applied" && outcome.step.changed;
     if (outcome.kind === "applied") expected = outcome.step.session;
-    const before = (await agent.clients.viewer.getSession({ sessionId })).session?.lastSequence ?? 0n;
+    const before = (await party.agent.clients.viewer.getSession({ sessionId })).session?.lastSequence ?? 0n;
     await party.do(step.event);
     const seconds = timerSeconds(step.event, context.info);
     const timeoutMs = ((seconds ?? 0) + 6) * 1000;
     const fail = (error: Error) => {
       throw new Error(`step ${index + 1} (${step.event}): ${error.message}`);
     };
-    let observed = await context.until(agent, sessionId, PROTO_SESSION_STATE[step.expectedState], timeoutMs).catch(fail);
+    let observed = await context.until(party.agent, sessionId, PROTO_SESSION_STATE[step.expectedState], timeoutMs).catch(fail);
     const deadline = Date.now() + timeoutMs;
     while (changes && observed.lastSequence <= before && Date.now() < deadline) {
       await sleep(50);
-      observed = (await agent.clients.viewer.getSession({ sessionId })).session ?? observed;
+      observed = (await party.agent.clients.viewer.getSession({ sessionId })).session ?? observed;
     }
     if (changes) check(observed.lastSequence > before, `step ${index + 1} (${step.event}) to add an event to the session`, `last_sequence ${before}`);
     if (step.expectedEndReason) equal(observed.endReason, toProtoEndReason(step.expectedEndReason as never), `step ${index + 1} end_reason`);
@@ -238,13 +254,57 @@ class Parties {
   private sharerCredential = "";
   private sharerPeer: MediaPeer | undefined;
   private viewerPeer: MediaPeer | undefined;
+  /** Streams of viewers the session was transferred away from. */
+  readonly formerStreams: FollowedStream[] = [];
 
   constructor(
     private readonly context: CaseContext,
-    private readonly agent: Agent,
+    /** The session's viewer: the starting agent, or the one the interaction was transferred to. */
+    public agent: Agent,
     private readonly sessionId: string,
     private readonly customer: ReturnType<CaseContext["clients"]> | undefined,
+    /** The current viewer's WatchSession stream. */
+    public stream: FollowedStream,
   ) {}
+
+  /**
+   * The platform transfers the interaction to a colleague. The session follows: the colleague watches it from
+   * then on (a stream of theirs from the start), the former viewer's calls answer NOT_FOUND and, if they were in the
+   * media room, they are removed from it.
+   */
+  private async transfer(): Promise<void> {
+    const former = this.agent;
+    const to = await this.context.colleague(former);
+    await this.context.platform.transferInteraction({ orgId: former.org, interactionId: former.interactionId, toAgentUserId: to.user });
+    this.agent = to;
+    this.formerStreams.push(this.stream);
+    this.stream = new FollowedStream(this.context, to.token, this.sessionId);
+    const stream = this.stream;
+    this.context.cleanups.push(async () => stream.stop());
+    await rejects(
+      former.clients.viewer.getSession({ sessionId: this.sessionId }),
+      Code.NotFound,
+      "GetSession by the viewer the session was transferred away from",
+    );
+    if (this.viewerPeer?.room.isConnected) {
+      const removed = await this.viewerPeer.disconnected(5_000);
+      check(removed, "the former viewer to be removed from the media room by the transfer", "still connected after 5 s");
+    }
+    this.viewerPeer = undefined;
+  }
+
+  /** The interaction moves to an agent who already runs a live share: the transferred one ends. */
+  private async transferToBusyAgent(): Promise<void> {
+    const busy = await this.context.agent(this.agent.channel, this.agent.org);
+    const { session } = await busy.clients.viewer.startScreenShare({ interactionId: busy.interactionId });
+    this.context.cleanups.push(() => busy.clients.viewer.cancelScreenShare({ sessionId: session?.sessionId ?? "" }));
+    const { endedSessions } = await this.context.platform.transferInteraction({
+      orgId: this.agent.org,
+      interactionId: this.agent.interactionId,
+      toAgentUserId: busy.user,
+    });
+    equal(endedSessions.map((ended) => ended.sessionId).join(","), this.sessionId, "TransferInteraction's ended_sessions");
+  }
 
   private get sharer() {
     return this.context.clients(this.sharerCredential).sharer;
@@ -343,6 +403,12 @@ class Parties {
         return;
       case "VIEWER_LEFT":
         await viewer.leaveSession(id);
+        return;
+      case "VIEWER_TRANSFERRED":
+        await this.transfer();
+        return;
+      case "TRANSFER_TARGET_BUSY":
+        await this.transferToBusyAgent();
         return;
       case "INTERACTION_DISCONNECTED":
         await this.context.platform.setInteractionStatus({

@@ -171,6 +171,12 @@ export const RPC_SPECS: Record<string, RpcSpec> = {
     invalid: (f) => ({ orgId: f.agent.org, sessionId: BAD_ID }),
     ended: Code.FailedPrecondition,
   },
+  "InteractionService.TransferInteraction": {
+    setup: "voice-interaction",
+    // To the agent who has it already: valid, and it changes nothing.
+    request: (f) => ({ orgId: f.agent.org, interactionId: f.agent.interactionId, toAgentUserId: f.agent.user }),
+    invalid: (f) => ({ orgId: f.agent.org, interactionId: f.agent.interactionId, toAgentUserId: BAD_ID }),
+  },
   "WatchService.WatchSession": {
     setup: (kind) => (kind === "sharer" ? "redeemed" : "voice"),
     request: session,

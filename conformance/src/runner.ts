@@ -13,6 +13,7 @@ import { lifecycleCases } from "./lifecycle.js";
 import { matrixCases } from "./matrix.js";
 import { monitorCases } from "./monitor.js";
 import { pauseCases } from "./pause.js";
+import { transferCases } from "./transfer.js";
 import { DEFAULT_WIRE, TransportFactory, type Wire, wireName } from "./wire.js";
 
 /** Options of one run. */
@@ -48,7 +49,7 @@ export interface RunReport {
 
 /** Every case of the suite; lifecycle paths are chosen for the server's advertised timeouts when known. */
 export function allCases(info?: ServerInfo): Case[] {
-  return [...lifecycleCases(info), ...ruleCases, ...pauseCases, ...contentCases, ...edgeCases, ...monitorCases, ...matrixCases()];
+  return [...lifecycleCases(info), ...ruleCases, ...pauseCases, ...contentCases, ...edgeCases, ...monitorCases, ...transferCases, ...matrixCases()];
 }
 
 /**
