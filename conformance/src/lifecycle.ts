@@ -275,6 +275,8 @@ class Parties {
   private async transfer(): Promise<void> {
     const former = this.agent;
     const to = await this.context.colleague(former);
+    // The former viewer's stream must be open (its first event came) to show it receives the transfer.
+    await this.stream.until(() => this.stream.events.length > 0, 3_000);
     await this.context.platform.transferInteraction({ orgId: former.org, interactionId: former.interactionId, toAgentUserId: to.user });
     this.agent = to;
     this.formerStreams.push(this.stream);

@@ -15,7 +15,7 @@ async function sessionAndColleague(context: CaseContext, channel: Channel) {
   const sessionId = session?.sessionId ?? "";
   const colleague = await context.colleague(agent);
   context.cleanups.push(() => context.platform.terminateSession({ orgId: agent.org, sessionId }));
-  return { agent, colleague, sessionId, key: session?.securityKey?.key ?? "", lastSequence: session?.lastSequence ?? 0n };
+  return { agent, colleague, sessionId, key: session?.securityKey?.key ?? "" };
 }
 
 const transfer = (context: CaseContext, agent: Agent, to: Agent, idempotencyKey = "") =>
@@ -38,13 +38,15 @@ async function notTheirs(former: Agent, sessionId: string): Promise<void> {
 
 export const transferCases: Case[] = [
   define("transfer/voice-key-follows-the-call", async (context) => {
-    const { agent, colleague, sessionId, key, lastSequence } = await sessionAndColleague(context, Channel.VOICE);
-    // The former viewer's open stream: it must get the transfer's event, naming both viewers, and then end.
+    const { agent, colleague, sessionId, key } = await sessionAndColleague(context, Channel.VOICE);
+    // The former viewer's open stream (open for sure once its first event came): it must get the transfer's event,
+    // naming both viewers, and then end.
+    const stream = agent.clients.watch.watchSession({ sessionId }, { signal: AbortSignal.timeout(8_000) })[Symbol.asyncIterator]();
+    const first = await stream.next();
+    equal(first.value?.event?.trigger, "SESSION_STARTED", "the former viewer's first streamed event");
     const watched = (async () => {
       const events = [];
-      for await (const { event } of agent.clients.watch.watchSession({ sessionId, afterSequence: lastSequence }, { signal: AbortSignal.timeout(8_000) })) {
-        if (event) events.push(event);
-      }
+      for (let next = await stream.next(); !next.done; next = await stream.next()) if (next.value.event) events.push(next.value.event);
       return events;
     })();
     const moved = await context.platform.transferInteraction({

@@ -41,7 +41,14 @@ describe("TransferInteraction", () => {
     const bo = await colleague(alex.orgId);
     const { session } = await alex.viewer.viewer.startScreenShare({ interactionId: alex.interactionId });
     const sessionId = session?.sessionId ?? "";
-    const watching = collectEvents(alex.viewer.watch, sessionId, undefined, session?.lastSequence);
+    // The old agent's stream, open for sure once its first event came.
+    const stream = alex.viewer.watch.watchSession({ sessionId }, { signal: AbortSignal.timeout(10_000) })[Symbol.asyncIterator]();
+    expect((await stream.next()).value?.event?.trigger).toBe("SESSION_STARTED");
+    const watching = (async () => {
+      const events = [];
+      for (let next = await stream.next(); !next.done; next = await stream.next()) if (next.value.event) events.push(next.value.event);
+      return events;
+    })();
 
     const moved = await alex.platform.transferInteraction({
       orgId: alex.orgId,
@@ -91,6 +98,9 @@ describe("TransferInteraction", () => {
       ["KEY_REDEEMED", bo.agent, alex.agent],
     ]);
     expect(events[1]?.actor).toBe(3); // ACTOR_PLATFORM
+    // The new agent's stream replays the whole history, the first agent's events included, and stays open.
+    const replayed = await collectEvents(bo.watch, sessionId, (event) => event.sequence === 3n);
+    expect(replayed.map((event) => event.trigger)).toEqual(["SESSION_STARTED", "VIEWER_TRANSFERRED", "KEY_REDEEMED"]);
 
     // The old agent's one-live-share slot is free: they start a share on another call at once.
     const next = await alex.platform.registerInteraction({

@@ -73,8 +73,12 @@ export function watchService({ engine, access }: ServiceContext): ServiceImpl<ty
           sent = event.sequence;
           yield { event };
           if (event.session?.state === SessionState.ENDED) return;
-          // Transferred to another viewer: this viewer is told (the event names both), then watches no more.
-          if (viewer && event.session?.viewerUserId !== viewer.userId) return;
+          // Transferred away from this viewer: they are told (the event names both), then watch no more. An older
+          // event of another viewer (replayed to a viewer the session was transferred to) is not that.
+          if (viewer && event.session?.viewerUserId !== viewer.userId) {
+            const now = await engine.getSession(owned.id);
+            if (now?.machine.context.viewerUserId !== viewer.userId) return;
+          }
         }
       } finally {
         await unsubscribe();
