@@ -12,6 +12,7 @@ export default defineConfig({
         index: resolve(import.meta.dirname, "index.html"),
         agent: resolve(import.meta.dirname, "agent.html"),
         customer: resolve(import.meta.dirname, "customer.html"),
+        supervisor: resolve(import.meta.dirname, "supervisor.html"),
       },
     },
   },

@@ -6,7 +6,7 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import { extname, join, normalize, resolve } from "node:path";
 import { createClient } from "@connectrpc/connect";
 import { Channel, InteractionService, InteractionStatus } from "@screenshare/protocol";
-import { mintViewerToken, VIEW_PERMISSION } from "@screenshare/server";
+import { MONITOR_PERMISSION, mintViewerToken, VIEW_PERMISSION } from "@screenshare/server";
 import { bearerTransport, type ReferenceStack } from "@screenshare/testkit";
 
 const TYPES: Record<string, string> = {
@@ -33,6 +33,7 @@ export interface Platform {
 
 const CUSTOMER_NAMES = ["Maria Garcia", "Sam Okafor", "Lena Schmidt", "Kenji Watanabe", "Aisha Khan", "Tom Brennan"];
 const AGENT_NAME = "Alex";
+const SUPERVISOR_ID = "supervisor-1";
 
 export async function startPlatform(stack: ReferenceStack, options: { port?: number; staticDir?: string } = {}): Promise<Platform> {
   const staticDir = options.staticDir ?? resolve(import.meta.dirname, "../dist");
@@ -77,6 +78,12 @@ export async function startPlatform(stack: ReferenceStack, options: { port?: num
         interactions: listed(),
       }),
     "/platform/interactions": async () => json(listed()),
+    // The demo org's supervisor: the monitor permission only, so it can watch shares but never start one.
+    "/platform/supervisor": async () =>
+      json({
+        serverUrl: stack.server.url,
+        token: await mintViewerToken({ ...stack.viewerTokens, org: orgId, sub: SUPERVISOR_ID, permissions: [MONITOR_PERMISSION], ttlSeconds: 8 * 3600 }),
+      }),
     "/platform/customer": async (query) => {
       const interaction = interactions.find((candidate) => candidate.interactionId === query.get("interaction"));
       if (!interaction) return { status: 404, type: "text/plain", body: "no such interaction" };

@@ -69,6 +69,11 @@ const unsupported: Status = {
 };
 
 export const customerText = {
+  /** Shown while a supervisor watches, when the org tells customers so (Session.observers_announced). */
+  observed: (agent: string, observers: number) =>
+    observers === 1
+      ? `Someone else from ${agent}'s team is also watching your screen.`
+      : `${observers} other people from ${agent}'s team are also watching your screen.`,
   voiceIntro: {
     headline: "Share your screen with the agent.",
     next: "Type the security key the agent reads to you, then click Share your screen.",

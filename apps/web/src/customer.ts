@@ -31,6 +31,8 @@ let picking = false;
 let pickerClosed = false;
 /** The page was reloaded in the middle of a share: the screen must be chosen again. */
 let resumed = false;
+/** Supervisors in the media room; the server shows them to this page only when the org announces them. */
+let observers = 0;
 
 function fail(error: unknown, during: Parameters<typeof customerFailure>[1]): void {
   const failure = failureOf(error);
@@ -78,6 +80,9 @@ function render(): void {
   show("unpause", paused && !picking);
   $("sharing-bar").classList.toggle("paused", paused);
   $("sharing-text").textContent = paused ? customerText.pausedWith(agent) : customerText.sharingWith(agent);
+  // Told while the screen is out (paused too): an announced supervisor is in the room.
+  show("observed", (publishing || paused) && observers > 0);
+  $("observed").textContent = observers > 0 ? customerText.observed(agent, observers) : "";
 }
 
 /** Opens the picker and publishes the chosen screen; a closed picker or a browser that cannot share is said in words. */
@@ -199,6 +204,10 @@ sharer.on("invitationWithdrawn", (sessionId) => {
 sharer.on("session", (next) => {
   if (next.sessionId !== session?.sessionId) pickerClosed = resumed = false;
   session = next;
+  render();
+});
+sharer.on("observers", (count) => {
+  observers = count;
   render();
 });
 sharer.on("error", (error) => fail(error, "other"));

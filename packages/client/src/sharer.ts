@@ -1,9 +1,10 @@
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { bearer, type Invitation, ScreenSelectionProblem, type Session, SessionState, SharerService, WatchService } from "@screenshare/protocol";
-import { type LocalVideoTrack, Room } from "livekit-client";
+import { type LocalVideoTrack, Room, RoomEvent } from "livekit-client";
 import { publishScreen, screenCaptureOptions } from "./screen-publish.js";
 import { Emitter, followSession } from "./session-stream.js";
+import { isObserver } from "./supervisor.js";
 import { livekitOf } from "./viewer.js";
 
 export { type Session, SessionState } from "@screenshare/protocol";
@@ -16,6 +17,11 @@ export type SharerEvents = {
   invitation: Invitation;
   /** An invitation is no longer pending (the agent cancelled it, it timed out, or it was answered): remove it. */
   invitationWithdrawn: string;
+  /**
+   * How many observers (supervisors) are in the media room now. Only an org that announces observers
+   * (Session.observers_announced) lets the sharer see them; with silent monitoring this stays 0.
+   */
+  observers: number;
   /** Something failed in the background (watching the session or the invitations). */
   error: unknown;
 };
@@ -173,7 +179,10 @@ export class ScreenShareSharer extends Emitter<SharerEvents> {
     await this.room?.disconnect();
     const room = new Room({ adaptiveStream: false, dynacast: false });
     this.room = room;
+    const countObservers = () => this.emit("observers", [...room.remoteParticipants.values()].filter(isObserver).length);
+    room.on(RoomEvent.ParticipantConnected, countObservers).on(RoomEvent.ParticipantDisconnected, countObservers);
     await room.connect(livekit.serverUrl, livekit.participantToken);
+    countObservers();
     this.track = await publishScreen(room.localParticipant, mediaTrack);
     mediaTrack.addEventListener("ended", () => void this.stop().catch((error) => this.emit("error", error)));
   }
