@@ -411,7 +411,7 @@ function orgLiveSessionsCase(rpc: RpcContract, spec: RpcSpec): Case {
       const ended = await fixture(context, "voice");
       await end(ended);
       const otherOrg = await fixture(context, "voice", context.config.orgs[1]);
-      const listed: Array<{ sessionId: string; orgId: string; state: SessionState }> = [];
+      const listed: Array<{ sessionId: string; orgId: string; state: SessionState; createdAt?: { seconds: bigint; nanos: number } }> = [];
       for (let pageToken = "", pages = 0; pages === 0 || (pageToken !== "" && pages < 50); pages++) {
         const outcome = await invoke(context, rpc, { ...spec.request(live, context), pageSize: 100, pageToken }, live.supervisor);
         check(outcome.code === undefined, `${rpc.id} to succeed`, describe(outcome));
@@ -423,6 +423,9 @@ function orgLiveSessionsCase(rpc: RpcContract, spec: RpcSpec): Case {
       check(ids.has(live.sessionId), "the org's live session (of another user) to be listed", [...ids].join(","));
       check(!ids.has(ended.sessionId), "the org's ended session not to be listed", "listed");
       check(!ids.has(otherOrg.sessionId), "another org's live session not to be listed", "listed");
+      const millis = (item: (typeof listed)[number]) => Number(item.createdAt?.seconds ?? 0n) * 1000 + (item.createdAt?.nanos ?? 0) / 1e6;
+      const unordered = listed.findIndex((item, index) => index > 0 && millis(item) > millis(listed[index - 1] as (typeof listed)[number]));
+      check(unordered < 0, "the sessions newest first", `${listed[unordered]?.sessionId} listed after an older one`);
       const stranger = listed.find((item) => item.orgId !== live.agent.org || item.state === SessionState.ENDED);
       check(!stranger, "only live sessions of the caller's org", `${stranger?.sessionId} of ${stranger?.orgId} in ${SessionState[stranger?.state ?? 0]}`);
     },

@@ -1,6 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import { RoomEvent } from "@livekit/rtc-node";
-import { Channel, EndReason, type MediaJoinInfo, type Session, SessionState } from "@screenshare/protocol";
+import { Channel, EndReason, FieldViolationSchema, type MediaJoinInfo, type Session, SessionState } from "@screenshare/protocol";
 import { AccessToken } from "livekit-server-sdk";
 import type { Case } from "./case.js";
 import { type CaseContext, type MediaPeer, MONITOR_PERMISSION, sleep, VIEW_PERMISSION } from "./context.js";
@@ -117,6 +117,9 @@ export const monitorCases: Case[] = [
     const supervisor = await supervisorOf(context, agent.org);
     const { media, session } = await supervisor.monitor.observeSession({ sessionId });
     equal(session?.observations.at(-1)?.observerUserId, supervisor.user, "the observation's observer_user_id");
+    // Asking again (a reload) records no second observation.
+    const again = await supervisor.monitor.observeSession({ sessionId });
+    equal(again.session?.observations.length, 1, "observations after the same supervisor asked twice");
     const observer = await context.join(media);
     await untilObserved(supervisor, sessionId, (s) => !!s.observations[0]?.joinedAt && !s.observations[0]?.leftAt, "the observation's joined_at to be set");
     await observer.leave();
@@ -166,6 +169,7 @@ export const monitorCases: Case[] = [
       await rejects(supervisor.monitor.observeSession({ sessionId }), Code.FailedPrecondition, "ObserveSession after the end");
       const ended = (await supervisor.monitor.getMonitoredSession({ sessionId })).session;
       equal(SessionState[ended?.state ?? 0], "ENDED", "the ended session in GetMonitoredSession");
+      equal(ended?.observations[0]?.observerUserId, supervisor.user, "the observation kept with the ended session");
     },
     ["MonitorService.ObserveSession/error/FAILED_PRECONDITION"],
   ),
@@ -190,6 +194,21 @@ export const monitorCases: Case[] = [
     }
     console.log(`observer policy per org: ${seen.join(", ")}`);
   }),
+
+  define(
+    "monitor/list-bad-page-token",
+    async (context) => {
+      const supervisor = await supervisorOf(context, context.config.orgs[0]);
+      const error = await rejects(
+        supervisor.monitor.listLiveSessions({ pageToken: "not-a-token" }),
+        Code.InvalidArgument,
+        "a page_token this server did not issue",
+      );
+      const fields = error.findDetails(FieldViolationSchema).map((violation) => violation.field);
+      check(fields.includes("page_token"), "a FieldViolation for page_token", fields.join(",") || "none");
+    },
+    ["MonitorService.ListLiveSessions/error/INVALID_ARGUMENT"],
+  ),
 
   define(
     "monitor/observer-limit",
