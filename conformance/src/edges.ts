@@ -1,3 +1,4 @@
+// Long because it is a list: one case per edge of the protocol's input rules (paging, tokens, credentials, fields).
 // Cases on the edges of promises the broader cases take for granted: paging, the form of the Authorization header,
 // the viewer token's claims, where the security key may and may not appear, what each idempotency key is scoped to,
 // the sharer's own event stream. Each was found unchecked by mutation testing (docs/conformance.md).

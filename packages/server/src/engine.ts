@@ -1,3 +1,5 @@
+// Long because it is the one way to the store: each public method is one domain operation (start, commands, facts,
+// keys, credentials, transfer, interaction status); background work lives in timer-runner.ts and media-sync.ts.
 import { randomUUID } from "node:crypto";
 import { create, type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
