@@ -65,6 +65,10 @@ export function endedStatus(reason: EndReason, customer: string): Status {
     [EndReason.MAX_DURATION_REACHED]: { headline: "The screen share reached its maximum length.", next: START_AGAIN },
     [EndReason.ADMINISTRATOR_TERMINATED]: { headline: "An administrator ended the screen share.", next: START_AGAIN },
     [EndReason.MEDIA_FAILURE]: { headline: "The screen share ended because its video connection failed.", next: START_AGAIN },
+    [EndReason.TRANSFER_TARGET_BUSY]: {
+      headline: `The call or chat with ${customer} was transferred to an agent who already had a screen share running, so this one ended.`,
+      next: START_AGAIN,
+    },
     [EndReason.PAUSE_TIMED_OUT]: { headline: `${customer} kept their screen paused for too long, so the screen share ended.`, next: START_AGAIN },
     [EndReason.SHARER_UNSUPPORTED]: {
       headline: `${customer}'s browser cannot share a screen (phones and some browsers cannot).`,

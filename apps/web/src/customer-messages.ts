@@ -57,6 +57,7 @@ export function endedStatus(reason: EndReason, agent: string, channel: Channel):
     [EndReason.ADMINISTRATOR_TERMINATED]: "The screen share was ended by the support team.",
     [EndReason.MEDIA_FAILURE]: "The screen share ended because its video connection failed.",
     [EndReason.SHARER_UNSUPPORTED]: unsupported.headline,
+    [EndReason.TRANSFER_TARGET_BUSY]: "Your call or chat was transferred to another agent, so this screen share ended.",
     [EndReason.PAUSE_TIMED_OUT]: "Your screen was paused for too long, so the screen share ended.",
   };
   if (reason === EndReason.SHARER_UNSUPPORTED) return unsupported;

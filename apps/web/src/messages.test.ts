@@ -18,6 +18,9 @@ describe("the message catalogues", () => {
     expect(new Set(agentSentences).size).toBe(reasons.length);
     expect(new Set(customerSentences).size).toBe(reasons.length);
     for (const sentence of [...agentSentences, ...customerSentences]) expect(sentence).not.toMatch(NAMES);
+    // A share that could not follow its transferred call says so, on both sides.
+    expect(agent.endedStatus(EndReason.TRANSFER_TARGET_BUSY, "Maria").headline).toMatch(/transferred/);
+    expect(customer.endedStatus(EndReason.TRANSFER_TARGET_BUSY, "Alex", "voice").headline).toMatch(/transferred/);
   });
 
   it("say where every live state is, with a next step", () => {

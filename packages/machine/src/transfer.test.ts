@@ -28,6 +28,8 @@ const LIVE: Array<[LifecycleState, Channel, string[]]> = [
   ["selectingScreen", "voice", ["KEY_REDEEMED"]],
   ["sharing", "chat", ["INVITATION_ACCEPTED", "SCREEN_TRACK_PUBLISHED"]],
   ["sharerReconnecting", "voice", ["KEY_REDEEMED", "SCREEN_TRACK_PUBLISHED", "SHARER_DISCONNECTED"]],
+  // A privacy pause goes with the call too: the new viewer gets the same frozen screen, the pause keeps its deadline.
+  ["paused", "chat", ["INVITATION_ACCEPTED", "SCREEN_TRACK_PUBLISHED", "SHARER_PAUSED"]],
 ];
 
 describe("a transfer of the interaction", () => {
@@ -42,6 +44,7 @@ describe("a transfer of the interaction", () => {
     expect(moved.schedule).toEqual([]);
     expect(pendingTimers(moved.session)).toEqual(pendingTimers(before));
     expect(moved.session.context.securityKeyGeneration).toBe(before.context.securityKeyGeneration);
+    expect(moved.session.context.pausedAt).toBe(before.context.pausedAt);
     expect(moved.changed).toBe(true);
   });
 
