@@ -1,6 +1,8 @@
 // A demo-only stand-in for the contact-center platform: it serves the built web apps, registers interactions for
-// one agent, mints that agent's viewer token and issues chat customers' credentials, using InteractionService with
-// the integration API key. Real deployments do this in their own platform; it is never part of the SDK.
+// its agents, transfers them between agents, mints each agent's viewer token and issues chat customers' credentials,
+// using InteractionService with the integration API key. Real deployments do this in their own platform; it is never
+// part of the SDK.
+import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import { extname, join, normalize, resolve } from "node:path";
@@ -21,63 +23,91 @@ const TYPES: Record<string, string> = {
 export interface Platform {
   url: string;
   orgId: string;
+  /** The first agent's id: interactions go to them unless told otherwise. Its console is `/agent.html`. */
   agentId: string;
-  /** Registers a new connected interaction for the agent; the customer gets the next demo name unless given one. */
-  addInteraction(channel: "voice" | "chat", customerName?: string): Promise<string>;
+  /** Every agent; the console of one is `/agent.html?agent=<agentId>`. */
+  agents: ReadonlyArray<{ agentId: string; agentName: string }>;
+  /** Registers a new connected interaction for an agent (the first unless given); the customer gets the next demo name unless given one. */
+  addInteraction(channel: "voice" | "chat", customerName?: string, agentId?: string): Promise<string>;
   /** The call or chat ends: the server ends its screen share, and it leaves the agent's list. */
   disconnect(interactionId: string): Promise<void>;
-  /** The call or chat moves to another agent: it leaves this agent's list. */
-  transfer(interactionId: string): void;
+  /**
+   * The call or chat moves to another agent of the demo (`toAgentId`: the server moves its live screen share with it)
+   * or, without one, to someone outside the demo: either way it leaves its agent's list.
+   */
+  transfer(interactionId: string, toAgentId?: string): Promise<void>;
   stop(): Promise<void>;
 }
 
 const CUSTOMER_NAMES = ["Maria Garcia", "Sam Okafor", "Lena Schmidt", "Kenji Watanabe", "Aisha Khan", "Tom Brennan"];
-const AGENT_NAME = "Alex";
+const AGENTS = [
+  { agentId: "agent-1", agentName: "Alex" },
+  { agentId: "agent-2", agentName: "Bo" },
+];
 const SUPERVISOR_ID = "supervisor-1";
 
 export async function startPlatform(stack: ReferenceStack, options: { port?: number; staticDir?: string } = {}): Promise<Platform> {
   const staticDir = options.staticDir ?? resolve(import.meta.dirname, "../dist");
   const orgId = "demo-org";
-  const agentId = "agent-1";
+  const agentId = AGENTS[0]?.agentId ?? "";
+  const nameOf = (id: string) => AGENTS.find((agent) => agent.agentId === id)?.agentName ?? "your agent";
   const platform = createClient(InteractionService, bearerTransport(stack.server.url, stack.integrationApiKey));
-  const interactions: Array<{ interactionId: string; channel: "voice" | "chat"; customerName: string }> = [];
+  const interactions: Array<{ interactionId: string; channel: "voice" | "chat"; customerName: string; agentId: string }> = [];
   let counter = 0;
   // The agent console listens here and reloads its list when the platform's interactions change.
   const listeners = new Set<ServerResponse>();
   const changed = () => {
     for (const listener of listeners) listener.write("data: interactions\n\n");
   };
-  const addInteraction = async (channel: "voice" | "chat", customerName = CUSTOMER_NAMES[counter % CUSTOMER_NAMES.length] ?? "Customer") => {
+  const addInteraction = async (channel: "voice" | "chat", customerName = CUSTOMER_NAMES[counter % CUSTOMER_NAMES.length] ?? "Customer", to = agentId) => {
     const interactionId = `${channel === "voice" ? "call" : "chat"}-${++counter}`;
     await platform.registerInteraction({
       orgId,
       interactionId,
       channel: channel === "voice" ? Channel.VOICE : Channel.CHAT,
-      agentUserId: agentId,
+      agentUserId: to,
       customerDisplayName: customerName,
     });
-    interactions.push({ interactionId, channel, customerName });
+    interactions.push({ interactionId, channel, customerName, agentId: to });
     changed();
     return interactionId;
+  };
+  const transfer = async (interactionId: string, toAgentId?: string) => {
+    const interaction = interactions.find((candidate) => candidate.interactionId === interactionId);
+    if (!interaction || !toAgentId) return remove(interactionId);
+    await platform.transferInteraction({
+      orgId,
+      interactionId,
+      toAgentUserId: toAgentId,
+      toAgentDisplayName: nameOf(toAgentId),
+      idempotencyKey: randomUUID(),
+    });
+    interaction.agentId = toAgentId;
+    changed();
   };
   const remove = (interactionId: string) => {
     const index = interactions.findIndex((interaction) => interaction.interactionId === interactionId);
     if (index >= 0) interactions.splice(index, 1);
     changed();
   };
-  const listed = () => interactions.map((interaction) => ({ ...interaction, customerUrl: `${url}/customer.html?interaction=${interaction.interactionId}` }));
+  const listed = (agent: string) =>
+    interactions
+      .filter((interaction) => interaction.agentId === agent)
+      .map((interaction) => ({ ...interaction, customerUrl: `${url}/customer.html?interaction=${interaction.interactionId}` }));
   let url = "";
   const json = (body: unknown) => ({ status: 200, type: "application/json", body: JSON.stringify(body) });
   const routes: Record<string, (query: URLSearchParams) => Promise<{ status: number; type: string; body: string | Buffer }>> = {
-    "/platform/agent": async () =>
-      json({
+    "/platform/agent": async (query) => {
+      const agent = AGENTS.find((candidate) => candidate.agentId === (query.get("agent") ?? agentId));
+      if (!agent) return { status: 404, type: "text/plain", body: "no such agent" };
+      return json({
         serverUrl: stack.server.url,
-        agentId,
-        agentName: AGENT_NAME,
-        token: await mintViewerToken({ ...stack.viewerTokens, org: orgId, sub: agentId, permissions: [VIEW_PERMISSION], ttlSeconds: 8 * 3600 }),
-        interactions: listed(),
-      }),
-    "/platform/interactions": async () => json(listed()),
+        ...agent,
+        token: await mintViewerToken({ ...stack.viewerTokens, org: orgId, sub: agent.agentId, permissions: [VIEW_PERMISSION], ttlSeconds: 8 * 3600 }),
+        interactions: listed(agent.agentId),
+      });
+    },
+    "/platform/interactions": async (query) => json(listed(query.get("agent") ?? agentId)),
     // The demo org's supervisor: the monitor permission only, so it can watch shares but never start one.
     "/platform/supervisor": async () =>
       json({
@@ -95,7 +125,7 @@ export async function startPlatform(stack: ReferenceStack, options: { port?: num
         serverUrl: stack.server.url,
         orgId,
         channel: interaction.channel,
-        agentName: AGENT_NAME,
+        agentName: nameOf(interaction.agentId),
         ...(credential && { customerCredential: credential }),
       });
     },
@@ -130,12 +160,13 @@ export async function startPlatform(stack: ReferenceStack, options: { port?: num
     url,
     orgId,
     agentId,
+    agents: AGENTS,
     addInteraction,
     disconnect: async (interactionId) => {
       await platform.setInteractionStatus({ orgId, interactionId, status: InteractionStatus.DISCONNECTED });
       remove(interactionId);
     },
-    transfer: remove,
+    transfer,
     stop: () =>
       new Promise((done) => {
         for (const listener of listeners) listener.end();

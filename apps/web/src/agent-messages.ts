@@ -90,6 +90,11 @@ export const agentText = {
     next: "Their page shows your request; their screen comes back here when they click Resume sharing.",
   }),
   pausedScreen: "Paused by the customer. The screen comes back here when they resume sharing.",
+  transferredAway: (channel: "voice" | "chat", to: string, customer: string): Status => ({
+    headline: `The screen share went with the ${channel === "voice" ? "call" : "chat"} to ${to}.`,
+    next: `${to} now has ${customer}'s screen share; it is no longer shown here. ${START_AGAIN}`,
+  }),
+  anotherAgent: "another agent",
   signedInAs: (name: string) => `Signed in as ${name}`,
   linkedTo: (channel: "voice" | "chat", customer: string) => `${channel === "voice" ? "Call" : "Chat"} with ${customer}`,
   channel: (channel: "voice" | "chat") => (channel === "voice" ? "Call" : "Chat"),

@@ -26,7 +26,10 @@ const show = (id: string, visible: boolean) => ($(id).hidden = !visible);
 const LINK_ICON = `<svg class="link" role="img" aria-label="screen share linked" width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.5" stroke-linecap="round"><path d="M10 13a5 5 0 0 0 7.5.5l3-3a5 5 0 0 0-7-7l-1.7 1.7"/><path d="M14 11a5 5 0 0 0-7.5-.5l-3 3a5 5 0 0 0 7 7l1.7-1.7"/></svg>`;
 const capital = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
-const config = (await (await fetch("/platform/agent")).json()) as AgentConfig;
+// The demo platform has several agents: ?agent=<id> picks one (the first by default).
+const agentQuery = new URLSearchParams(location.search).get("agent");
+const forAgent = agentQuery ? `?agent=${encodeURIComponent(agentQuery)}` : "";
+const config = (await (await fetch(`/platform/agent${forAgent}`)).json()) as AgentConfig;
 $("agent").textContent = agentText.signedInAs(`${config.agentName} (${config.agentId})`);
 const video = $<HTMLVideoElement>("screen");
 const viewer = new ScreenShareViewer({ serverUrl: config.serverUrl, token: config.token, video });
@@ -38,6 +41,8 @@ let session: Session | undefined;
 let checking = true;
 let pickerClosed = false;
 let screenShown = false;
+/** The share this console had until its call or chat was transferred to another agent, who has it now. */
+let transferred: Session | undefined;
 
 const customerOf = (current: Session) => names.get(current.interactionId) ?? "the customer";
 const live = () => !!session && session.state !== SessionState.ENDED;
@@ -96,6 +101,10 @@ function renderInteractions(): void {
 
 function statusOf(): Status {
   if (checking) return agentText.checking;
+  if (!session && transferred) {
+    const to = transferred.viewerDisplayName || agentText.anotherAgent;
+    return agentText.transferredAway(transferred.channel === Channel.CHAT ? "chat" : "voice", to, customerOf(transferred));
+  }
   if (!session) return agentText.noSession;
   const customer = customerOf(session);
   if (session.state === SessionState.ENDED) return endedStatus(session.endReason, customer);
@@ -154,6 +163,7 @@ function renderClock(): void {
 }
 
 viewer.on("session", (next) => {
+  transferred = undefined;
   if (next.state !== SessionState.SELECTING_SCREEN || next.sessionId !== session?.sessionId) pickerClosed = false;
   if (next.state === SessionState.ENDED && live()) view.closed();
   session = next;
@@ -171,6 +181,15 @@ viewer.on("screen", () => {
 });
 viewer.on("screenGone", () => {
   screenShown = false;
+  render();
+});
+viewer.on("transferred", (gone) => {
+  // The call moved to another agent and the share with it: nothing of it stays on this console.
+  view.closed();
+  session = undefined;
+  screenShown = false;
+  pickerClosed = false;
+  transferred = gone;
   render();
 });
 viewer.on("error", fail);
@@ -201,14 +220,16 @@ $("leave").addEventListener("click", () => {
 window.addEventListener("pagehide", () => void viewer.close());
 setInterval(renderClock, 1_000);
 
-// The list follows the platform: new, disconnected and transferred calls and chats.
+// The list follows the platform: new, disconnected and transferred calls and chats. A call transferred to this agent
+// may bring its live screen share along: without one of its own, the console picks it up as after a refresh.
 const platformEvents = new EventSource("/platform/events");
 const reloadInteractions = () =>
-  fetch("/platform/interactions")
+  fetch(`/platform/interactions${forAgent}`)
     .then((response) => response.json() as Promise<Interaction[]>)
-    .then((next) => {
+    .then(async (next) => {
       interactions = next;
       renderInteractions();
+      if (!checking && !live()) await viewer.resume();
     })
     .catch(fail);
 platformEvents.addEventListener("message", reloadInteractions);

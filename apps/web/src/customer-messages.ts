@@ -108,6 +108,7 @@ export const customerText = {
   invitationUnsupported: (agent: string) => `${agent} asked to see your screen, but this browser cannot share a screen. We have told them.`,
   greeting: "Hello! How can I help?",
   sharingWith: (agent: string) => `You are sharing your screen with ${agent}.`,
+  transferredTo: (agent: string) => `You are now sharing your screen with ${agent}.`,
   keyLabel: "Security key",
   keyHint: "The agent reads you a 6-digit key. Spaces and dashes do not matter.",
   keyMissing: "Type the security key the agent read to you first.",

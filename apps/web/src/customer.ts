@@ -21,7 +21,8 @@ const sharer = new ScreenShareSharer({
   orgId: config.orgId,
   ...(config.customerCredential && { customerCredential: config.customerCredential }),
 });
-const agent = config.agentName;
+/** Who the customer shares with: the agent of the share (it changes when the call is transferred), else the page's. */
+const agentName = () => session?.viewerDisplayName || config.agentName;
 /** Checked before anything is offered: a browser without a screen picker is told so, and so is the agent. */
 const supported = canShareScreen();
 
@@ -33,6 +34,8 @@ let pickerClosed = false;
 let resumed = false;
 /** Supervisors in the media room; the server shows them to this page only when the org announces them. */
 let observers = 0;
+/** The share moved to another agent with the call while this page was open. */
+let transferred = false;
 
 function fail(error: unknown, during: Parameters<typeof customerFailure>[1]): void {
   const failure = failureOf(error);
@@ -48,6 +51,7 @@ function statusOf(): Status {
     if (config.channel === "chat") return customerText.chatIntro;
     return supported ? customerText.voiceIntro : customerText.unsupportedVoice;
   }
+  const agent = agentName();
   if (session.state === SessionState.ENDED) return endedStatus(session.endReason, agent, config.channel);
   if (pausedNow()) {
     if (session.unpauseRequestedAt) return customerText.askedToResume(agent);
@@ -79,7 +83,10 @@ function render(): void {
   show("pause", publishing && handled.has("SHARER_PAUSED") && !paused);
   show("unpause", paused && !picking);
   $("sharing-bar").classList.toggle("paused", paused);
-  $("sharing-text").textContent = paused ? customerText.pausedWith(agent) : customerText.sharingWith(agent);
+  const agent = agentName();
+  // After a transfer the bar names the agent who sees the screen now, so the customer knows it changed hands.
+  const sharingWith = transferred ? customerText.transferredTo(agent) : customerText.sharingWith(agent);
+  $("sharing-text").textContent = paused ? customerText.pausedWith(agent) : sharingWith;
   // Told while the screen is out (paused too): an announced supervisor is in the room.
   show("observed", (publishing || paused) && observers > 0);
   $("observed").textContent = observers > 0 ? customerText.observed(agent, observers) : "";
@@ -145,14 +152,14 @@ function chatMessage(text: string, from?: string): HTMLElement {
 sharer.on("invitation", (invitation) => {
   if (invitations.has(invitation.sessionId)) return;
   if (!supported) {
-    invitations.set(invitation.sessionId, chatMessage(customerText.invitationUnsupported(agent)));
+    invitations.set(invitation.sessionId, chatMessage(customerText.invitationUnsupported(agentName())));
     sharer.reportUnsupported(invitation.sessionId).catch((error) => fail(error, "invitation"));
     return;
   }
   const card = chatMessage("");
   card.className = "message invitation";
   const title = document.createElement("strong");
-  title.textContent = customerText.invitation(agent);
+  title.textContent = customerText.invitation(agentName());
   card.dataset.invitation = invitation.sessionId;
   const hint = document.createElement("p");
   hint.className = "quiet";
@@ -202,7 +209,8 @@ sharer.on("invitationWithdrawn", (sessionId) => {
 });
 
 sharer.on("session", (next) => {
-  if (next.sessionId !== session?.sessionId) pickerClosed = resumed = false;
+  if (next.sessionId !== session?.sessionId) pickerClosed = resumed = transferred = false;
+  else if (next.viewerUserId !== session.viewerUserId) transferred = true;
   session = next;
   render();
 });
@@ -250,7 +258,7 @@ if (config.channel === "chat") {
   // In chat the sharing bar and its End screen share button live in the chat window, as the help page has it.
   $("chat").prepend($("sharing-bar"));
   $("stop").innerHTML = `<span aria-hidden="true">■</span> End screen share`;
-  chatMessage(customerText.greeting, agent);
+  chatMessage(customerText.greeting, config.agentName);
   sharer.watchInvitations();
 }
 render();

@@ -23,6 +23,14 @@ describe("the message catalogues", () => {
     expect(customer.endedStatus(EndReason.TRANSFER_TARGET_BUSY, "Alex", "voice").headline).toMatch(/transferred/);
   });
 
+  it("say where a share went with its transferred call or chat, naming the new agent, with a next step", () => {
+    const away = agent.agentText.transferredAway("chat", "Bo", "Maria");
+    expect(away.headline).toBe("The screen share went with the chat to Bo.");
+    expect(away.next).toContain("Maria");
+    expect(away.next).toMatch(/start a new screen share/);
+    expect(customer.customerText.transferredTo("Bo")).toBe("You are now sharing your screen with Bo.");
+  });
+
   it("say where every live state is, with a next step", () => {
     for (const state of liveStates) {
       const status = agent.liveStatus(state, "Maria");

@@ -25,6 +25,12 @@ export type ViewerEvents = {
   screen: HTMLVideoElement;
   /** The sharer's screen is gone from the media room (the customer is choosing again or has left). */
   screenGone: HTMLVideoElement;
+  /**
+   * The platform transferred the session's call or chat to another agent and the session went with it: this console
+   * no longer has it (its media and its watch stream end; `current` is undefined). The session as it left names the
+   * new viewer (`viewerUserId`, `viewerDisplayName`) and this one (`previousViewerUserId`).
+   */
+  transferred: Session;
   /** Something failed in the background (watching the session, joining the media room). */
   error: unknown;
 };
@@ -138,7 +144,8 @@ export class ScreenShareViewer extends Emitter<ViewerEvents> {
       session.lastSequence,
       (event) => {
         this.emit("event", event);
-        this.update(event.session);
+        if (event.session.viewerUserId === session.viewerUserId) this.update(event.session);
+        else this.transferredAway(event.session);
       },
       following.signal,
     ).catch((error) => this.emit("error", error));
@@ -160,6 +167,17 @@ export class ScreenShareViewer extends Emitter<ViewerEvents> {
     }
     this.emit("session", this.session);
     return this.session;
+  }
+
+  /** The session went to another viewer with its interaction: let it go, media and all. */
+  private transferredAway(session: Session): void {
+    this.following?.abort();
+    this.pollKey(false);
+    this.key = undefined;
+    this.session = undefined;
+    void this.room?.disconnect();
+    this.room = undefined;
+    this.emit("transferred", session);
   }
 
   /** Reads the key's attempts while it awaits redemption; emits `session` when they change. */
