@@ -4,22 +4,15 @@
 //   node conformance/scripts/mutation-survivors.mjs reports/mutation/mutation.json [earlier.json] > docs/mutation-survivors.md
 import { readFileSync } from "node:fs";
 
+// The reason four survivors share: the wording of a FAILED_PRECONDITION hint.
+const STATE_HINT = "equivalent for clients: the hint appended to a FAILED_PRECONDITION message; the message still names the state";
+
 /** [file, text on the mutant's line, mutator or "*", why]. The first match explains a survivor. */
 const EXPLAINED = [
   // Wording: every error keeps a message (each case checks that), but what the message says is for people.
-  ["*", "hint", "StringLiteral", "equivalent for clients: the hint appended to a FAILED_PRECONDITION message; the message still names the state"],
-  [
-    "services/viewer.ts",
-    "viewerCommand(context, request",
-    "StringLiteral",
-    "equivalent for clients: the hint appended to a FAILED_PRECONDITION message; the message still names the state",
-  ],
-  [
-    "services/sharer.ts",
-    "engine.command(record.id",
-    "StringLiteral",
-    "equivalent for clients: the hint appended to a FAILED_PRECONDITION message; the message still names the state",
-  ],
+  ["*", "hint", "StringLiteral", STATE_HINT],
+  ["services/viewer.ts", "viewerCommand(context, request", "StringLiteral", STATE_HINT],
+  ["services/sharer.ts", "engine.command(record.id", "StringLiteral", STATE_HINT],
   ["services/sharer.ts", 'type === "SCREEN_PICKER_CLOSED" ?', "*", "equivalent for clients: which hint the FAILED_PRECONDITION message carries"],
   ["services/interaction.ts", "ADMINISTRATOR_TERMINATED", "StringLiteral", "equivalent for clients: the hint appended to a FAILED_PRECONDITION message"],
   [
@@ -172,12 +165,7 @@ const EXPLAINED = [
     "BlockStatement",
     "observable only through the media plane: no room is created (media/* and the media-outage case are not in the mutation run)",
   ],
-  [
-    "engine.ts",
-    "is not allowed in state",
-    "*",
-    "equivalent for clients: the hint appended to a FAILED_PRECONDITION message; the message still names the state",
-  ],
+  ["engine.ts", "is not allowed in state", "*", STATE_HINT],
   ["engine.ts", 'hint = ""', "*", "equivalent for clients: the default hint of a FAILED_PRECONDITION message"],
   [
     "engine.ts",
