@@ -113,6 +113,8 @@ describe("every protocol", () => {
       "matrix/SharerService.WatchInvitations/**",
       "matrix/InteractionService.TerminateSession/**",
       "matrix/*/auth/none/**",
+      // errors.proto: an undeclared enum number is refused on every codec (binary carries it bare, JSON as a number).
+      "matrix/*/undeclared-enum/**",
       "stream/sequence-and-final-event",
       "matrix/SharerService.PauseSharing/**",
       "matrix/SharerService.UnpauseSharing/**",

@@ -1,7 +1,7 @@
-import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import { type DescEnum, type DescField, type DescMessage, type DescMethod, type DescService, ScalarType } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import * as protocol from "@screenshare/protocol";
-import { contractComments } from "./gen/contract_pb.js";
+import { contractComments, errorDetailComments } from "./gen/contract_pb.js";
 
 /** A credential an RPC accepts, as its service's comment names it. */
 export type CredentialKind = "none" | "viewer" | "supervisor" | "integration" | "customer" | "sharer";
@@ -22,6 +22,8 @@ export interface RpcContract {
   listsSessions: boolean;
   /** Codes named after "Errors:" in the RPC's comment, as Connect names them in upper snake case. */
   errors: string[];
+  /** The request's enum fields, at any depth: each must refuse a number its enum does not declare (errors.proto). */
+  enumFields: EnumField[];
   /** Every rule the comments imply, as `Service.Method/rule`; the suite must check each one. */
   rules: string[];
 }
@@ -111,6 +113,58 @@ export function acceptedCredentials(comment: string): CredentialKind[] {
   );
 }
 
+/** An enum field somewhere in a request: the FieldViolation's name for it, and the fields leading to it. */
+export interface EnumField {
+  /** `channel`; inside a nested message `filter.state`, inside a list of messages `items[0].state`. */
+  path: string;
+  enum: DescEnum;
+  /** The fields from the request down to the enum field, the enum field last. */
+  steps: DescField[];
+}
+
+/** Every enum field of `message` and of the messages it holds (a message type met again on the way is not re-entered). */
+export function enumFields(message: DescMessage, prefix = "", steps: DescField[] = [], entered = new Set<string>()): EnumField[] {
+  const inner = new Set(entered).add(message.typeName);
+  return message.fields.flatMap((field): EnumField[] => {
+    const path = `${prefix}${field.name}`;
+    if (field.enum) return [{ path, enum: field.enum, steps: [...steps, field] }];
+    const held = field.message;
+    if (!held || inner.has(held.typeName)) return [];
+    const into = field.fieldKind === "list" ? `${path}[0].` : field.fieldKind === "map" ? `${path}[${mapKey(field)}].` : `${path}.`;
+    return enumFields(held, into, [...steps, field], inner);
+  });
+}
+
+/** The key `withEnumValue` puts in a map field on the way, in protobuf-es's record form. */
+const mapKey = (field: DescField) =>
+  field.fieldKind !== "map" ? "" : field.mapKey === ScalarType.BOOL ? "true" : field.mapKey === ScalarType.STRING ? "k" : "1";
+
+/** `request` (an init object) with `value` in the enum field `target`, one element in each list or map on the way. */
+export function withEnumValue(request: object, target: EnumField, value: number): object {
+  return withValueAt(request as Record<string, unknown>, target.steps, value);
+}
+
+function withValueAt(request: Record<string, unknown>, steps: readonly DescField[], value: number): object {
+  const [field, ...rest] = steps;
+  if (!field) return request;
+  const current = request[field.localName];
+  const kept = field.fieldKind === "message" && typeof current === "object" && current !== null ? (current as Record<string, unknown>) : {};
+  const inner = rest.length === 0 ? value : withValueAt(kept, rest, value);
+  return { ...request, [field.localName]: field.fieldKind === "list" ? [inner] : field.fieldKind === "map" ? { [mapKey(field)]: inner } : inner };
+}
+
+/**
+ * Numbers `enumType` does not declare: the next one a later version of the protocol might add, and one below them
+ * all (negative: ten bytes on the binary wire), so neither an upper nor a lower bound alone passes for a check.
+ */
+export function undeclaredNumbers(enumType: DescEnum): [number, number] {
+  const numbers = enumType.values.map((value) => value.number);
+  return [Math.max(...numbers) + 1, Math.min(...numbers) - 1];
+}
+
+/** errors.proto's FieldViolation promises that an undeclared enum value is a bad field, in every request. */
+const UNDECLARED_ENUM_PROMISE = /\benum field holding a number this version of the protocol does not declare is a bad field\b/;
+
 /** The codes named after "Errors:" in an RPC comment. */
 export function documentedErrors(comment: string): string[] {
   const errors = flat(comment).split(/\bErrors:/)[1] ?? "";
@@ -121,7 +175,12 @@ export function documentedErrors(comment: string): string[] {
  * The contract of every RPC, derived from the generated service descriptors and the proto comments. An RPC whose
  * credentials the comments do not name is an error: the suite cannot know what to check.
  */
-export function deriveContract(services: readonly DescService[] = protocolServices(), comments = contractComments): RpcContract[] {
+export function deriveContract(
+  services: readonly DescService[] = protocolServices(),
+  comments = contractComments,
+  details = errorDetailComments,
+): RpcContract[] {
+  const enumsPromised = UNDECLARED_ENUM_PROMISE.test(flat(details[protocol.FieldViolationSchema.typeName] ?? ""));
   return services.flatMap((service) => {
     const serviceComments = comments[service.typeName];
     if (!serviceComments) throw new Error(`no comments for ${service.typeName}: run pnpm generate`);
@@ -138,6 +197,7 @@ export function deriveContract(services: readonly DescService[] = protocolServic
         (kinds.includes("viewer") || kinds.includes("supervisor")) &&
         method.output.fields.some((field) => field.fieldKind === "list" && field.message?.typeName === protocol.SessionSchema.typeName);
       const errors = documentedErrors(serviceComments.methods[method.name] ?? "");
+      const enums = enumsPromised ? enumFields(method.input) : [];
       const rules = [
         ...kinds.flatMap((kind) => AUTH_CASES[kind].map((name) => `auth/${kind}/${name}`)),
         ...(takesSession && kinds.includes("viewer") ? ["isolation/other-org", "isolation/other-viewer"] : []),
@@ -147,8 +207,9 @@ export function deriveContract(services: readonly DescService[] = protocolServic
         ...(listsSessions ? [kinds.includes("supervisor") ? "isolation/only-org-live-sessions" : "isolation/only-callers-sessions"] : []),
         ...(takesSession ? ["ended-session"] : []),
         ...errors.map((code) => `error/${code}`),
+        ...enums.map((field) => `undeclared-enum/${field.path}`),
       ].map((rule) => `${id}/${rule}`);
-      return { id, service, method, credentials: kinds, takesSession, takesOrgAndSession, listsSessions, errors, rules };
+      return { id, service, method, credentials: kinds, takesSession, takesOrgAndSession, listsSessions, errors, enumFields: enums, rules };
     });
   });
 }

@@ -6,8 +6,8 @@ import { Channel, FieldViolationSchema, InteractionStatus, ScreenSelectionProble
 import type { Case } from "./case.js";
 import type { Agent, CaseContext } from "./context.js";
 import { MONITOR_PERMISSION, VIEW_PERMISSION, withAlgorithmNone, withWrongSignature } from "./context.js";
-import { CODE_NAMES, type CredentialKind, deriveContract, type RpcContract } from "./contract.js";
-import { check, Mismatch } from "./expect.js";
+import { CODE_NAMES, type CredentialKind, deriveContract, type RpcContract, undeclaredNumbers, withEnumValue } from "./contract.js";
+import { check, equal, Mismatch } from "./expect.js";
 
 /** What a call answered: a code (undefined for success), its message, the responses, and whether a stream was still open. */
 export interface Outcome {
@@ -486,6 +486,32 @@ function invalidCase(rpc: RpcContract, spec: RpcSpec): Case[] {
   ];
 }
 
+/**
+ * errors.proto: an enum field holding a number its enum does not declare is a bad field, on every RPC and codec. The
+ * rest of the request is valid, so the one violation must be that field's.
+ */
+function undeclaredEnumCases(rpc: RpcContract, spec: RpcSpec): Case[] {
+  const kind = rpc.credentials[0] as CredentialKind;
+  return rpc.enumFields.map((field) => ({
+    name: `matrix/${rpc.id}/undeclared-enum/${field.path}`,
+    covers: [`${rpc.id}/undeclared-enum/${field.path}`, ...errorRule(rpc, Code.InvalidArgument)],
+    async run(context) {
+      const f = await fixture(context, setupOf(spec, kind));
+      for (const number of undeclaredNumbers(field.enum)) {
+        const request = withEnumValue(spec.request(f, context), field, number);
+        const outcome = await invoke(context, rpc, request, credential(context, f, kind), { take: 1 });
+        expectCode(outcome, Code.InvalidArgument, `${rpc.id} with ${field.path} = ${number}, a number ${field.enum.name} does not declare`);
+        const violations = outcome.error?.findDetails(FieldViolationSchema) ?? [];
+        equal(violations.map((violation) => violation.field).join(","), field.path, `the FieldViolation.field of each violation (${number})`);
+        const named = new Set(violations[0]?.description.split(/[^A-Za-z0-9_]+/));
+        const unnamed = field.enum.values.filter((value) => !named.has(value.name)).map((value) => value.name);
+        check(unnamed.length === 0, `the description to name each value of ${field.enum.name} (missing ${unnamed.join(", ")})`, violations[0]?.description);
+        check(outcome.message.includes(field.path), `the message to name ${field.path}`, outcome.message);
+      }
+    },
+  }));
+}
+
 /** The matrix: for every RPC of the proto, the cases its comments imply. */
 export function matrixCases(contract: readonly RpcContract[] = deriveContract()): Case[] {
   return contract.flatMap((rpc) => {
@@ -499,6 +525,6 @@ export function matrixCases(contract: readonly RpcContract[] = deriveContract())
         },
       }));
     }
-    return [...authCases(rpc, spec), ...isolationCases(rpc, spec), ...endedCase(rpc, spec), ...invalidCase(rpc, spec)];
+    return [...authCases(rpc, spec), ...isolationCases(rpc, spec), ...endedCase(rpc, spec), ...invalidCase(rpc, spec), ...undeclaredEnumCases(rpc, spec)];
   });
 }

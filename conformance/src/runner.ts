@@ -55,7 +55,7 @@ export function allCases(info?: ServerInfo): Case[] {
 /**
  * The default selection when no --run is given: a representative subset that takes under a minute: every case
  * outside the matrix, and of the matrix every rule of one RPC per credential kind plus every ended-session,
- * documented-error and no-credential case. `--run '**'` runs everything.
+ * documented-error, no-credential and undeclared-enum case. `--run '**'` runs everything.
  */
 export const DEFAULT_RUN = [
   "!matrix/**",
@@ -68,6 +68,7 @@ export const DEFAULT_RUN = [
   "matrix/*/error/**",
   "matrix/*/auth/none/**",
   "matrix/*/isolation/only-callers-sessions",
+  "matrix/*/undeclared-enum/**",
 ];
 
 /** A name is selected when a plain pattern matches it, or when `!pattern`s are given and none of them matches it. */

@@ -115,6 +115,15 @@ func (x *RetryDelay) GetRetryAfterMs() uint64 {
 }
 
 // FieldViolation rides as an error detail on INVALID_ARGUMENT, once per bad field.
+//
+// An enum field holding a number this version of the protocol does not declare is a bad field, in every request of
+// every RPC, on every protocol and codec (a binary body carries the bare number, a JSON body may carry it too): the
+// server refuses the request with INVALID_ARGUMENT and a FieldViolation naming the field, whose description names
+// each value the server declares for it. Proto3 enums are open, so without this promise a server would keep a number
+// whose meaning it cannot know: store a channel no flow exists for, or file a report as some other problem. A newer
+// client sending a value an older server does not know thus gets a refusal naming the field and the values that
+// server knows, and can choose among those, instead of a server guessing; in a security protocol, an action the
+// server does not understand fails closed.
 type FieldViolation struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The request field, as named in the .proto file, for example "interaction_id".
