@@ -61,7 +61,7 @@ describe("a timer whose event could not be applied", () => {
       store.failWrites = 3;
       await sleep(200 + 100 + 200 + 400 + 300);
       const record = await engine.getSession(sessionId);
-      expect(record && sessionToProto(record, { withKey: false }).endReason).toBe(EndReason.KEY_EXPIRED);
+      expect(record && sessionToProto(record).endReason).toBe(EndReason.KEY_EXPIRED);
       expect((await metrics.timerRetries.get()).values[0]?.value).toBe(3);
       expect(log.lines.filter((line) => line.includes("injected store failure: write"))).toHaveLength(3);
     } finally {
@@ -78,7 +78,7 @@ describe("a timer whose event could not be applied", () => {
       store.failArming = 2;
       await sleep(200 + 100 + 200 + 300);
       const record = await engine.getSession(sessionId);
-      expect(record && sessionToProto(record, { withKey: false }).endReason).toBe(EndReason.KEY_EXPIRED);
+      expect(record && sessionToProto(record).endReason).toBe(EndReason.KEY_EXPIRED);
       expect(log.lines.filter((line) => line.includes("injected store failure: arm timer"))).toHaveLength(2);
     } finally {
       await engine.close();
@@ -105,8 +105,7 @@ describe("media failures nobody reports", () => {
       );
       ids.push((await engine.start("org", `a${index}`, `i${index}`)).id);
     }
-    const reasons = async () =>
-      Promise.all(ids.map(async (id) => EndReason[sessionToProto((await engine.getSession(id)) as SessionRecord, { withKey: false }).endReason]));
+    const reasons = async () => Promise.all(ids.map(async (id) => EndReason[sessionToProto((await engine.getSession(id)) as SessionRecord).endReason]));
     return { engine, media, ids, reasons };
   }
 

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { create, type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { isLive, PROTO_SESSION_STATE, type SessionEventType, startSession } from "@screenshare/machine";
+import { isLive, PROTO_SESSION_STATE, startSession } from "@screenshare/machine";
 import {
   Actor,
   type Interaction,
@@ -15,7 +15,7 @@ import {
   type Session,
   type SessionEvent,
   SessionEventSchema,
-  SessionState,
+  type SessionState,
   type WatchInvitationsResponse,
   WatchInvitationsResponseSchema,
 } from "@screenshare/protocol";
@@ -28,14 +28,15 @@ import { identityOf, joinInfoOf, type MediaPlane } from "./media.js";
 import { MediaSync } from "./media-sync.js";
 import type { Metrics } from "./metrics.js";
 import { Observers } from "./observers.js";
+import { type PartyCommand, refusal } from "./refusal.js";
 import { SecurityKeys } from "./security-keys.js";
-import { protoStateOf, sessionToProto } from "./session-view.js";
+import { sessionToProto } from "./session-view.js";
 import { SessionWriter } from "./session-writer.js";
 import { type SessionRecord, type Store, sessionIndexKeys } from "./store.js";
 import { TimerRunner } from "./timer-runner.js";
 
 export { identityOf, type MediaPlane } from "./media.js";
-export { sessionToProto } from "./session-view.js";
+export { sessionToProto, viewerSessionToProto } from "./session-view.js";
 export type { Credential, SessionRecord } from "./store.js";
 
 const interactionLock = (orgId: string, interactionId: string) => `interaction:${orgId}/${interactionId}`;
@@ -175,11 +176,10 @@ export class SessionEngine {
     });
   }
 
-  /** Applies a party's command. Rejected commands answer FAILED_PRECONDITION naming the state; `hint` says what to do. */
-  command(sessionId: string, type: SessionEventType, actor: Actor, hint = ""): Promise<SessionRecord> {
+  /** Applies a party's command. Rejected commands answer FAILED_PRECONDITION saying what the party can do instead. */
+  command(sessionId: string, type: PartyCommand, actor: Actor): Promise<SessionRecord> {
     return this.writer.transition(sessionId, type, actor, Date.now(), (record) => {
-      const state = SessionState[protoStateOf(record)];
-      throw new ConnectError(`${type} is not allowed in state ${state}${hint ? `: ${hint}` : ""}`, Code.FailedPrecondition);
+      throw refusal(record, type);
     });
   }
 
@@ -209,7 +209,7 @@ export class SessionEngine {
       try {
         const redeemed = record.securityKey ? await this.command(record.id, "KEY_REDEEMED", Actor.SHARER) : record;
         return create(RedeemSecurityKeyResponseSchema, {
-          session: sessionToProto(redeemed, { withKey: false }),
+          session: sessionToProto(redeemed),
           sharerCredential: await this.sharerCredential(record.id),
         });
       } catch (error) {
@@ -243,8 +243,7 @@ export class SessionEngine {
    * comes back, so this reads one record however long the viewer's history is.
    */
   async liveSessionOf(orgId: string, viewerUserId: string): Promise<SessionRecord | undefined> {
-    const [newest] = await this.store.viewerSessions(`${orgId}/${viewerUserId}`, 1);
-    const record = newest === undefined ? undefined : await this.store.getSession(newest);
+    const [record] = await Promise.all((await this.store.viewerSessions(`${orgId}/${viewerUserId}`, 1)).map((id) => this.store.getSession(id)));
     return record && isLive(record.machine) ? record : undefined;
   }
 
@@ -316,9 +315,9 @@ export class SessionEngine {
         // Listed when it is the new agent's by a transfer: moved now, or by an earlier call that this one repeats.
         if (isLive(record.machine) && record.machine.context.viewerUserId === toAgentUserId && record.machine.context.transfers) {
           await this.evictFormerViewer(record);
-          result.transferredSessions.push(sessionToProto(record, { withKey: false }));
+          result.transferredSessions.push(sessionToProto(record));
         } else if (record.machine.context.endReason === "TRANSFER_TARGET_BUSY") {
-          result.endedSessions.push(sessionToProto(record, { withKey: false }));
+          result.endedSessions.push(sessionToProto(record));
         }
       }
       return result;
@@ -371,7 +370,7 @@ export class SessionEngine {
     for (const record of await this.liveSessionsOn(orgId, interactionId)) {
       await this.fact(record.id, "INTERACTION_DISCONNECTED", Actor.PLATFORM);
       const after = await this.store.getSession(record.id);
-      if (after) endedSessions.push(sessionToProto(after, { withKey: false }));
+      if (after) endedSessions.push(sessionToProto(after));
     }
     return { interaction, endedSessions };
   }

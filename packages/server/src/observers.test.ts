@@ -13,7 +13,7 @@ import { roomOf } from "./media.js";
 import { mediaFactOf, observerFactOf } from "./media-facts.js";
 import { MemoryStore } from "./memory-store.js";
 import { createMetrics } from "./metrics.js";
-import { sessionToProto } from "./session-view.js";
+import { sessionToProto, supervisorSessionToProto, viewerSessionToProto } from "./session-view.js";
 
 async function engineWith(limits: { maxObserversPerSession?: number } = {}) {
   const options = resolveOptions({
@@ -79,12 +79,12 @@ describe("observers in the media plane's facts", () => {
     // The first connection's leaving comes late, after a reload's new connection joined: it does not count.
     await engine.mediaEvent(webhook("participant_left", session.id, identity, "PA_old", now + 2), 60_000);
     let record = await engine.getSession(session.id);
-    const watching = sessionToProto(record as NonNullable<typeof record>, { withKey: false, withObservations: true });
+    const watching = supervisorSessionToProto(record as NonNullable<typeof record>);
     expect(watching.observations[0]?.joinedAt && timestampMs(watching.observations[0].joinedAt)).toBe(now * 1000);
     expect(watching.observations[0]?.leftAt).toBeUndefined();
     await engine.mediaEvent(webhook("participant_left", session.id, identity, "PA_new", now + 3), 60_000);
     record = await engine.getSession(session.id);
-    const left = sessionToProto(record as NonNullable<typeof record>, { withKey: false, withObservations: true });
+    const left = supervisorSessionToProto(record as NonNullable<typeof record>);
     expect(left.observations[0]?.leftAt && timestampMs(left.observations[0].leftAt)).toBe((now + 3) * 1000);
     expect(left.state).toBe(SessionState.AWAITING_KEY_REDEMPTION);
     expect(left.lastSequence).toBe(1n);
@@ -95,8 +95,9 @@ describe("observers in the media plane's facts", () => {
     const { engine, start } = await engineWith();
     const session = await start("org", "agent");
     const { record } = await engine.observers.observe(session, "boss");
-    expect(sessionToProto(record, { withKey: false }).observations).toEqual([]);
-    expect(sessionToProto(record, { withKey: true }).observations.map((o) => o.observerUserId)).toEqual(["boss"]);
+    expect(sessionToProto(record).observations).toEqual([]);
+    expect(viewerSessionToProto(record).observations.map((o) => o.observerUserId)).toEqual(["boss"]);
+    expect(supervisorSessionToProto(record).observations.map((o) => o.observerUserId)).toEqual(["boss"]);
   });
 });
 
@@ -132,7 +133,7 @@ describe("observing a session", () => {
     await engine.mediaEvent(webhook("participant_joined", session.id, identity, "PA_1", Math.floor(Date.now() / 1000)), 60_000);
     const ended = await engine.command(session.id, "VIEWER_CANCELLED", 1);
     await expect(engine.observers.observe(ended, "boss")).rejects.toMatchObject({ code: Code.FailedPrecondition });
-    const view = sessionToProto(ended, { withKey: false, withObservations: true });
+    const view = supervisorSessionToProto(ended);
     expect(view.observations[0]?.leftAt).toEqual(view.endedAt);
   });
 
@@ -140,8 +141,8 @@ describe("observing a session", () => {
     const { engine, start } = await engineWith();
     const announced = await start("org", "agent");
     const silent = await start("silent-org", "agent");
-    expect(sessionToProto(announced, { withKey: false }).observersAnnounced).toBe(true);
-    expect(sessionToProto(silent, { withKey: false }).observersAnnounced).toBe(false);
+    expect(sessionToProto(announced).observersAnnounced).toBe(true);
+    expect(sessionToProto(silent).observersAnnounced).toBe(false);
     // The org's other sessions and ended ones are not listed for its supervisors.
     expect((await engine.liveSessionsOfOrg("silent-org")).map((record) => record.id)).toEqual([silent.id]);
     await engine.command(silent.id, "VIEWER_CANCELLED", 1);

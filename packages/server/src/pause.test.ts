@@ -34,7 +34,7 @@ async function sharingSession(pauseTimeoutMs = 60_000) {
   const state = async () => {
     const record = await engine.getSession(started.id);
     if (!record) throw new Error("session gone");
-    return sessionToProto(record, { withKey: false });
+    return sessionToProto(record);
   };
   expect((await state()).state).toBe(SessionState.SHARING);
   return { engine, media, lines, id: started.id, state };

@@ -275,7 +275,7 @@ describe("who may do what", () => {
     await expectCode(
       agent.viewer.viewer.leaveSession({ sessionId: session?.sessionId ?? "" }),
       Code.FailedPrecondition,
-      /AWAITING_KEY_REDEMPTION.*use CancelScreenShare/,
+      /AWAITING_KEY_REDEMPTION; call .*CancelScreenShare/,
     );
     await agent.viewer.viewer.cancelScreenShare({ sessionId: session?.sessionId ?? "" });
   });

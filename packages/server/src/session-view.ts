@@ -8,6 +8,7 @@ import {
   type Observation,
   ObservationSchema,
   Channel as ProtoChannel,
+  SecurityKeySchema,
   type Session,
   type SessionEvent,
   SessionEventSchema,
@@ -23,14 +24,13 @@ export function protoStateOf(record: Pick<SessionRecord, "machine">): SessionSta
   return PROTO_SESSION_STATE[lifecycleStateOf(record.machine)];
 }
 
+type RenderedRecord = Pick<SessionRecord, "id" | "machine" | "lastSequence" | "securityKey" | "observers" | "observersAnnounced">;
+
 /**
- * The session as the protocol shows it; the security key only for the viewer, observations only for the viewer and
- * supervisors (never the sharer, never in events: an org's silent monitoring stays silent).
+ * The session as the protocol shows it to the sharer, the platform and in events: never its security key (only the
+ * viewer may read it aloud) nor its observations (an org's silent monitoring stays silent).
  */
-export function sessionToProto(
-  record: Pick<SessionRecord, "id" | "machine" | "lastSequence" | "securityKey" | "observers" | "observersAnnounced">,
-  { withKey, withObservations = withKey }: { withKey: boolean; withObservations?: boolean },
-): Session {
+export function sessionToProto(record: Omit<RenderedRecord, "securityKey" | "observers">): Session {
   const context = record.machine.context;
   const deadline = stateDeadlineOf(record.machine);
   const session = create(SessionSchema, {
@@ -49,19 +49,35 @@ export function sessionToProto(
     previousViewerUserId: context.previousViewerUserId ?? "",
     viewerDisplayName: context.viewerDisplayName ?? "",
   });
-  if (withObservations) session.observations = observationsOf(record);
   if (context.endedAt !== undefined) session.endedAt = timestampFromMs(context.endedAt);
   if (deadline !== undefined) session.stateDeadline = timestampFromMs(deadline);
   if (context.pausedAt !== undefined) session.pausedAt = timestampFromMs(context.pausedAt);
   if (context.unpauseRequestedAt !== undefined) session.unpauseRequestedAt = timestampFromMs(context.unpauseRequestedAt);
-  if (withKey && record.securityKey) {
-    session.securityKey = {
-      $typeName: "screenshare.v1.SecurityKey",
-      key: record.securityKey.key,
-      display: groupDigits(record.securityKey.key),
-      expiresAt: timestampFromMs(record.securityKey.expiresAt),
-      attemptsRemaining: record.securityKey.attemptsRemaining,
-    };
+  return session;
+}
+
+/** The session as supervisors see it: with its observations, never with its security key. */
+export function supervisorSessionToProto(record: Omit<RenderedRecord, "securityKey">): Session {
+  const session = sessionToProto(record);
+  session.observations = observationsOf(record);
+  return session;
+}
+
+/**
+ * The session as its viewer sees it: with its observations, and with its security key while the key is live. The
+ * machine issues the key on entering AWAITING_KEY_REDEMPTION and revokes it on leaving, so the record holds one
+ * exactly then.
+ */
+export function viewerSessionToProto(record: RenderedRecord): Session {
+  const session = supervisorSessionToProto(record);
+  const key = record.securityKey;
+  if (key) {
+    session.securityKey = create(SecurityKeySchema, {
+      key: key.key,
+      display: groupDigits(key.key),
+      expiresAt: timestampFromMs(key.expiresAt),
+      attemptsRemaining: key.attemptsRemaining,
+    });
   }
   return session;
 }
@@ -95,7 +111,7 @@ export function eventOf(
     // The machine's event types are stable names, timers included (`TIMEOUT:securityKeyTtl`).
     trigger: type,
     previousState: previous,
-    session: sessionToProto({ ...record, lastSequence: String(sequence) }, { withKey: false }),
+    session: sessionToProto({ ...record, lastSequence: String(sequence) }),
   });
 }
 

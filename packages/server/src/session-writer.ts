@@ -12,6 +12,9 @@ import { type HistoryEntry, type SessionRecord, type Store, type StoredTransfer,
 
 const MAX_WRITE_ATTEMPTS = 50;
 
+/** What a write attempt answers when another write won the compare-and-set: read again and retry. */
+const LOST = Symbol("lost the compare-and-set");
+
 /**
  * The engine's write path. Every write is a compare-and-set on the record's version, retried on conflict. The rule
  * for effects: what changes the record (a key, a credential) happens before the write and is undone if the write
@@ -27,10 +30,13 @@ export class SessionWriter {
     private readonly log: EngineLog,
   ) {}
 
-  /** Stores a new session from the machine's first step, indexed by viewer and by interaction. */
+  /**
+   * Stores a new session from the machine's first step, indexed by viewer and by interaction. Its first event is not
+   * published: nobody can watch a session before its id is known, and WatchSession replays it from the store.
+   */
   async create(record: SessionRecord, step: Step, actor: Actor, at: number, viewerKey: string, interactionKey: string): Promise<void> {
     const after = await this.prepare(record, step);
-    const event = this.appendEvent(record, step, "SESSION_STARTED", actor, at, SessionState.UNSPECIFIED);
+    this.appendEvent(record, step, "SESSION_STARTED", actor, at, SessionState.UNSPECIFIED);
     try {
       await this.store.createSession(record, viewerKey, interactionKey);
     } catch (error) {
@@ -38,7 +44,6 @@ export class SessionWriter {
       throw error;
     }
     await after();
-    if (event) await this.store.publish(`session:${record.id}`, toBinary(SessionEventSchema, event));
   }
 
   /**
@@ -53,7 +58,7 @@ export class SessionWriter {
     onNotApplied: (record: SessionRecord) => undefined,
     target?: TransferTarget,
   ): Promise<SessionRecord> {
-    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+    return this.retried(sessionId, async () => {
       const record = await this.store.getSession(sessionId);
       if (!record) throw new ConnectError(`session ${sessionId} not found`, Code.NotFound);
       const outcome = applyEvent(record.machine, { type, at, ...target });
@@ -76,26 +81,33 @@ export class SessionWriter {
       const moved = formerViewerKey !== sessionIndexKeys(next.machine.context)[0];
       if (!(await this.store.updateSession(next, moved ? formerViewerKey : undefined))) {
         await this.undoPrepare(record, next);
-        continue;
+        return LOST;
       }
       await after();
       if (event) await this.store.publish(`session:${sessionId}`, toBinary(SessionEventSchema, event));
       return next;
-    }
-    throw new ConnectError(`session ${sessionId} is too busy; retry`, Code.Aborted);
+    });
   }
 
   /**
    * Changes a stored session outside the machine (participant SIDs, key attempts, the sharer credential), with the
    * same compare-and-set. `change` only edits the record: effects belong after the write, to the caller.
    */
-  async update(sessionId: string, change: (record: SessionRecord) => boolean): Promise<SessionRecord | undefined> {
-    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+  update(sessionId: string, change: (record: SessionRecord) => boolean): Promise<SessionRecord | undefined> {
+    return this.retried(sessionId, async () => {
       const record = await this.store.getSession(sessionId);
       if (!record) return undefined;
       const next = { ...record, version: record.version + 1 };
       if (!change(next)) return record;
-      if (await this.store.updateSession(next)) return next;
+      return (await this.store.updateSession(next)) ? next : LOST;
+    });
+  }
+
+  /** Runs `attempt` again while another write wins the compare-and-set, up to MAX_WRITE_ATTEMPTS times. */
+  private async retried<T>(sessionId: string, attempt: () => Promise<T | typeof LOST>): Promise<T> {
+    for (let tries = 0; tries < MAX_WRITE_ATTEMPTS; tries++) {
+      const result = await attempt();
+      if (result !== LOST) return result;
     }
     throw new ConnectError(`session ${sessionId} is too busy; retry`, Code.Aborted);
   }
@@ -107,6 +119,8 @@ export class SessionWriter {
   private async prepare(record: SessionRecord, step: Step): Promise<() => Promise<void>> {
     const context = record.machine.context;
     const later: Array<() => Promise<void>> = [];
+    // Two effects need nothing here: createMediaRoom is the engine's, before the session is stored (a failure leaves
+    // nothing behind); revokeSharerCredential is the store's, in the very write that ends the session.
     for (const effect of step.effects) {
       switch (effect) {
         case "issueSecurityKey":
@@ -118,10 +132,6 @@ export class SessionWriter {
           if (key) later.push(() => this.keys.release(context.orgId, key, record.id));
           break;
         }
-        case "revokeSharerCredential":
-          // The store revokes it in the same write that ends the session: no call can use it after the end.
-          record.sharerCredential = undefined;
-          break;
         case "deleteMediaRoom":
           later.push(() =>
             this.media.deleteRoom(record.id).catch((error: unknown) => {
@@ -132,10 +142,8 @@ export class SessionWriter {
           );
           break;
         case "sendInvitation":
-          later.push(async () => {
-            const invitation = invitationOf(record);
-            if (invitation) await this.publishInvitations(context.orgId, context.interactionId, { invitation });
-          });
+          // Entered with AWAITING_ACCEPTANCE, the state that has an invitation.
+          later.push(() => this.publishInvitations(context.orgId, context.interactionId, { invitation: invitationOf(record) }));
           break;
         case "withdrawInvitation":
           // The chat shows the invitation until told otherwise, so every way out of waiting for it is announced.
@@ -161,8 +169,6 @@ export class SessionWriter {
               this.log.warn({ err: error, sessionId: record.id }, "screen not unmuted by the server after a pause");
             }),
           );
-          break;
-        case "createMediaRoom": // done before the session is stored, so a failure leaves nothing behind
           break;
         case "evictFormerViewer":
           // The former viewer's media facts are no longer the viewer's: the new one's are not compared with them.

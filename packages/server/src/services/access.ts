@@ -1,5 +1,4 @@
 import { Code, ConnectError, createContextKey, type HandlerContext } from "@connectrpc/connect";
-import { lifecycleStateOf } from "@screenshare/machine";
 import { bearer, MONITOR_PERMISSION, sameSecret, type Viewer, viewerVerifier } from "../auth.js";
 import type { ResolvedOptions } from "../config.js";
 import type { SessionEngine, SessionRecord } from "../engine.js";
@@ -49,10 +48,4 @@ export function accessRules(engine: SessionEngine, options: ResolvedOptions) {
       }
     },
   };
-}
-
-export function ensureLive(record: SessionRecord): void {
-  if (lifecycleStateOf(record.machine) === "ended") {
-    throw new ConnectError(`session ${record.id} has ended; start a new one`, Code.FailedPrecondition);
-  }
 }

@@ -44,8 +44,8 @@ export function interactionService({ engine, access }: ServiceContext): ServiceI
       access.platform(context);
       validate(request, { org_id: "id", session_id: "id" });
       await engine.sessionInOrg(request.sessionId, request.orgId);
-      const record = await engine.command(request.sessionId, "ADMINISTRATOR_TERMINATED", Actor.ADMINISTRATOR, "the session has ended");
-      return { session: sessionToProto(record, { withKey: false }) };
+      const record = await engine.command(request.sessionId, "ADMINISTRATOR_TERMINATED", Actor.ADMINISTRATOR);
+      return { session: sessionToProto(record) };
     },
     async transferInteraction(request, context) {
       access.platform(context);

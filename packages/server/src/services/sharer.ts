@@ -15,7 +15,7 @@ import {
 import { bearer } from "../auth.js";
 import { invitationOf, sessionToProto } from "../session-view.js";
 import { invalidArgument, validate } from "../validation.js";
-import { ensureLive, kRemoteAddress, MUTATION, SESSION, type ServiceContext } from "./access.js";
+import { kRemoteAddress, MUTATION, SESSION, type ServiceContext } from "./access.js";
 
 /** How often a waiting invitation stream checks that its customer credential is still valid. */
 const CREDENTIAL_RECHECK_MS = 5_000;
@@ -38,9 +38,9 @@ export function sharerService({ engine, access }: ServiceContext): ServiceImpl<t
     const record = await customerSession(context, request.sessionId);
     const scope = `customer/${record.id}/${type}/${request.idempotencyKey}`;
     return engine.idempotent(scope, request.idempotencyKey, AcceptInvitationResponseSchema, async () => {
-      const answered = await engine.command(record.id, type, Actor.SHARER, "the invitation is no longer pending");
+      const answered = await engine.command(record.id, type, Actor.SHARER);
       return create(AcceptInvitationResponseSchema, {
-        session: sessionToProto(answered, { withKey: false }),
+        session: sessionToProto(answered),
         sharerCredential: type === "INVITATION_ACCEPTED" ? await engine.sharerCredential(record.id) : "",
       });
     });
@@ -51,14 +51,13 @@ export function sharerService({ engine, access }: ServiceContext): ServiceImpl<t
     context: HandlerContext,
     schema: Schema,
     type: "SHARER_PAUSED" | "SHARER_UNPAUSED",
-    hint: string,
   ): Promise<MessageShape<Schema>> => {
     validate(request, MUTATION);
     const record = await access.sharerSession(context, request.sessionId);
     const scope = `sharer/${record.id}/${type}/${request.idempotencyKey}`;
     return engine.idempotent(scope, request.idempotencyKey, schema, async () => {
-      const next = await engine.command(record.id, type, Actor.SHARER, hint);
-      return create(schema as typeof PauseSharingResponseSchema, { session: sessionToProto(next, { withKey: false }) }) as MessageShape<Schema>;
+      const next = await engine.command(record.id, type, Actor.SHARER);
+      return create(schema as typeof PauseSharingResponseSchema, { session: sessionToProto(next) }) as MessageShape<Schema>;
     });
   };
 
@@ -112,8 +111,8 @@ export function sharerService({ engine, access }: ServiceContext): ServiceImpl<t
       const scope = `sharer/${asker}/${request.sessionId}/stop/${request.idempotencyKey}`;
       return engine.idempotent(scope, request.idempotencyKey, StopSharingResponseSchema, async () => {
         const record = await access.sharerSession(context, request.sessionId);
-        const stopped = await engine.command(record.id, "SHARER_STOPPED", Actor.SHARER, "the session has ended");
-        return create(StopSharingResponseSchema, { session: sessionToProto(stopped, { withKey: false }) });
+        const stopped = await engine.command(record.id, "SHARER_STOPPED", Actor.SHARER);
+        return create(StopSharingResponseSchema, { session: sessionToProto(stopped) });
       });
     },
     async reportScreenSelectionProblem(request, context) {
@@ -128,28 +127,19 @@ export function sharerService({ engine, access }: ServiceContext): ServiceImpl<t
       // A chat customer on a browser that cannot share says so on the invitation itself, before any sharer credential.
       const asCustomer = type === "SHARER_UNSUPPORTED" && (await engine.credentials.lookup(bearer(context.requestHeader)))?.kind === "customer";
       const record = asCustomer ? await customerSession(context, request.sessionId) : await access.sharerSession(context, request.sessionId);
-      const hint =
-        type === "SCREEN_PICKER_CLOSED" ? "only a sharer choosing a screen can close the picker" : "the session is neither inviting nor choosing a screen";
       const scope = `sharer/${record.id}/${type}/${request.idempotencyKey}`;
       return engine.idempotent(scope, request.idempotencyKey, ReportScreenSelectionProblemResponseSchema, async () => {
-        const next = await engine.command(record.id, type, Actor.SHARER, hint);
-        return create(ReportScreenSelectionProblemResponseSchema, { session: sessionToProto(next, { withKey: false }) });
+        const next = await engine.command(record.id, type, Actor.SHARER);
+        return create(ReportScreenSelectionProblemResponseSchema, { session: sessionToProto(next) });
       });
     },
-    pauseSharing: (request, context) => pauseCommand(request, context, PauseSharingResponseSchema, "SHARER_PAUSED", "only a shared screen can be paused"),
-    unpauseSharing: (request, context) =>
-      pauseCommand(
-        request,
-        context,
-        UnpauseSharingResponseSchema,
-        "SHARER_UNPAUSED",
-        "only a paused session can be unpaused, and a reconnecting sharer calls ResumeSharing first",
-      ),
+    pauseSharing: (request, context) => pauseCommand(request, context, PauseSharingResponseSchema, "SHARER_PAUSED"),
+    unpauseSharing: (request, context) => pauseCommand(request, context, UnpauseSharingResponseSchema, "SHARER_UNPAUSED"),
     async resumeSharing(request, context) {
       validate(request, SESSION);
-      ensureLive(await access.sharerSession(context, request.sessionId));
+      await access.sharerSession(context, request.sessionId);
       const record = await engine.command(request.sessionId, "SHARER_RESUMED", Actor.SHARER);
-      return { session: sessionToProto(record, { withKey: false }) };
+      return { session: sessionToProto(record) };
     },
   };
 }

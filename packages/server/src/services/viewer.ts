@@ -1,6 +1,6 @@
 import { create, type MessageShape } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import { isLive, type SessionEventType } from "@screenshare/machine";
+import { isLive } from "@screenshare/machine";
 import {
   Actor,
   AskToUnpauseResponseSchema,
@@ -11,9 +11,10 @@ import {
   type ViewerService,
 } from "@screenshare/protocol";
 import type { SessionRecord } from "../engine.js";
-import { historyOf, sessionToProto } from "../session-view.js";
+import type { PartyCommand } from "../refusal.js";
+import { historyOf, viewerSessionToProto } from "../session-view.js";
 import { validate } from "../validation.js";
-import { ensureLive, MUTATION, SESSION, type ServiceContext } from "./access.js";
+import { MUTATION, SESSION, type ServiceContext } from "./access.js";
 import { pageOf } from "./paging.js";
 
 type CommandResponse =
@@ -28,16 +29,15 @@ export function viewerService({ engine, access }: ServiceContext): ServiceImpl<t
     context: HandlerContext,
     request: { sessionId: string; idempotencyKey: string },
     schema: Schema,
-    type: SessionEventType,
-    hint: string,
+    type: PartyCommand,
   ): Promise<MessageShape<Schema>> => {
     validate(request, MUTATION);
     const viewer = await access.viewer(context);
     await access.viewerSession(viewer, request.sessionId);
     const scope = `${viewer.orgId}/${viewer.userId}/${schema.typeName}/${request.idempotencyKey}`;
     return engine.idempotent(scope, request.idempotencyKey, schema, async () => {
-      const record = await engine.command(request.sessionId, type, Actor.VIEWER, hint);
-      return create(schema as typeof CancelScreenShareResponseSchema, { session: sessionToProto(record, { withKey: true }) }) as MessageShape<Schema>;
+      const record = await engine.command(request.sessionId, type, Actor.VIEWER);
+      return create(schema as typeof CancelScreenShareResponseSchema, { session: viewerSessionToProto(record) }) as MessageShape<Schema>;
     });
   };
 
@@ -48,17 +48,13 @@ export function viewerService({ engine, access }: ServiceContext): ServiceImpl<t
       const scope = `${viewer.orgId}/${viewer.userId}/start/${request.idempotencyKey}`;
       return engine.idempotent(scope, request.idempotencyKey, StartScreenShareResponseSchema, async () => {
         const record = await engine.start(viewer.orgId, viewer.userId, request.interactionId);
-        return create(StartScreenShareResponseSchema, { session: sessionToProto(record, { withKey: true }) });
+        return create(StartScreenShareResponseSchema, { session: viewerSessionToProto(record) });
       });
     },
-    regenerateSecurityKey: (request, context) =>
-      viewerCommand(context, request, RegenerateSecurityKeyResponseSchema, "KEY_REGENERATED", "only a voice session awaiting key redemption has a key"),
-    cancelScreenShare: (request, context) =>
-      viewerCommand(context, request, CancelScreenShareResponseSchema, "VIEWER_CANCELLED", "sharing already started: use LeaveSession"),
-    leaveSession: (request, context) =>
-      viewerCommand(context, request, LeaveSessionResponseSchema, "VIEWER_LEFT", "sharing has not started: use CancelScreenShare"),
-    askToUnpause: (request, context) =>
-      viewerCommand(context, request, AskToUnpauseResponseSchema, "UNPAUSE_REQUESTED", "only a paused session can be asked to resume"),
+    regenerateSecurityKey: (request, context) => viewerCommand(context, request, RegenerateSecurityKeyResponseSchema, "KEY_REGENERATED"),
+    cancelScreenShare: (request, context) => viewerCommand(context, request, CancelScreenShareResponseSchema, "VIEWER_CANCELLED"),
+    leaveSession: (request, context) => viewerCommand(context, request, LeaveSessionResponseSchema, "VIEWER_LEFT"),
+    askToUnpause: (request, context) => viewerCommand(context, request, AskToUnpauseResponseSchema, "UNPAUSE_REQUESTED"),
     async getViewerMediaJoinInfo(request, context) {
       validate(request, SESSION);
       const viewer = await access.viewer(context);
@@ -67,7 +63,7 @@ export function viewerService({ engine, access }: ServiceContext): ServiceImpl<t
     async getSession(request, context) {
       validate(request, SESSION);
       const viewer = await access.viewer(context);
-      return { session: sessionToProto(await access.viewerSession(viewer, request.sessionId), { withKey: true }) };
+      return { session: viewerSessionToProto(await access.viewerSession(viewer, request.sessionId)) };
     },
     async listSessions(request, context) {
       validate(request, { page_size: "pageSize" });
@@ -75,7 +71,7 @@ export function viewerService({ engine, access }: ServiceContext): ServiceImpl<t
       const records = await Promise.all((await engine.sessionsOfViewer(viewer.orgId, viewer.userId)).map((id) => engine.getSession(id)));
       const all = records.filter((record): record is SessionRecord => !!record && (!request.liveOnly || isLive(record.machine)));
       const { page, nextPageToken } = pageOf(all, request);
-      return { sessions: page.map((record) => sessionToProto(record, { withKey: true })), nextPageToken };
+      return { sessions: page.map((record) => viewerSessionToProto(record)), nextPageToken };
     },
     async getSessionHistory(request, context) {
       validate(request, SESSION);
@@ -85,9 +81,9 @@ export function viewerService({ engine, access }: ServiceContext): ServiceImpl<t
     async resumeSession(request, context) {
       validate(request, SESSION);
       const viewer = await access.viewer(context);
-      ensureLive(await access.viewerSession(viewer, request.sessionId));
+      await access.viewerSession(viewer, request.sessionId);
       const record = await engine.command(request.sessionId, "VIEWER_RESUMED", Actor.VIEWER);
-      return { session: sessionToProto(record, { withKey: true }) };
+      return { session: viewerSessionToProto(record) };
     },
   };
 }
