@@ -16,7 +16,7 @@ export default {
       : [
           "packages/server/src/{auth,keys,security-keys,credentials,interactions,validation}.ts",
           "packages/server/src/services/*.ts",
-          "packages/server/src/{engine,timer-runner,media-sync,session-writer,store,memory-store,heap}.ts",
+          "packages/server/src/{engine,refusal,timer-runner,media-sync,session-writer,store,memory-store,heap}.ts",
         ],
   // The workspace's packages link each other through node_modules; mutating in place keeps those links.
   inPlace: true,

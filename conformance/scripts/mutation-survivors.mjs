@@ -4,17 +4,17 @@
 //   node conformance/scripts/mutation-survivors.mjs reports/mutation/mutation.json [earlier.json] > docs/mutation-survivors.md
 import { readFileSync } from "node:fs";
 
-// The reason four survivors share: the wording of a FAILED_PRECONDITION hint.
-const STATE_HINT = "equivalent for clients: the hint appended to a FAILED_PRECONDITION message; the message still names the state";
+// The reason the survivors of refusal.ts share: the wording of a FAILED_PRECONDITION message.
+const REFUSAL =
+  "equivalent for clients: which next step a FAILED_PRECONDITION message suggests, for people; programs decide on the code and the session's state";
 
 /** [file, text on the mutant's line, mutator or "*", why]. The first match explains a survivor. */
 const EXPLAINED = [
   // Wording: every error keeps a message (each case checks that), but what the message says is for people.
-  ["*", "hint", "StringLiteral", STATE_HINT],
-  ["services/viewer.ts", "viewerCommand(context, request", "StringLiteral", STATE_HINT],
-  ["services/sharer.ts", "engine.command(record.id", "StringLiteral", STATE_HINT],
-  ["services/sharer.ts", 'type === "SCREEN_PICKER_CLOSED" ?', "*", "equivalent for clients: which hint the FAILED_PRECONDITION message carries"],
-  ["services/interaction.ts", "ADMINISTRATOR_TERMINATED", "StringLiteral", "equivalent for clients: the hint appended to a FAILED_PRECONDITION message"],
+  ["refusal.ts", "*", "StringLiteral", REFUSAL],
+  ["refusal.ts", ".filter(([event, method])", "*", REFUSAL],
+  ["refusal.ts", 'outcome.kind === "applied"', "*", REFUSAL],
+  ["refusal.ts", "allowed.size > 0", "*", REFUSAL],
   [
     "security-keys.ts",
     "Math.ceil(wait / 1000)",
@@ -125,9 +125,6 @@ const EXPLAINED = [
     "*",
     "not killed: the stream then closes at the next re-read (<= 2 s) instead of at once; the cases allow 3 s on a loaded machine",
   ],
-  // The key only in answers to the viewer: sessions past redemption, chat sessions and ended ones hold no key.
-  ["*", "withKey: false", "ObjectLiteral", "equivalent: the sessions this RPC answers with (past redemption, chat, or ended) hold no key any more"],
-  ["*", "withKey: false", "BooleanLiteral", "equivalent: the sessions this RPC answers with (past redemption, chat, or ended) hold no key any more"],
   [
     "services/sharer.ts",
     'await engine.sharerCredential(record.id) : ""',
@@ -148,13 +145,6 @@ const EXPLAINED = [
     "equivalent: validate() already refuses an unknown or unspecified problem",
   ],
   ["services/sharer.ts", "if (!type) throw", "*", "equivalent: validate() already refuses an unknown or unspecified problem"],
-  [
-    "services/access.ts",
-    "lifecycleStateOf(record.machine)",
-    "*",
-    "equivalent: the machine refuses the resume of an ended session with the same FAILED_PRECONDITION",
-  ],
-  ["services/access.ts", "export function ensureLive", "*", "equivalent: the machine refuses the resume of an ended session with the same FAILED_PRECONDITION"],
   // The engine and its write path.
   ["engine.ts", "withLock(`viewer:", "*", "equivalent for clients: the name of the lock that serialises a viewer's starts"],
   ["engine.ts", '? "voice" : "chat"', "*", "equivalent: the machine only asks whether the channel is voice"],
@@ -165,8 +155,6 @@ const EXPLAINED = [
     "BlockStatement",
     "observable only through the media plane: no room is created (media/* and the media-outage case are not in the mutation run)",
   ],
-  ["engine.ts", "is not allowed in state", "*", STATE_HINT],
-  ["engine.ts", 'hint = ""', "*", "equivalent for clients: the default hint of a FAILED_PRECONDITION message"],
   [
     "engine.ts",
     "next.sharerCredential || !isLive",
@@ -179,35 +167,24 @@ const EXPLAINED = [
     "*",
     "not killed: only a session ending between redemption and the credential's write reaches it, a race no client can force",
   ],
-  ["engine.ts", "newest === undefined ?", "*", "equivalent: reading a missing session answers undefined either way"],
   ["engine.ts", 'faults.has("survive-interaction-disconnect")', "StringLiteral", "equivalent: the fault switch's name"],
-  ["engine.ts", "if (after) endedSessions.push", "ConditionalExpression:true", "equivalent: the session just ended is always there to read"],
   ["session-writer.ts", '"SESSION_STARTED"', "*", "not a protocol promise: SessionEvent.trigger is informational (session.proto); clients decide on state"],
-  [
-    "session-writer.ts",
-    "if (event) await this.store.publish(`session:",
-    "*",
-    "equivalent: a session being created has no subscriber yet; WatchSession replays its first event from the store",
-  ],
-  ["session-writer.ts", "attempt < MAX_WRITE_ATTEMPTS", "*", "equivalent: 51 instead of 50 compare-and-set attempts"],
+  ["session-writer.ts", "tries < MAX_WRITE_ATTEMPTS", "*", "equivalent: 51 instead of 50 compare-and-set attempts"],
   [
     "session-writer.ts",
     "if (!record) throw new ConnectError",
     "*",
-    "equivalent: every caller found the session first; only a session deleted in between reaches it",
+    "equivalent: every caller found the session first; only an ended session dropped by retention in between reaches it",
   ],
-  ["session-writer.ts", "if (!record) return undefined", "*", "equivalent: every caller found the session first; only a session deleted in between reaches it"],
-  ["session-writer.ts", "this.keys.release(", "*", "same as security-keys release(): a revoked key left in the index finds no live key"],
-  ["session-writer.ts", 'case "revokeSharerCredential"', "*", "equivalent: the store revokes the credential in the write that ends the session as well"],
-  ["session-writer.ts", 'case "deleteMediaRoom"', "*", "observable only through the media plane (media/out-of-room-after-end, not in the mutation run)"],
-  ["session-writer.ts", "later.push(() =>", "ArrowFunction", "observable only through the media plane (media/out-of-room-after-end, not in the mutation run)"],
-  ["session-writer.ts", 'case "createMediaRoom"', "*", "equivalent: a case that does nothing"],
   [
     "session-writer.ts",
-    "if (invitation) await this.publishInvitations",
-    "ConditionalExpression:true",
-    "equivalent: a new chat session always has its invitation",
+    "if (!record) return undefined",
+    "*",
+    "equivalent: every caller found the session first; only an ended session dropped by retention in between reaches it",
   ],
+  ["session-writer.ts", "this.keys.release(", "*", "same as security-keys release(): a revoked key left in the index finds no live key"],
+  ["session-writer.ts", 'case "deleteMediaRoom"', "*", "observable only through the media plane (media/out-of-room-after-end, not in the mutation run)"],
+  ["session-writer.ts", "later.push(() =>", "ArrowFunction", "observable only through the media plane (media/out-of-room-after-end, not in the mutation run)"],
   ["session-writer.ts", 'faults.has("skip-event-sequence")', "*", "equivalent: the fault switch's guard"],
 ];
 

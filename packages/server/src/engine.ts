@@ -368,9 +368,8 @@ export class SessionEngine {
     const endedSessions: Session[] = [];
     if (status !== InteractionStatus.DISCONNECTED || this.options.faults.has("survive-interaction-disconnect")) return { interaction, endedSessions };
     for (const record of await this.liveSessionsOn(orgId, interactionId)) {
-      await this.fact(record.id, "INTERACTION_DISCONNECTED", Actor.PLATFORM);
-      const after = await this.store.getSession(record.id);
-      if (after) endedSessions.push(sessionToProto(after));
+      // A session that ended meanwhile is listed as it ended.
+      endedSessions.push(sessionToProto(await this.writer.transition(record.id, "INTERACTION_DISCONNECTED", Actor.PLATFORM, Date.now(), () => undefined)));
     }
     return { interaction, endedSessions };
   }

@@ -13,7 +13,7 @@ import { type HistoryEntry, type SessionRecord, type Store, type StoredTransfer,
 const MAX_WRITE_ATTEMPTS = 50;
 
 /** What a write attempt answers when another write won the compare-and-set: read again and retry. */
-const LOST = Symbol("lost the compare-and-set");
+const LOST = Symbol();
 
 /**
  * The engine's write path. Every write is a compare-and-set on the record's version, retried on conflict. The rule
