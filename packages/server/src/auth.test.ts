@@ -31,9 +31,22 @@ describe("remembering accepted tokens", () => {
     const remembered = rememberAccepted(check, { capacity: 10, now: () => clock });
     expect(await remembered("a")).toBe("A");
     expect(await remembered("a")).toBe("A");
-    expect(checked).toEqual(["a"]);
     clock = 2_000;
     expect(await remembered("a")).toBe("A");
+    expect(checked).toEqual(["a"]);
+    // Past the expiry (the cache's last millisecond is its own; the verifier tolerates 60 s of skew anyway).
+    clock = 2_001;
+    expect(await remembered("a")).toBe("A");
+    expect(checked).toEqual(["a", "a"]);
+  });
+
+  it("does not keep a token accepted at the very millisecond it expires", async () => {
+    let clock = 1_000;
+    const { checked, check } = counting(1_000);
+    const remembered = rememberAccepted(check, { capacity: 10, now: () => clock });
+    await remembered("a");
+    clock = 1_002;
+    await remembered("a");
     expect(checked).toEqual(["a", "a"]);
   });
 
@@ -45,7 +58,7 @@ describe("remembering accepted tokens", () => {
     expect(checked).toEqual(["bad", "bad"]);
   });
 
-  it("keeps at most `capacity` tokens, dropping the oldest", async () => {
+  it("keeps at most `capacity` tokens, dropping the least recently used", async () => {
     const { checked, check } = counting(2_000);
     const remembered = rememberAccepted(check, { capacity: 2, now: () => 1_000 });
     for (const token of ["a", "b", "c", "b", "a"]) await remembered(token);

@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type CompactJWSHeaderParameters, createLocalJWKSet, createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify, SignJWT } from "jose";
+import { LRUCache } from "lru-cache";
 
 /** The permission every ViewerService call needs. */
 export const VIEW_PERMISSION = "screenshare:session:view";
@@ -139,20 +140,20 @@ export function viewerVerifier(
 /**
  * Wraps a token check so that a token it accepted is accepted again without checking, until the expiry the check
  * returned. Only accepted tokens are kept, keyed by the whole token, so a failing token is checked every time;
- * at `capacity` the oldest is dropped, which bounds what a flood of distinct tokens can take.
+ * at `capacity` the least recently used is dropped, which bounds what a flood of distinct tokens can take.
  */
-export function rememberAccepted<T>(
+export function rememberAccepted<T extends {}>(
   check: (token: string) => Promise<{ value: T; expiresAt: number }>,
   { capacity, now }: { capacity: number; now: () => number },
 ): (token: string) => Promise<T> {
-  const accepted = new Map<string, { value: T; expiresAt: number }>();
+  // ttlResolution 0: staleness is decided by `now` on every read, never by a clock value cached for a millisecond.
+  const accepted = new LRUCache<string, T>({ max: capacity, ttlResolution: 0, perf: { now } });
   return async (token) => {
     const known = accepted.get(token);
-    if (known && known.expiresAt > now()) return known.value;
-    accepted.delete(token);
+    if (known !== undefined) return known;
     const checked = await check(token);
-    if (accepted.size >= capacity) accepted.delete(accepted.keys().next().value as string);
-    accepted.set(token, checked);
+    // A ttl of 0 would mean "never expires", so a token at its last millisecond is kept for one.
+    accepted.set(token, checked.value, { ttl: Math.max(checked.expiresAt - now(), 1) });
     return checked.value;
   };
 }
