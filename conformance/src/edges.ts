@@ -192,6 +192,7 @@ export const edgeCases: Case[] = [
       ["with a numeric org", sign({ org: 42 })],
       ["without sub", sign({ sub: undefined })],
       ["with an empty sub", sign({ sub: "" })],
+      ["with a numeric sub", sign({ sub: 42 })],
     ];
     for (const [what, token] of refused) await rejects(context.clients(await token).viewer.listSessions({}), Code.Unauthenticated, `a viewer token ${what}`);
     await rejects(

@@ -496,10 +496,11 @@ export const AskToUnpauseResponseSchema: GenMessage<AskToUnpauseResponse> = /*@_
  * ViewerService is used by the agent who watches the sharer's screen.
  *
  * Every RPC needs the header "Authorization: Bearer <viewer token>": a JWT from the deployment's token issuer
- * carrying the claims "org" (org id), "sub" (user id), "permissions" (a list that must contain
- * "screenshare:session:view"), "exp" and "iat", and the "iss" and "aud" the server is configured to accept. A
- * missing, expired or otherwise invalid token answers UNAUTHENTICATED; a token without the permission answers
- * PERMISSION_DENIED. Sessions of another org or another viewer answer NOT_FOUND, so ids cannot be probed.
+ * carrying the claims "org" (org id) and "sub" (user id), each a non-empty string, "permissions" (a list that must
+ * contain "screenshare:session:view"), "exp" and "iat", and the "iss" and "aud" the server is configured to accept.
+ * A missing, expired or otherwise invalid token (also one whose "org" or "sub" is missing, empty or not a string)
+ * answers UNAUTHENTICATED; a token without the permission answers PERMISSION_DENIED. Sessions of another org or
+ * another viewer answer NOT_FOUND, so ids cannot be probed.
  *
  * Any RPC may also answer UNAVAILABLE (the server, its store or its media plane cannot serve the call now) or
  * ABORTED (a concurrent change to the same session won): both are safe to retry with backoff, with the same
