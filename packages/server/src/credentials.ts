@@ -21,14 +21,11 @@ export class Credentials {
     return credential as Extract<Credential, { kind: Kind }>;
   }
 
-  /** Whether a credential `token` is still of `kind` and valid: a chat customer's stops with its chat. */
-  async valid(token: string, kind: Credential["kind"]): Promise<boolean> {
-    const credential = await this.store.getCredential(token);
-    return credential?.kind === kind && (credential.kind !== "customer" || (await this.customerValid(credential)));
-  }
-
-  /** A customer credential works until it expires or its chat disconnects (IssueCustomerCredentialResponse). */
-  private async customerValid(credential: Extract<Credential, { kind: "customer" }>): Promise<boolean> {
+  /**
+   * A customer credential works until it expires or its chat disconnects (IssueCustomerCredentialResponse). Nothing
+   * else revokes one, so a stream re-checks the credential it authenticated without reading it again.
+   */
+  async customerValid(credential: Extract<Credential, { kind: "customer" }>): Promise<boolean> {
     if (credential.expiresAt < Date.now()) return false;
     const bytes = await this.store.getInteraction(credential.orgId, credential.interactionId);
     return !!bytes && fromBinary(InteractionSchema, bytes).status !== InteractionStatus.DISCONNECTED;

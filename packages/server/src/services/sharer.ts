@@ -67,8 +67,7 @@ export function sharerService({ engine, access }: ServiceContext): ServiceImpl<t
       return engine.redeemKey(request.orgId, request.securityKey, context.values.get(kRemoteAddress), request.idempotencyKey);
     },
     async *watchInvitations(_request, context) {
-      const token = bearer(context.requestHeader);
-      const credential = await engine.credentials.authenticate(token, "customer");
+      const credential = await engine.credentials.authenticate(bearer(context.requestHeader), "customer");
       const queue: WatchInvitationsResponse[] = [];
       let wake: (() => void) | undefined;
       const unsubscribe = await engine.subscribeInvitations(credential.orgId, credential.interactionId, (change) => {
@@ -81,7 +80,7 @@ export function sharerService({ engine, access }: ServiceContext): ServiceImpl<t
           if (invitation) yield { invitation };
         }
         // The stream ends with the credential: when it expires or the chat disconnects.
-        while (!context.signal.aborted && (await engine.credentials.valid(token, "customer"))) {
+        while (!context.signal.aborted && (await engine.credentials.customerValid(credential))) {
           const next = queue.shift();
           if (next) {
             yield next;
