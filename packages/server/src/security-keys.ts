@@ -1,4 +1,3 @@
-import { timingSafeEqual } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type RedeemSecurityKeyResponse, RedeemSecurityKeyResponseSchema, RetryDelaySchema } from "@screenshare/protocol";
@@ -41,7 +40,11 @@ export class SecurityKeys {
     throw new ConnectError("no free security key could be issued; retry later", Code.ResourceExhausted);
   }
 
-  /** Takes a revoked key out of the index: it no longer redeems. */
+  /**
+   * Takes a revoked key out of the index, once the session without it is written. Redemption does not rely on it
+   * ({@link matches} checks the session itself): it keeps the index as small as the live keys, so a used key
+   * neither holds memory nor blocks its digits from being issued again.
+   */
   async release(orgId: string, key: LiveKey, sessionId: string): Promise<void> {
     if (this.options.faults.has("accept-used-key")) return;
     await this.store.deleteKey(orgId, key.hash, sessionId);
@@ -84,7 +87,7 @@ export class SecurityKeys {
       return once(this.store, retention, `redeem/${hash}/${idempotencyKey}`, idempotencyKey, RedeemSecurityKeyResponseSchema, async () => {
         const sessionId = await this.store.getKey(hash);
         const record = sessionId ? await this.sessions.get(sessionId) : undefined;
-        if (!record || !this.matches(record, orgId, key)) {
+        if (!record || !this.matches(record, hash)) {
           await this.wrongKey(orgId, client, org);
           throw new ConnectError("no live session has this security key: check the digits, or ask the agent for a new key", Code.NotFound);
         }
@@ -93,9 +96,14 @@ export class SecurityKeys {
     });
   }
 
-  private matches(record: SessionRecord, orgId: string, key: string): boolean {
-    const stored = record.securityKey?.key ?? (this.options.faults.has("accept-used-key") ? key : "");
-    return record.machine.context.orgId === orgId && timingSafeEqual(Buffer.from(stored.padEnd(key.length)), Buffer.from(key));
+  /**
+   * Whether the session's live key is the one typed: the only guard against a stale index entry, which the index
+   * can be for a moment (it is cleaned after the session is written, see {@link release}) or for longer if that
+   * clean-up failed. The hash covers org and digits, so one comparison checks both; comparing HMACs, which a
+   * guesser cannot compute, leaks nothing through its timing.
+   */
+  private matches(record: SessionRecord, hash: string): boolean {
+    return (record.securityKey?.hash ?? (this.options.faults.has("accept-used-key") ? hash : undefined)) === hash;
   }
 
   private async wrongKey(orgId: string, client: string, org: string): Promise<void> {
@@ -107,7 +115,8 @@ export class SecurityKeys {
     for (const sessionId of await this.store.orgKeySessions(orgId)) {
       const after = await this.sessions.update(sessionId, (record) => {
         const key = record.securityKey;
-        if (!key || key.attemptsRemaining <= 0) return false;
+        // No key (the index entry is stale) or none of its attempts left: nothing to take.
+        if (!key?.attemptsRemaining) return false;
         key.attemptsRemaining--;
         return true;
       });
