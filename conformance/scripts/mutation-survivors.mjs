@@ -30,7 +30,12 @@ const EXPLAINED = [
   // The accepted-token cache: it only saves a signature check.
   ["auth.ts", "expiresAt: exp * 1000", "*", "equivalent for clients: how long an accepted token stays cached; a token is still verified when the cache misses"],
   ["auth.ts", "if (known !== undefined) return known", "*", "equivalent for clients: the cache never used, every token verified"],
-  ["auth.ts", "ttl: Math.max(checked.expiresAt - now(), 1)", "MethodExpression", "equivalent for clients: every token cached for 1 ms at most, so verified again"],
+  [
+    "auth.ts",
+    "ttl: Math.max(checked.expiresAt - now(), 1)",
+    "MethodExpression",
+    "equivalent for clients: every token cached for 1 ms at most, so verified again",
+  ],
   [
     "auth.ts",
     "ttl: Math.max(checked.expiresAt - now(), 1)",
