@@ -129,13 +129,6 @@ const EXPLAINED = [
     "observable only with media: a join token of the wrong role is refused by LiveKit; media/* cases (real peers) are not in the mutation run",
   ],
   ["services/sharer.ts", 'digest("base64url")', "*", "equivalent: the digest's encoding; the idempotency scope stays one per credential"],
-  [
-    "services/sharer.ts",
-    "request.problem === ScreenSelectionProblem.BROWSER_UNSUPPORTED",
-    "*",
-    "equivalent: validate() already refuses an unknown or unspecified problem",
-  ],
-  ["services/sharer.ts", "if (!type) throw", "*", "equivalent: validate() already refuses an unknown or unspecified problem"],
   // The engine and its write path.
   ["engine.ts", "withLock(`viewer:", "*", "equivalent for clients: the name of the lock that serialises a viewer's starts"],
   ["engine.ts", '? "voice" : "chat"', "*", "equivalent: the machine only asks whether the channel is voice"],

@@ -14,11 +14,17 @@ import {
 } from "@screenshare/protocol";
 import { bearer } from "../auth.js";
 import { invitationOf, sessionToProto } from "../session-view.js";
-import { invalidArgument, validate } from "../validation.js";
+import { validate } from "../validation.js";
 import { kRemoteAddress, MUTATION, SESSION, type ServiceContext } from "./access.js";
 
 /** How often a waiting invitation stream checks that its customer credential is still valid. */
 const CREDENTIAL_RECHECK_MS = 5_000;
+
+/** The machine event each problem reports. Typed so that a problem added to the proto does not compile until it has one. */
+const PROBLEM_EVENTS: Record<Exclude<ScreenSelectionProblem, ScreenSelectionProblem.UNSPECIFIED>, "SCREEN_PICKER_CLOSED" | "SHARER_UNSUPPORTED"> = {
+  [ScreenSelectionProblem.PICKER_CLOSED]: "SCREEN_PICKER_CLOSED",
+  [ScreenSelectionProblem.BROWSER_UNSUPPORTED]: "SHARER_UNSUPPORTED",
+};
 
 /** SharerService: the customer's side, by security key (voice) or customer credential (chat), then sharer credential. */
 export function sharerService({ engine, access }: ServiceContext): ServiceImpl<typeof SharerService> {
@@ -116,13 +122,8 @@ export function sharerService({ engine, access }: ServiceContext): ServiceImpl<t
     },
     async reportScreenSelectionProblem(request, context) {
       validate(request, { ...MUTATION, problem: "knownEnum" });
-      const type =
-        request.problem === ScreenSelectionProblem.PICKER_CLOSED
-          ? "SCREEN_PICKER_CLOSED"
-          : request.problem === ScreenSelectionProblem.BROWSER_UNSUPPORTED
-            ? "SHARER_UNSUPPORTED"
-            : undefined;
-      if (!type) throw invalidArgument([{ field: "problem", description: `${request.problem} is not a ScreenSelectionProblem this server knows` }]);
+      // UNSPECIFIED is refused just above and an undeclared number before the call (validateEnums), so every problem left has its event.
+      const type = PROBLEM_EVENTS[request.problem as keyof typeof PROBLEM_EVENTS];
       // A chat customer on a browser that cannot share says so on the invitation itself, before any sharer credential.
       const asCustomer = type === "SHARER_UNSUPPORTED" && (await engine.credentials.lookup(bearer(context.requestHeader)))?.kind === "customer";
       const record = asCustomer ? await customerSession(context, request.sessionId) : await access.sharerSession(context, request.sessionId);
