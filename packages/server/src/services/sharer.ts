@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
-import { create, type MessageShape } from "@bufbuild/protobuf";
+import { create, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import {
   AcceptInvitationResponseSchema,
   Actor,
+  DeclineInvitationResponseSchema,
   PauseSharingResponseSchema,
   ReportScreenSelectionProblemResponseSchema,
   ScreenSelectionProblem,
@@ -13,6 +14,7 @@ import {
   type WatchInvitationsResponse,
 } from "@screenshare/protocol";
 import { bearer } from "../auth.js";
+import type { SessionRecord } from "../engine.js";
 import { invitationOf, sessionToProto } from "../session-view.js";
 import { validate } from "../validation.js";
 import { kRemoteAddress, MUTATION, SESSION, type ServiceContext } from "./access.js";
@@ -35,21 +37,20 @@ export function sharerService({ engine, access }: ServiceContext): ServiceImpl<t
     if (record.machine.context.interactionId !== credential.interactionId) throw new ConnectError(`session ${sessionId} not found`, Code.NotFound);
     return record;
   };
-  const invitationAnswer = async (
+  /** The customer answers the chat's invitation; `respond` makes the response from the answered session. */
+  const invitationAnswer = async <Schema extends typeof AcceptInvitationResponseSchema | typeof DeclineInvitationResponseSchema>(
     request: { sessionId: string; idempotencyKey: string },
     context: HandlerContext,
     type: "INVITATION_ACCEPTED" | "INVITATION_DECLINED",
-  ) => {
+    schema: Schema,
+    respond: (answered: SessionRecord) => Promise<MessageInitShape<Schema>>,
+  ): Promise<MessageShape<Schema>> => {
     validate(request, MUTATION);
     const record = await customerSession(context, request.sessionId);
     const scope = `customer/${record.id}/${type}/${request.idempotencyKey}`;
-    return engine.idempotent(scope, request.idempotencyKey, AcceptInvitationResponseSchema, async () => {
-      const answered = await engine.command(record.id, type, Actor.SHARER);
-      return create(AcceptInvitationResponseSchema, {
-        session: sessionToProto(answered),
-        sharerCredential: type === "INVITATION_ACCEPTED" ? await engine.sharerCredential(record.id) : "",
-      });
-    });
+    return engine.idempotent(scope, request.idempotencyKey, schema, async () =>
+      create(schema, await respond(await engine.command(record.id, type, Actor.SHARER))),
+    );
   };
 
   const pauseCommand = async <Schema extends typeof PauseSharingResponseSchema | typeof UnpauseSharingResponseSchema>(
@@ -102,8 +103,13 @@ export function sharerService({ engine, access }: ServiceContext): ServiceImpl<t
         await unsubscribe();
       }
     },
-    acceptInvitation: (request, context) => invitationAnswer(request, context, "INVITATION_ACCEPTED"),
-    declineInvitation: async (request, context) => ({ session: (await invitationAnswer(request, context, "INVITATION_DECLINED")).session }),
+    acceptInvitation: (request, context) =>
+      invitationAnswer(request, context, "INVITATION_ACCEPTED", AcceptInvitationResponseSchema, async (answered) => ({
+        session: sessionToProto(answered),
+        sharerCredential: await engine.sharerCredential(answered.id),
+      })),
+    declineInvitation: (request, context) =>
+      invitationAnswer(request, context, "INVITATION_DECLINED", DeclineInvitationResponseSchema, async (answered) => ({ session: sessionToProto(answered) })),
     async getSharerMediaJoinInfo(request, context) {
       validate(request, SESSION);
       return { media: await engine.joinInfo("sharer", await access.sharerSession(context, request.sessionId)) };
