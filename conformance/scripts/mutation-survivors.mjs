@@ -37,12 +37,6 @@ const EXPLAINED = [
   ],
   [
     "auth.ts",
-    "ttl: Math.max(checked.expiresAt - now(), 1)",
-    "*",
-    "not killed: a cached token kept after it expires shows only once the token's exp plus the server's clock skew (60 s on the reference server, advertised nowhere) has passed; no fast case can wait for it",
-  ],
-  [
-    "auth.ts",
     'header.get("authorization") ?? ""',
     "*",
     "equivalent: a missing header and the mutated default both fail the Bearer pattern: UNAUTHENTICATED either way",

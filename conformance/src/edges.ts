@@ -3,6 +3,7 @@
 // the viewer token's claims, where the security key may and may not appear, what each idempotency key is scoped to,
 // the sharer's own event stream. Each was found unchecked by mutation testing (docs/conformance.md).
 
+import { randomUUID } from "node:crypto";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Client, Code, createClient, type Interceptor } from "@connectrpc/connect";
 import {
@@ -18,10 +19,28 @@ import {
 } from "@screenshare/protocol";
 import { SignJWT } from "jose";
 import type { Case } from "./case.js";
+import type { ViewerTokenSource } from "./config.js";
 import { type CaseContext, type Clients, VIEW_PERMISSION } from "./context.js";
-import { check, equal, rejects, rejectsField, Skip } from "./expect.js";
+import { check, equal, Mismatch, rejects, rejectsField, Skip } from "./expect.js";
 
 const define = (name: string, run: Case["run"], covers: string[] = []): Case => ({ name, run, covers });
+
+/**
+ * A viewer token signed with the vendor's HS256 secret for `org`/`sub` with the view permission; `claims` replace
+ * or (as undefined) drop those, `iat`/`exp` are left out when undefined.
+ */
+function hs256ViewerToken(
+  source: Extract<ViewerTokenSource, { kind: "hs256" }>,
+  claims: Record<string, unknown>,
+  { alg = "HS256", iat, exp }: { alg?: string; iat?: number | undefined; exp?: number | undefined },
+): Promise<string> {
+  const jwt = new SignJWT({ permissions: [VIEW_PERMISSION], ...claims }).setProtectedHeader({ alg });
+  if (source.issuer) jwt.setIssuer(source.issuer);
+  if (source.audience) jwt.setAudience(source.audience);
+  if (iat !== undefined) jwt.setIssuedAt(iat);
+  if (exp !== undefined) jwt.setExpirationTime(exp);
+  return jwt.sign(new TextEncoder().encode(source.secret));
+}
 
 /** Clients whose Authorization header is exactly `value`. */
 function withAuthorization(context: CaseContext, value: string) {
@@ -174,14 +193,8 @@ export const edgeCases: Case[] = [
     if (source.kind !== "hs256") throw new Skip("needs the HS256 secret to sign tokens with claims left out");
     const agent = await context.agent(Channel.VOICE);
     const now = Math.floor(Date.now() / 1000);
-    const sign = (claims: Record<string, unknown>, { alg = "HS256", exp = true, iat = true } = {}) => {
-      const jwt = new SignJWT({ org: agent.org, sub: agent.user, permissions: [VIEW_PERMISSION], ...claims }).setProtectedHeader({ alg });
-      if (source.issuer) jwt.setIssuer(source.issuer);
-      if (source.audience) jwt.setAudience(source.audience);
-      if (iat) jwt.setIssuedAt(now);
-      if (exp) jwt.setExpirationTime(now + 600);
-      return jwt.sign(new TextEncoder().encode(source.secret));
-    };
+    const sign = (claims: Record<string, unknown>, { alg = "HS256", exp = true, iat = true } = {}) =>
+      hs256ViewerToken(source, { org: agent.org, sub: agent.user, ...claims }, { alg, iat: iat ? now : undefined, exp: exp ? now + 600 : undefined });
     await context.clients(await sign({})).viewer.listSessions({});
     const refused: Array<[string, Promise<string>]> = [
       ["signed with HS512", sign({}, { alg: "HS512" })],
@@ -199,6 +212,50 @@ export const edgeCases: Case[] = [
       context.clients(await sign({ permissions: VIEW_PERMISSION })).viewer.listSessions({}),
       Code.PermissionDenied,
       "a viewer token whose permissions is a string, not a list",
+    );
+  }),
+
+  // A server may remember the tokens it accepted (the reference server does, until their exp): this is where a
+  // cached token would outlive its expiry. The server's tolerance for a past exp (its clock skew) is measured first,
+  // so the token expires for the server a few seconds after it was accepted, whatever that tolerance is.
+  define("auth/accepted-token-refused-once-expired", async (context) => {
+    const source = context.config.viewerTokens;
+    if (source.kind !== "hs256") throw new Skip("needs the HS256 secret to sign tokens that expire within seconds");
+    const agent = await context.agent(Channel.VOICE);
+    const seconds = () => Math.floor(Date.now() / 1000);
+    // A token `age` seconds past its exp (negative: still valid), unique so that no answer comes from a cache.
+    const pastExpiry = (age: number) => {
+      const exp = seconds() - age;
+      return hs256ViewerToken(source, { org: agent.org, sub: agent.user, jti: randomUUID() }, { iat: exp - 60, exp });
+    };
+    const accepts = async (token: string) => {
+      try {
+        await context.clients(token).viewer.listSessions({});
+        return true;
+      } catch (error) {
+        await rejects(Promise.reject(error), Code.Unauthenticated, "ListSessions with a viewer token past its exp");
+        return false;
+      }
+    };
+    if (!(await accepts(await pastExpiry(-2)))) throw new Mismatch("a token valid for 2 more seconds accepted", "UNAUTHENTICATED");
+    if (await accepts(await pastExpiry(300))) throw new Skip("the server accepts a token 5 minutes past its exp");
+    // The largest age the server still accepts, by bisection.
+    let [accepted, refused] = [-2, 300];
+    while (refused - accepted > 1) {
+      const age = Math.floor((accepted + refused) / 2);
+      if (await accepts(await pastExpiry(age))) accepted = age;
+      else refused = age;
+    }
+    // A second inside the tolerance when used (twice, so that a cache has it), two seconds outside when used again.
+    const exp = seconds() - (accepted - 1);
+    const token = await hs256ViewerToken(source, { org: agent.org, sub: agent.user, jti: randomUUID() }, { iat: exp - 60, exp });
+    for (const _ of [1, 2])
+      if (!(await accepts(token))) throw new Mismatch(`a token ${accepted - 1} s past its exp accepted, as one ${accepted} s past was`, "UNAUTHENTICATED");
+    await new Promise((resolve) => setTimeout(resolve, (exp + accepted + 2) * 1000 + 200 - Date.now()));
+    await rejects(
+      context.clients(token).viewer.listSessions({}),
+      Code.Unauthenticated,
+      `ListSessions with a token accepted before and now ${seconds() - exp} s past its exp (the server accepts at most ${accepted} s)`,
     );
   }),
 

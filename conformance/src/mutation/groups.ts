@@ -2,7 +2,7 @@ import type { Case } from "../case.js";
 import { allCases, selects } from "../runner.js";
 
 /** Cases that wait on neither media nor long timers: each takes well under a second. */
-const FAST = ["matrix/**", "rules/**", "keys/**", "idempotency/**", "stream/**", "invitations/**", "screen-selection/**", "lifecycle/**"];
+const FAST = ["matrix/**", "rules/**", "auth/**", "keys/**", "idempotency/**", "stream/**", "invitations/**", "screen-selection/**", "lifecycle/**"];
 const SLOW = [
   "rules/state/cancel-while-sharing-refused",
   "rules/media-plane/**",
@@ -16,7 +16,7 @@ const MEDIA_OR_TIMER = /^lifecycle\/.*(SCREEN_TRACK|SHARER_JOINED|SHARER_DISCONN
 /** Timer cases, against a server whose key TTL and acceptance timeout are 1 s: each waits about that long. */
 const TIMED = ["keys/expiry", "lifecycle/chat/TIMEOUT:acceptanceTimeout"];
 /** Store-independent cases (viewer tokens and the integration key are checked before any read), left to the memory run. */
-const STORE_INDEPENDENT = ["matrix/*/auth/viewer/**", "matrix/*/auth/integration/**"];
+const STORE_INDEPENDENT = ["matrix/*/auth/viewer/**", "matrix/*/auth/integration/**", "auth/**"];
 
 /** The cases of the mutation run: fast ones (all, or those that depend on the store) or the timer ones. */
 export function mutationCases(kind: "fast" | "store-dependent" | "timed"): Case[] {
@@ -36,7 +36,7 @@ export const groupOf = (name: string) =>
     .join("/");
 
 /** Groups whose cases wait (streams, polling, lifecycle paths) run after the quick ones. */
-const SLOW_GROUPS = ["stream", "screen-selection", "invitations", "lifecycle"];
+const SLOW_GROUPS = ["auth", "stream", "screen-selection", "invitations", "lifecycle"];
 
 /**
  * Cases by group: the matrix first, then rules, keys and idempotency, the waiting groups last. Stryker runs a
