@@ -100,6 +100,38 @@ export const contentCases: Case[] = [
     check(ms(ended.endedAt) >= newDeadline - 300, "the session to end at the new deadline, not before", ended.endedAt);
   }),
 
+  define("keys/concurrent-regenerations-lose-no-event", async (context) => {
+    // Commands racing on one session: each is its own event (SessionEvent.sequence: each next event exactly one
+    // more; GetSessionHistory: every event, 1 to last_sequence), and only the newest key works. An org of its own,
+    // so the wrong guess below costs no other case an attempt.
+    const agent = await context.agent(Channel.VOICE, `${context.config.orgs[0]}-race-${Date.now()}`);
+    const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
+    const sessionId = session?.sessionId ?? "";
+    context.cleanups.push(() => context.platform.terminateSession({ orgId: agent.org, sessionId }));
+    const answers = (await Promise.all(Array.from({ length: 6 }, () => agent.clients.viewer.regenerateSecurityKey({ sessionId })))).map(
+      (answer) => answer.session,
+    );
+    const sequences = answers.map((answer) => answer?.lastSequence ?? 0n);
+    check(new Set(sequences).size === answers.length, "each concurrent RegenerateSecurityKey answered with its own last_sequence", sequences);
+    const keys = answers.map((answer) => answer?.securityKey?.key ?? "");
+    check(new Set(keys).size === answers.length, "each concurrent RegenerateSecurityKey answered with its own key", keys);
+    const { events } = await agent.clients.viewer.getSessionHistory({ sessionId });
+    check(
+      events.every((event, index) => event.sequence === BigInt(index + 1)),
+      "the history's sequences 1, 2, 3, ... with no gap or repeat",
+      events.map((event) => event.sequence),
+    );
+    const regenerations = events.filter((event) => event.trigger === "KEY_REGENERATED");
+    equal(regenerations.length, answers.length, "KEY_REGENERATED events in the history");
+    const newest = answers.reduce((a, b) => ((a?.lastSequence ?? 0n) > (b?.lastSequence ?? 0n) ? a : b));
+    equal(events.at(-1)?.sequence, newest?.lastSequence, "the history's last sequence (the newest answer's)");
+    const sharer = context.clients().sharer;
+    const oldest = answers.find((answer) => answer !== newest)?.securityKey?.key ?? "";
+    await rejects(sharer.redeemSecurityKey({ orgId: agent.org, securityKey: oldest }), Code.NotFound, "RedeemSecurityKey with a key regenerated since");
+    const redeemed = await sharer.redeemSecurityKey({ orgId: agent.org, securityKey: newest?.securityKey?.key ?? "" });
+    equal(redeemed.session?.sessionId, sessionId, "the session the newest key redeems");
+  }),
+
   define("idempotency/scoped-to-caller", async (context) => {
     const first = await context.agent(Channel.VOICE);
     const second = await context.agent(Channel.VOICE);
