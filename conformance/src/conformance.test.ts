@@ -126,6 +126,7 @@ describe("every protocol", () => {
       "transfer/**",
       // Concurrent commands on one session: no lost event and no repeated sequence, whatever carries the calls.
       "keys/concurrent-regenerations-lose-no-event",
+      "idempotency/failed-call-not-remembered",
     ];
     const reports = await runAgainst(SHORT, run, KNOWN_FAILING, others);
     for (const report of reports) console.log(`${report.wire}: ${summary(report).split("\n").at(-1)}`);

@@ -143,6 +143,23 @@ export const contentCases: Case[] = [
     equal(b?.interactionId, second.interactionId, "interaction_id of the second session");
   }),
 
+  define("idempotency/failed-call-not-remembered", async (context) => {
+    // StartScreenShareRequest.idempotency_key: a request that failed is not remembered; a retry runs again.
+    const agent = await context.agent(Channel.VOICE);
+    const { session: live } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
+    const idempotencyKey = `refused-${agent.user}`;
+    const start = () => agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId, idempotencyKey });
+    await rejects(start(), Code.FailedPrecondition, "StartScreenShare while the viewer's share is live");
+    await agent.clients.viewer.cancelScreenShare({ sessionId: live?.sessionId ?? "" });
+    const { session: retried } = await start();
+    context.cleanups.push(() => agent.clients.viewer.cancelScreenShare({ sessionId: retried?.sessionId ?? "" }));
+    check(
+      !!retried?.sessionId && retried.sessionId !== live?.sessionId,
+      "a retry of the refused StartScreenShare (same idempotency_key) to start a new session",
+      retried?.sessionId ?? "no session",
+    );
+  }),
+
   define("idempotency/scoped-to-rpc", async (context) => {
     const agent = await context.agent(Channel.VOICE);
     const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId, idempotencyKey: `one-${agent.user}` });

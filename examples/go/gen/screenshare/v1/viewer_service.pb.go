@@ -28,7 +28,8 @@ type StartScreenShareRequest struct {
 	// of [A-Za-z0-9._:-].
 	InteractionId string `protobuf:"bytes,1,opt,name=interaction_id,json=interactionId,proto3" json:"interaction_id,omitempty"`
 	// Makes retries safe: a request with the same key from the same caller within the retention window returns
-	// the first result instead of starting a second session. Optional; 1 to 64 characters of [A-Za-z0-9._:-].
+	// the first result instead of starting a second session. A request that failed is not remembered: a retry
+	// with the same key runs again (and may succeed). Optional; 1 to 64 characters of [A-Za-z0-9._:-].
 	IdempotencyKey string `protobuf:"bytes,2,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache

@@ -30,7 +30,8 @@ export type StartScreenShareRequest = Message<"screenshare.v1.StartScreenShareRe
 
   /**
    * Makes retries safe: a request with the same key from the same caller within the retention window returns
-   * the first result instead of starting a second session. Optional; 1 to 64 characters of [A-Za-z0-9._:-].
+   * the first result instead of starting a second session. A request that failed is not remembered: a retry
+   * with the same key runs again (and may succeed). Optional; 1 to 64 characters of [A-Za-z0-9._:-].
    *
    * @generated from field: string idempotency_key = 2;
    */
