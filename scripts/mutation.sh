@@ -9,6 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${SCREENSHARE_IN_NETNS:-}" != 1 ]; then exec bash scripts/loopback-netns.sh bash scripts/mutation.sh "$@"; fi
 start=$(date +%s)
+# StrykerJS's in-place reset rewrites files without their executable bit (the cli.ts entry points): put back the
+# modes git records, also when a run fails.
+trap "git ls-files -s | awk '\$1 == \"100755\" { print \$4 }' | xargs -r chmod +x" EXIT
 for stores in memory redis; do
   MUTATION_STORES=$stores nice -n 10 node_modules/.bin/stryker run stryker.config.mjs "$@"
 done
