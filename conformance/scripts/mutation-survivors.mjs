@@ -8,6 +8,12 @@ import { readFileSync } from "node:fs";
 const REFUSAL =
   "equivalent for clients: which next step a FAILED_PRECONDITION message suggests, for people; programs decide on the code and the session's state";
 
+// The reasons several survivors of the stores share.
+const HEAP_TIMER_LIST =
+  "not killed: which of a session's timers a cancel or a claim takes off its list; observable only when a timer should fire, which only the timer cases (mostly outside the mutation run) wait for";
+const RATE_LIMIT =
+  "not killed: the rate limiter's window, threshold and doubling back-off (ServerInfo.redeem_*); keys/rate-limit checks a RESOURCE_EXHAUSTED with a RetryDelay within limit + 2 attempts, and an exact check needs the client's bucket untouched by the other cases and the window to pass";
+
 /** [file, text on the mutant's line, mutator or "*", why]. The first match explains a survivor. */
 const EXPLAINED = [
   // Wording: every error keeps a message (each case checks that), but what the message says is for people.
@@ -157,6 +163,118 @@ const EXPLAINED = [
   ["session-writer.ts", 'case "deleteMediaRoom"', "*", "observable only through the media plane (media/out-of-room-after-end, not in the mutation run)"],
   ["session-writer.ts", "later.push(() =>", "ArrowFunction", "observable only through the media plane (media/out-of-room-after-end, not in the mutation run)"],
   ["session-writer.ts", 'faults.has("skip-event-sequence")', "*", "equivalent: the fault switch's guard"],
+  // The stores. Code whose only effect is memory or the metrics gauge carries Stryker disable comments (memory-store.ts,
+  // heap.ts); what follows is what a client could see in principle.
+  [
+    "memory-store.ts",
+    "stored?.version !== record.version - 1",
+    "*",
+    "equivalent on the memory store: a write's read-to-write never yields to another request (every store call settles in microtasks), so no write can lose; Redis's COMPARE_AND_SET version check is what keys/concurrent-regenerations-lose-no-event catches",
+  ],
+  [
+    "memory-store.ts",
+    "record.sharerCredential && record.sharerCredential !== previous.sharerCredential",
+    "*",
+    "equivalent: the credential entry written again under the same token with the same absolute deadline (an undefined token cannot be presented)",
+  ],
+  [
+    "memory-store.ts",
+    "deadlines.maxDuration - Date.now()",
+    "*",
+    "equivalent: the credential lives longer in the map, but the write that ends the session (at the latest at maxDuration) revokes it",
+  ],
+  [
+    "memory-store.ts",
+    "state !== stored.state",
+    "*",
+    "not killed: an ended session stays in the live list (start-up re-arming, media reconciliation and ListLiveSessions re-check the state) and never starts its retention (30 days by default, too long to wait for)",
+  ],
+  ["memory-store.ts", 'if (state === "ended") {', "*", "same as `state !== stored.state`: the live list and the retention of an ended session"],
+  ["memory-store.ts", ".slice(0, limit)", "*", "equivalent: the one caller with a limit (liveSessionOf) reads only the first id"],
+  ["memory-store.ts", "this.indexes.get(key) ?? []", "*", "equivalent: a missing index lists an id no session has, which every reader skips"],
+  [
+    "memory-store.ts",
+    "if (this.keys.has(hash)) return false",
+    "*",
+    "not killed: observable only when a new key collides with a live one of the org (keys/key-space-exhausted, 2-digit keys, not in the mutation run)",
+  ],
+  [
+    "memory-store.ts",
+    "=== sessionId) ",
+    "*",
+    "equivalent: deleteKey runs for a key the session held, and a hash belongs to one session at a time (putKey refuses a live one); a stale org entry names a session whose own key hash redemption checks",
+  ],
+  ["memory-store.ts", "entry.expiresAt > Date.now()", "*", "equivalent: expire() has just dropped every entry due by now, so every entry left is still valid"],
+  ["memory-store.ts", "known.expiresAt > Date.now()", "*", "equivalent: expire() has just dropped every result due by now"],
+  ["memory-store.ts", "state.blockedUntil - now) + STRIKE_MEMORY_MS", "*", "equivalent for clients: how long the limiter's entry is kept (memory)"],
+  [
+    "memory-store.ts",
+    "state.blockedUntil > now ? state.blockedUntil - now : 0",
+    "*",
+    "not killed: the length of a block (RetryDelay) is checked only as non-zero (keys/rate-limit); an exact check needs the client's bucket untouched by the other cases",
+  ],
+  [
+    "memory-store.ts",
+    "async cancelTimer(",
+    "*",
+    "not killed: a cancelled timer still fires; its event is ignored unless the session is again in a state it applies to, which only the timer cases (mostly outside the mutation run) wait for",
+  ],
+  [
+    "memory-store.ts",
+    "return async () => {",
+    "BlockStatement",
+    "equivalent for clients: a closed stream's listener stays subscribed (memory; it writes to a queue nobody reads)",
+  ],
+  [
+    "memory-store.ts",
+    "this.expiries.push({ at, kind, key })",
+    "*",
+    "not killed: entries never expire; observable only when a retention ends (30 days for sessions and interactions; credentials and idempotency results check their own expiry)",
+  ],
+  [
+    "memory-store.ts",
+    "private expire(now",
+    "*",
+    "not killed: entries never expire; observable only when a retention ends (30 days for sessions and interactions; credentials and idempotency results check their own expiry)",
+  ],
+  [
+    "heap.ts",
+    "if (!this.unlink(sessionId, id)) return",
+    "*",
+    "same as memory-store cancelTimer: a timer left armed fires an event the machine ignores, or it only changes the stale count (memory)",
+  ],
+  [
+    "heap.ts",
+    "delete(sessionId: string, id: string): void {",
+    "BlockStatement",
+    "same as memory-store cancelTimer: a timer left armed fires an event the machine ignores",
+  ],
+  ["heap.ts", "due(top) <= limit", "EqualityOperator", "equivalent: an entry due exactly now waits for the next poll or sweep (milliseconds later)"],
+  ["heap.ts", "if (this.unlink(top.sessionId, top.id, top))", "*", "same as memory-store cancelTimer: a stale entry fires an event the machine ignores"],
+  ["heap.ts", "if (timer.id !== id || (only && timer !== only))", "*", HEAP_TIMER_LIST],
+  ["heap.ts", "if (previous) previous.next", "*", HEAP_TIMER_LIST],
+  ["heap.ts", "else if (timer.next) this.bySession.set", "*", HEAP_TIMER_LIST],
+  ["heap.ts", "return false;", "*", HEAP_TIMER_LIST],
+  ["heap.ts", "const due: DueTimer[] = []", "*", HEAP_TIMER_LIST],
+  ["store.ts", "now - state.windowStart >= windowMs", "*", RATE_LIMIT],
+  ["store.ts", "state.failures >= limit", "*", RATE_LIMIT],
+  ["store.ts", "state.strikes++", "*", RATE_LIMIT],
+  ["store.ts", "windowMs * 2 ** (state.strikes - 1)", "*", RATE_LIMIT],
+  [
+    "timer-runner.ts",
+    "if (polling) return",
+    "*",
+    "equivalent: overlapping polls claim disjoint timers (a claim removes them from the store), so no timer fires twice",
+  ],
+  [
+    "timer-runner.ts",
+    "polling = true",
+    "*",
+    "equivalent: overlapping polls claim disjoint timers (a claim removes them from the store), so no timer fires twice",
+  ],
+  ["timer-runner.ts", "this.claimFailing", "*", "equivalent for clients: only whether 'due timers are claimed again' is logged"],
+  ["timer-runner.ts", "claimFailing = false", "*", "equivalent for clients: only whether 'due timers are claimed again' is logged"],
+  ["timer-runner.ts", "const key = `", "*", "equivalent for clients: the back-off of a timer whose event the store could not take (store failures only)"],
 ];
 
 const [path, earlierPath] = process.argv.slice(2);

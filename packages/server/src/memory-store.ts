@@ -101,10 +101,9 @@ export class MemoryStore implements Store {
     const state = storedState(record);
     if (state === "ended") record = { ...record, sharerCredential: undefined };
     this.sessions.set(record.id, { version: record.version, json: JSON.stringify(record), state });
-    const [viewerKey] = sessionIndexKeys(record.machine.context);
-    if (formerViewerKey !== undefined && formerViewerKey !== viewerKey) {
+    if (formerViewerKey !== undefined) {
       this.unindex(`viewer:${formerViewerKey}`, record.id);
-      this.index(`viewer:${viewerKey}`, record.id);
+      this.index(`viewer:${sessionIndexKeys(record.machine.context)[0]}`, record.id);
     }
     if (previous.sharerCredential && previous.sharerCredential !== record.sharerCredential) this.credentials.delete(previous.sharerCredential);
     if (record.sharerCredential && record.sharerCredential !== previous.sharerCredential) {

@@ -95,7 +95,6 @@ export class RedisStore implements Store {
     if (state === "ended") record = { ...record, sharerCredential: undefined };
     const { orgId, deadlines } = record.machine.context;
     const [viewerKey] = sessionIndexKeys(record.machine.context);
-    const moved = formerViewerKey !== undefined && formerViewerKey !== viewerKey;
     const sharer: Credential = { kind: "sharer", orgId, sessionId: record.id };
     const now = Date.now();
     const written = await this.redis.eval(
@@ -115,7 +114,7 @@ export class RedisStore implements Store {
       String(this.retention.endedSessionMs),
       CREDENTIAL,
       record.id,
-      moved ? `${PREFIX}viewer-sessions:${formerViewerKey}` : "",
+      formerViewerKey === undefined ? "" : `${PREFIX}viewer-sessions:${formerViewerKey}`,
       String(now),
       String(indexHorizonMs(record, this.retention, now)),
     );

@@ -124,8 +124,8 @@ export interface Store {
   /**
    * Writes `record` if its stored version is still `record.version - 1`; false when another write came first.
    * In the same atomic write: the live list and the count of live sessions by state follow the record's state; with
-   * `formerViewerKey` (the index key of the viewer the stored version has, when this write moves the session to
-   * another viewer: a transfer) the session leaves that index and is listed first in its new viewer's; the record's sharer credential is stored when it appears and revoked when it changes or the session ends (an
+   * `formerViewerKey` (the index key of the viewer the stored version has, given only when this write moves the
+   * session to another viewer: a transfer) the session leaves that index and is listed first in its new viewer's; the record's sharer credential is stored when it appears and revoked when it changes or the session ends (an
    * ended session never keeps one); an ended session expires after {@link Retention.endedSessionMs}.
    */
   updateSession(record: SessionRecord, formerViewerKey?: string): Promise<boolean>;
