@@ -463,19 +463,46 @@ export const ruleCases: Case[] = [
     );
     check(closed, "WatchInvitations to close when the chat disconnects", "still open after 12 s");
   }),
-  define("invitations/withdrawn-when-cancelled", async (context) => {
+  define("invitations/withdrawn-when-chat-disconnects", async (context) => {
+    // A pending invitation: the disconnect withdraws it (WatchInvitationsResponse.withdrawn_session_id), then the
+    // stream closes.
     const { agent, sessionId, customer } = await chatSession(context);
+    const signal = AbortSignal.timeout(12_000);
     const seen: string[] = [];
     const watching = (async () => {
-      for await (const change of customer.sharer.watchInvitations({}, { signal: AbortSignal.timeout(5_000) })) {
+      for await (const change of customer.sharer.watchInvitations({}, { signal })) {
         seen.push(change.invitation ? `invitation ${change.invitation.sessionId}` : `withdrawn ${change.withdrawnSessionId}`);
+        if (change.invitation) {
+          await context.platform.setInteractionStatus({ orgId: agent.org, interactionId: agent.interactionId, status: InteractionStatus.DISCONNECTED });
+        }
+      }
+    })();
+    const closed = await watching.then(
+      () => true,
+      (error: unknown) => {
+        if (signal.aborted) return false;
+        throw error;
+      },
+    );
+    check(closed, "WatchInvitations to close when the chat disconnects", "still open after 12 s");
+    equal(seen.join("; "), `invitation ${sessionId}; withdrawn ${sessionId}`, "invitation stream of a chat that disconnected");
+  }),
+  define("invitations/withdrawn-when-cancelled", async (context) => {
+    const agent = await context.agent(Channel.CHAT);
+    const { customerCredential } = await context.platform.issueCustomerCredential({ orgId: agent.org, interactionId: agent.interactionId });
+    const seen: string[] = [];
+    // Open before the share starts: the invitation and its withdrawal both come on the open stream.
+    const watching = (async () => {
+      for await (const change of context.clients(customerCredential).sharer.watchInvitations({}, { signal: AbortSignal.timeout(5_000) })) {
+        seen.push(change.invitation ? `invitation ${change.invitation.sessionId}` : `withdrawn ${change.withdrawnSessionId}`);
+        if (change.invitation) await agent.clients.viewer.cancelScreenShare({ sessionId: change.invitation.sessionId });
         if (change.withdrawnSessionId) return;
       }
     })().catch((error) => seen.push(`stream failed: ${ConnectError.from(error).code}`));
     await sleep(300);
-    await agent.clients.viewer.cancelScreenShare({ sessionId });
+    const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
     await watching;
-    equal(seen.join("; "), `invitation ${sessionId}; withdrawn ${sessionId}`, "invitation stream");
+    equal(seen.join("; "), `invitation ${session?.sessionId}; withdrawn ${session?.sessionId}`, "invitation stream");
   }),
   define(
     "screen-selection/unsupported-browser-declines-invitation",

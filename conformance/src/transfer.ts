@@ -81,9 +81,15 @@ export const transferCases: Case[] = [
     equal(sessions[0]?.sessionId, sessionId, "the new agent's newest live session");
     equal(sessions[0]?.securityKey?.key, key, "the key the new agent sees");
     equal((await colleague.clients.viewer.resumeSession({ sessionId })).session?.viewerUserId, colleague.user, "ResumeSession by the new agent");
+    // The new agent's stream sends every event, those of the former viewer's time included, and stays open.
+    const watching = colleague.clients.watch.watchSession({ sessionId }, { signal: AbortSignal.timeout(8_000) })[Symbol.asyncIterator]();
+    const replayed = [(await watching.next()).value?.event?.trigger, (await watching.next()).value?.event?.trigger];
+    equal(replayed.join(","), "SESSION_STARTED,VIEWER_TRANSFERRED", "the new agent's stream from the first event");
     // The key the former agent read aloud still works.
     const redeemed = await context.clients().sharer.redeemSecurityKey({ orgId: agent.org, securityKey: key });
     equal(redeemed.session?.state, SessionState.SELECTING_SCREEN, "the redeemed session's state");
+    equal((await watching.next()).value?.event?.trigger, "KEY_REDEEMED", "the new agent's stream, still open, after the redemption");
+    await watching.return?.();
     const { events: history } = await colleague.clients.viewer.getSessionHistory({ sessionId });
     const recorded = history.find((event) => event.trigger === "VIEWER_TRANSFERRED");
     check(

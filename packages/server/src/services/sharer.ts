@@ -18,6 +18,7 @@ import type { SessionRecord } from "../engine.js";
 import { invitationOf, sessionToProto } from "../session-view.js";
 import { validate } from "../validation.js";
 import { kRemoteAddress, MUTATION, SESSION, type ServiceContext } from "./access.js";
+import { wakeUps } from "./wake-ups.js";
 
 /** How often a waiting invitation stream checks that its customer credential is still valid. */
 const CREDENTIAL_RECHECK_MS = 5_000;
@@ -75,32 +76,27 @@ export function sharerService({ engine, access }: ServiceContext): ServiceImpl<t
     },
     async *watchInvitations(_request, context) {
       const credential = await engine.credentials.authenticate(bearer(context.requestHeader), "customer");
-      const queue: WatchInvitationsResponse[] = [];
-      let wake: (() => void) | undefined;
-      const unsubscribe = await engine.subscribeInvitations(credential.orgId, credential.interactionId, (change) => {
-        queue.push(change);
-        wake?.();
-      });
+      const changes = wakeUps<WatchInvitationsResponse>(
+        (listener) => engine.subscribeInvitations(credential.orgId, credential.interactionId, listener),
+        CREDENTIAL_RECHECK_MS,
+        context.signal,
+      );
       try {
+        // Subscribed once the first wake-up comes: then the invitations pending now, then each change.
+        await changes.next();
         for (const record of await engine.liveSessionsOn(credential.orgId, credential.interactionId)) {
           const invitation = invitationOf(record);
           if (invitation) yield { invitation };
         }
-        // The stream ends with the credential: when it expires or the chat disconnects.
-        while (!context.signal.aborted && (await engine.credentials.customerValid(credential))) {
-          const next = queue.shift();
-          if (next) {
-            yield next;
-            continue;
-          }
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            context.signal.addEventListener("abort", () => resolve(), { once: true });
-            setTimeout(resolve, CREDENTIAL_RECHECK_MS).unref();
-          });
+        for await (const change of changes) {
+          if (change) yield change;
+          // The stream ends with the credential: when it expires or the chat disconnects (after the withdrawal of the
+          // invitation the disconnect ended).
+          if (!(await engine.credentials.customerValid(credential))) return;
         }
       } finally {
-        await unsubscribe();
+        // Also when the stream stops before it waits for a change (the client left while pending ones were sent).
+        await changes.return();
       }
     },
     acceptInvitation: (request, context) =>

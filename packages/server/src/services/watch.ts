@@ -1,14 +1,15 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { isLive } from "@screenshare/machine";
-import { type SessionEvent, SessionState, type WatchService } from "@screenshare/protocol";
+import type { SessionEvent, WatchService } from "@screenshare/protocol";
 import { bearer } from "../auth.js";
 import { historyOf } from "../session-view.js";
 import { invalidArgument, validate } from "../validation.js";
 import { SESSION, type ServiceContext } from "./access.js";
+import { wakeUps } from "./wake-ups.js";
 
 /**
- * How long a waiting stream trusts the live feed before it reads the session again: an event published while this
- * node's subscription was down (a Redis restart) is then sent from the session's history, late but in order.
+ * How often a waiting stream reads the session again: an event published while this node's subscription was down (a
+ * Redis restart) is then sent from the session's history, late but in order.
  */
 const RESYNC_MS = 2_000;
 
@@ -30,58 +31,23 @@ export function watchService({ engine, access }: ServiceContext): ServiceImpl<ty
       if (request.afterSequence > last) {
         throw invalidArgument([{ field: "after_sequence", description: `${request.afterSequence} is beyond the session's last sequence ${last}` }]);
       }
-      // Subscribe before replaying, so no event falls between the replay and the live tail.
-      const queue: SessionEvent[] = [];
-      let wake: (() => void) | undefined;
-      const unsubscribe = await engine.subscribe(owned.id, (event) => {
-        queue.push(event);
-        wake?.();
-      });
-      try {
-        let sent = request.afterSequence;
-        const pending: SessionEvent[] = [];
-        /** Reads the session and queues what it holds beyond `sent`; false once it has ended and all is sent. */
-        const resync = async (): Promise<boolean> => {
-          const record = (await engine.getSession(owned.id)) ?? owned;
-          pending.push(...historyOf(record).filter((event) => event.sequence > sent && !pending.some((queued) => queued.sequence === event.sequence)));
-          return isLive(record.machine) || pending.length > 0;
-        };
-        // Resumed at (or past) the final event of an ended session: nothing more will come.
-        if (!(await resync())) return;
-        while (!context.signal.aborted) {
-          const event = pending.shift() ?? queue.shift();
-          if (!event) {
-            // Each wait removes what it added: a stream lives for hours and waits every few seconds.
-            const woken = await new Promise<boolean>((resolve) => {
-              const done = (value: boolean) => {
-                clearTimeout(timer);
-                context.signal.removeEventListener("abort", aborted);
-                resolve(value);
-              };
-              const aborted = () => done(true);
-              const timer = setTimeout(() => done(false), RESYNC_MS);
-              timer.unref();
-              wake = () => done(true);
-              context.signal.addEventListener("abort", aborted, { once: true });
-            });
-            wake = undefined;
-            // A store that cannot be read now is read again at the next interval; the stream stays open.
-            if (!woken && !(await resync().catch(() => true))) return;
-            continue;
-          }
+      let sent = request.afterSequence;
+      // Every wake-up reads the session and sends what it holds beyond `sent`: the store, not the message, is what
+      // the stream sends from, so the replay and the live tail are one path, and an event whose message was lost (a
+      // Redis restart) follows at the next tick, in order.
+      for await (const _ of wakeUps<SessionEvent>((listener) => engine.subscribe(owned.id, listener), RESYNC_MS, context.signal)) {
+        // A store that cannot be read now is read again at the next wake-up; the stream stays open.
+        const record = (await engine.getSession(owned.id).catch(() => undefined)) ?? owned;
+        for (const event of historyOf(record)) {
           if (event.sequence <= sent) continue;
           sent = event.sequence;
           yield { event };
-          if (event.session?.state === SessionState.ENDED) return;
           // Transferred away from this viewer: they are told (the event names both), then watch no more. An older
           // event of another viewer (replayed to a viewer the session was transferred to) is not that.
-          if (viewer && event.session?.viewerUserId !== viewer.userId) {
-            const now = await engine.getSession(owned.id);
-            if (now?.machine.context.viewerUserId !== viewer.userId) return;
-          }
+          if (viewer && event.session?.viewerUserId !== viewer.userId && record.machine.context.viewerUserId !== viewer.userId) return;
         }
-      } finally {
-        await unsubscribe();
+        // Ended, and its final event sent (now or before the stream was resumed): nothing more will come.
+        if (!isLive(record.machine)) return;
       }
     },
   };
