@@ -2,7 +2,7 @@
 // failing case's name and finds it here by that name. Generated cases live in lifecycle.ts and matrix.ts.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { type Client, Code, ConnectError } from "@connectrpc/connect";
 import { RoomEvent, TrackSource } from "@livekit/rtc-node";
 import {
   Channel,
@@ -12,6 +12,8 @@ import {
   RetryDelaySchema,
   ScreenSelectionProblem,
   SessionState,
+  type SharerService,
+  type WatchInvitationsResponse,
 } from "@screenshare/protocol";
 import { AccessToken } from "livekit-server-sdk";
 import type { Case } from "./case.js";
@@ -32,6 +34,25 @@ export async function redeemedSession(context: CaseContext) {
   const started = await voiceSession(context);
   const redeemed = await context.clients().sharer.redeemSecurityKey({ orgId: started.agent.org, securityKey: started.key });
   return { ...started, sharer: context.clients(redeemed.sharerCredential) };
+}
+
+/**
+ * A chat's WatchInvitations, read until it closes (`closed`) or `ms` pass, each change as a line; `onChange` runs on
+ * each change as it comes.
+ */
+async function readInvitations(sharer: Client<typeof SharerService>, ms: number, onChange?: (change: WatchInvitationsResponse) => Promise<unknown>) {
+  const signal = AbortSignal.timeout(ms);
+  const seen: string[] = [];
+  try {
+    for await (const change of sharer.watchInvitations({}, { signal })) {
+      seen.push(change.invitation ? `invitation ${change.invitation.sessionId}` : `withdrawn ${change.withdrawnSessionId}`);
+      await onChange?.(change);
+    }
+    return { seen, closed: true };
+  } catch (error) {
+    if (signal.aborted) return { seen, closed: false };
+    throw error;
+  }
 }
 
 /** A chat session awaiting acceptance, with the chat customer's clients. */
@@ -446,44 +467,20 @@ export const ruleCases: Case[] = [
   define("invitations/stream-closes-when-chat-disconnects", async (context) => {
     const agent = await context.agent(Channel.CHAT);
     const { customerCredential } = await context.platform.issueCustomerCredential({ orgId: agent.org, interactionId: agent.interactionId });
-    const signal = AbortSignal.timeout(12_000);
-    const watching = (async () => {
-      for await (const _ of context.clients(customerCredential).sharer.watchInvitations({}, { signal })) {
-        // invitations are not what this case is about
-      }
-    })();
+    const reading = readInvitations(context.clients(customerCredential).sharer, 12_000);
     await sleep(300);
     await context.platform.setInteractionStatus({ orgId: agent.org, interactionId: agent.interactionId, status: InteractionStatus.DISCONNECTED });
-    const closed = await watching.then(
-      () => true,
-      (error: unknown) => {
-        if (signal.aborted) return false;
-        throw error;
-      },
-    );
-    check(closed, "WatchInvitations to close when the chat disconnects", "still open after 12 s");
+    check((await reading).closed, "WatchInvitations to close when the chat disconnects", "still open after 12 s");
   }),
   define("invitations/withdrawn-when-chat-disconnects", async (context) => {
     // A pending invitation: the disconnect withdraws it (WatchInvitationsResponse.withdrawn_session_id), then the
     // stream closes.
     const { agent, sessionId, customer } = await chatSession(context);
-    const signal = AbortSignal.timeout(12_000);
-    const seen: string[] = [];
-    const watching = (async () => {
-      for await (const change of customer.sharer.watchInvitations({}, { signal })) {
-        seen.push(change.invitation ? `invitation ${change.invitation.sessionId}` : `withdrawn ${change.withdrawnSessionId}`);
-        if (change.invitation) {
-          await context.platform.setInteractionStatus({ orgId: agent.org, interactionId: agent.interactionId, status: InteractionStatus.DISCONNECTED });
-        }
+    const { seen, closed } = await readInvitations(customer.sharer, 12_000, async (change) => {
+      if (change.invitation) {
+        await context.platform.setInteractionStatus({ orgId: agent.org, interactionId: agent.interactionId, status: InteractionStatus.DISCONNECTED });
       }
-    })();
-    const closed = await watching.then(
-      () => true,
-      (error: unknown) => {
-        if (signal.aborted) return false;
-        throw error;
-      },
-    );
+    });
     check(closed, "WatchInvitations to close when the chat disconnects", "still open after 12 s");
     equal(seen.join("; "), `invitation ${sessionId}; withdrawn ${sessionId}`, "invitation stream of a chat that disconnected");
   }),
