@@ -11,6 +11,8 @@ const REFUSAL =
 // The reasons several survivors of the stores share.
 const HEAP_TIMER_LIST =
   "not killed: which of a session's timers a cancel or a claim takes off its list; observable only when a timer should fire, which only the timer cases (mostly outside the mutation run) wait for";
+const MEDIA_RECONCILE =
+  "observable only through the media plane: reconciliation ends a session whose room is gone or whose LiveKit stays unreachable (rules/media-plane/*, not in the mutation run) and deletes orphan rooms (invisible to clients); an overlapping run sends the same idempotent facts";
 const RATE_LIMIT =
   "not killed: the rate limiter's window, threshold and doubling back-off (ServerInfo.redeem_*); keys/rate-limit checks a RESOURCE_EXHAUSTED with a RetryDelay within limit + 2 attempts, and an exact check needs the client's bucket untouched by the other cases and the window to pass";
 
@@ -92,6 +94,7 @@ const EXPLAINED = [
     "*",
     "equivalent for clients: the server notices a client that went away at the next wake-up instead of at once (resources only)",
   ],
+  ["media-sync.ts", "} finally {", "BlockStatement", MEDIA_RECONCILE],
   ["*", "} finally {", "BlockStatement", "equivalent for clients: the subscription of a closed stream is not released (a leak, invisible on the wire)"],
   ["services/watch.ts", "wake = () => resolve(true)", "*", "equivalent: a woken stream re-reads the store instead of its queue; the same events follow"],
   ["services/watch.ts", "setTimeout(() => resolve(false), RESYNC_MS)", "*", "equivalent: the 2 s re-read only repairs a missed notification"],
@@ -260,6 +263,15 @@ const EXPLAINED = [
   ["store.ts", "state.failures >= limit", "*", RATE_LIMIT],
   ["store.ts", "state.strikes++", "*", RATE_LIMIT],
   ["store.ts", "windowMs * 2 ** (state.strikes - 1)", "*", RATE_LIMIT],
+  ["media-sync.ts", "async reconcileMedia(", "*", MEDIA_RECONCILE],
+  ["media-sync.ts", "for (const room of rooms) {", "*", MEDIA_RECONCILE],
+  ["media-sync.ts", "if (this.reconciling) return", "*", MEDIA_RECONCILE],
+  ["media-sync.ts", "this.reconciling = ", "*", MEDIA_RECONCILE],
+  ["media-sync.ts", "try {", "BlockStatement", MEDIA_RECONCILE],
+  ["media-sync.ts", "rooms.map((room) => room.sessionId)", "*", MEDIA_RECONCILE],
+  ["media-sync.ts", "live.filter((id) => !present.has(id))", "*", MEDIA_RECONCILE],
+  ["media-sync.ts", "liveIds.has(room.sessionId) ||", "*", MEDIA_RECONCILE],
+  ["media-sync.ts", "this.mediaDownSince !== undefined", "*", "equivalent for clients: only whether 'LiveKit answers again' is logged"],
   [
     "timer-runner.ts",
     "if (polling) return",
