@@ -174,6 +174,8 @@ export const edgeCases: Case[] = [
     const started = (await other.clients.viewer.startScreenShare({ interactionId: other.interactionId })).session?.sessionId ?? "";
     const terminated = await context.platform.terminateSession({ orgId: other.org, sessionId: started });
     check(!terminated.session?.securityKey, "no security_key in TerminateSession's session (the platform's answer)", terminated.session?.securityKey);
+    equal(terminated.session?.sessionId, started, "TerminateSession's session_id");
+    equal(EndReason[terminated.session?.endReason ?? 0], "ADMINISTRATOR_TERMINATED", "TerminateSession's session end_reason");
   }),
 
   define("rules/auth/authorization-header-form", async (context) => {

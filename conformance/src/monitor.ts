@@ -1,6 +1,15 @@
 import { Code } from "@connectrpc/connect";
 import { RoomEvent } from "@livekit/rtc-node";
-import { Channel, EndReason, FieldViolationSchema, type MediaJoinInfo, type Session, SessionState } from "@screenshare/protocol";
+import {
+  Channel,
+  EndReason,
+  FieldViolationSchema,
+  InteractionStatus,
+  type MediaJoinInfo,
+  ScreenSelectionProblem,
+  type Session,
+  SessionState,
+} from "@screenshare/protocol";
 import { AccessToken } from "livekit-server-sdk";
 import type { Case } from "./case.js";
 import { type CaseContext, type MediaPeer, MONITOR_PERMISSION, sleep, VIEW_PERMISSION } from "./context.js";
@@ -228,4 +237,24 @@ export const monitorCases: Case[] = [
     },
     ["MonitorService.ObserveSession/error/RESOURCE_EXHAUSTED"],
   ),
+  define("monitor/observations-only-to-the-viewer-and-supervisors", async (context) => {
+    // No media needed: the observation is recorded when the supervisor asks to observe.
+    const agent = await context.agent(Channel.VOICE);
+    const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
+    const sessionId = session?.sessionId ?? "";
+    const redeemed = await context.clients().sharer.redeemSecurityKey({ orgId: agent.org, securityKey: session?.securityKey?.key ?? "" });
+    const sharer = context.clients(redeemed.sharerCredential);
+    const supervisor = await supervisorOf(context, agent.org);
+    equal((await supervisor.monitor.observeSession({ sessionId })).session?.observations.length, 1, "observations in ObserveSession's session");
+    equal((await agent.clients.viewer.getSession({ sessionId })).session?.observations.length, 1, "observations in the viewer's GetSession");
+    const picker = await sharer.sharer.reportScreenSelectionProblem({ sessionId, problem: ScreenSelectionProblem.PICKER_CLOSED });
+    equal(picker.session?.observations.length, 0, "observations in the sharer's ReportScreenSelectionProblem answer");
+    const { endedSessions } = await context.platform.setInteractionStatus({
+      orgId: agent.org,
+      interactionId: agent.interactionId,
+      status: InteractionStatus.DISCONNECTED,
+    });
+    equal(endedSessions.find((ended) => ended.sessionId === sessionId)?.observations.length, 0, "observations in SetInteractionStatus' ended_sessions");
+    equal((await supervisor.monitor.getMonitoredSession({ sessionId })).session?.observations.length, 1, "observations kept for supervisors after the end");
+  }),
 ];

@@ -62,6 +62,7 @@ export const transferCases: Case[] = [
     equal(followed?.previousViewerUserId, agent.user, "transferred session's previous_viewer_user_id");
     equal(followed?.viewerDisplayName, "Conformance Colleague", "transferred session's viewer_display_name");
     equal(followed?.state, SessionState.AWAITING_KEY_REDEMPTION, "transferred session's state");
+    check(!followed?.securityKey, "no security_key in TransferInteraction's session (the platform's answer)", followed?.securityKey);
     const events = await watched;
     check(
       events.length === 1 && events[0]?.trigger === "VIEWER_TRANSFERRED" && events[0].actor === Actor.PLATFORM,
