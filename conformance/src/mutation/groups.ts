@@ -2,7 +2,18 @@ import type { Case } from "../case.js";
 import { allCases, selects } from "../runner.js";
 
 /** Cases that wait on neither media nor long timers: each takes well under a second. */
-const FAST = ["matrix/**", "rules/**", "auth/**", "keys/**", "idempotency/**", "transfer/**", "stream/**", "invitations/**", "screen-selection/**", "lifecycle/**"];
+const FAST = [
+  "matrix/**",
+  "rules/**",
+  "auth/**",
+  "keys/**",
+  "idempotency/**",
+  "transfer/**",
+  "stream/**",
+  "invitations/**",
+  "screen-selection/**",
+  "lifecycle/**",
+];
 const SLOW = [
   "rules/state/cancel-while-sharing-refused",
   "rules/media-plane/**",
