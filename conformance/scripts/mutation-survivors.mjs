@@ -64,7 +64,6 @@ const EXPLAINED = [
     "*",
     "equivalent for clients: release() only keeps the key index as small as the live keys (memory, digits free to issue again); redemption checks the session's own key, so a key left in the index answers NOT_FOUND; observable only as an earlier RESOURCE_EXHAUSTED in a 2-digit key space (keys/key-space-exhausted, not in the mutation run)",
   ],
-  ["security-keys.ts", 'faults.has("accept-used-key")) return', "*", "same as release(): the fault switch's guard"],
   ["security-keys.ts", "const client = `client:", "*", "equivalent for one client address: the per-client bucket's name; the suite calls from one address"],
   ["security-keys.ts", "withLock(`redeem:", "*", "equivalent for clients: the name of the lock that serialises an org's redeems"],
   [
@@ -147,7 +146,6 @@ const EXPLAINED = [
     "*",
     "not killed: only a session ending between redemption and the credential's write reaches it, a race no client can force",
   ],
-  ["engine.ts", 'faults.has("survive-interaction-disconnect")', "StringLiteral", "equivalent: the fault switch's name"],
   ["session-writer.ts", '"SESSION_STARTED"', "*", "not a protocol promise: SessionEvent.trigger is informational (session.proto); clients decide on state"],
   ["session-writer.ts", "tries < MAX_WRITE_ATTEMPTS", "*", "equivalent: 51 instead of 50 compare-and-set attempts"],
   [
