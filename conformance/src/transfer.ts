@@ -71,6 +71,7 @@ export const transferCases: Case[] = [
     );
     equal(events[0]?.session?.previousViewerUserId, agent.user, "the transfer event's previous_viewer_user_id");
     equal(events[0]?.session?.viewerUserId, colleague.user, "the transfer event's viewer_user_id");
+    equal(events[0]?.session?.viewerDisplayName, "Conformance Colleague", "the transfer event's viewer_display_name");
     await notTheirs(agent, sessionId);
     await rejects(
       agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId }),
