@@ -133,24 +133,6 @@ const EXPLAINED = [
     "observable only with media: PauseSharing needs a sharing session, that is a media peer (media/pause-* cases, not in the mutation run)",
   ],
   [
-    "services/sharer.ts",
-    '"INVITATION_DECLINED", DeclineInvitationResponseSchema',
-    "*",
-    "not killed: DeclineInvitation's answer is its session (sharer_service.proto); the invitation cases check the session's end, not the answer's body. A gap to close",
-  ],
-  [
-    "services/sharer.ts",
-    "return { session: sessionToProto(record) };",
-    "*",
-    "not killed: ResumeSharing's answer is its session; the cases that call it check the state through GetSession or the stream, not the answer's body. A gap to close",
-  ],
-  [
-    "services/interaction.ts",
-    "/transfer/",
-    "*",
-    "not killed: one scope for every TransferInteraction idempotency key shows only when two different transfers carry keys; the one case with a key repeats one transfer. A gap to close",
-  ],
-  [
     "interactions.ts",
     "if (interaction.agentUserId !== agentUserId)",
     "ConditionalExpression:true",
@@ -256,12 +238,6 @@ const EXPLAINED = [
     "popUntil(this.expiries, (entry) => entry.at, now)",
     "*",
     "equivalent within a run: the sweep then drops nothing (memory held); every reader checks its entry's own expiry",
-  ],
-  [
-    "memory-store.ts",
-    "if (ids === id) this.indexes.delete(key)",
-    "*",
-    "not killed: removing a session from an index of several ids would drop the whole index; shows only as a former viewer's other sessions missing from ListSessions after a transfer, which no case lists. A gap to close",
   ],
   [
     "memory-store.ts",

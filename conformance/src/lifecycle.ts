@@ -327,6 +327,11 @@ class Parties {
   /** Lets the server hear of a join (webhooks are asynchronous) before the peer leaves again. */
   private settle = () => new Promise((resolve) => setTimeout(resolve, 400));
 
+  /** A command's answer is the session it changed (every such response's `session` field says so). */
+  private answered(rpc: string, response: { session?: { sessionId: string } } | undefined): void {
+    check(response?.session?.sessionId === this.sessionId, `${rpc}'s answer to carry the session`, response?.session?.sessionId ?? "no session");
+  }
+
   async do(event: string): Promise<void> {
     const viewer = this.agent.clients.viewer;
     const id = { sessionId: this.sessionId };
@@ -344,7 +349,7 @@ class Parties {
         this.sharerCredential = (await this.customer?.sharer.acceptInvitation(id))?.sharerCredential ?? "";
         return;
       case "INVITATION_DECLINED":
-        await this.customer?.sharer.declineInvitation(id);
+        this.answered("DeclineInvitation", await this.customer?.sharer.declineInvitation(id));
         return;
       case "SCREEN_TRACK_PUBLISHED":
         await (this.sharerPeer?.room.isConnected ? this.sharerPeer : await this.joinSharer()).publish();
@@ -366,7 +371,7 @@ class Parties {
         await this.sharer.stopSharing(id);
         return;
       case "SHARER_RESUMED":
-        await this.sharer.resumeSharing(id);
+        this.answered("ResumeSharing", await this.sharer.resumeSharing(id));
         return;
       case "SHARER_PAUSED":
         await this.sharer.pauseSharing(id);

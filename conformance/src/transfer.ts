@@ -9,8 +9,8 @@ import { check, equal, rejects } from "./expect.js";
 const define = (name: string, run: Case["run"], covers: string[] = []): Case => ({ name, run, covers });
 
 /** An agent with a live session of `channel`, and a colleague of the same org to transfer it to. */
-async function sessionAndColleague(context: CaseContext, channel: Channel) {
-  const agent = await context.agent(channel);
+async function sessionAndColleague(context: CaseContext, channel: Channel, existing?: Agent) {
+  const agent = existing ?? (await context.agent(channel));
   const { session } = await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId });
   const sessionId = session?.sessionId ?? "";
   const colleague = await context.colleague(agent);
@@ -149,9 +149,22 @@ export const transferCases: Case[] = [
     const first = await transfer(context, agent, colleague, idempotencyKey);
     await transfer(context, agent, third);
     const retried = await transfer(context, agent, colleague, idempotencyKey);
+    // Another key is another call: it runs (a transfer to the agent who has the interaction), not the first's answer.
+    const another = await transfer(context, agent, third, `${idempotencyKey}-another`);
+    equal(another.interaction?.agentUserId, third.user, "the agent_user_id of a transfer with another idempotency key");
     equal(retried.interaction?.agentUserId, first.interaction?.agentUserId, "a retry's agent_user_id (the first result)");
     equal(retried.transferredSessions[0]?.lastSequence, first.transferredSessions[0]?.lastSequence, "a retry's transferred session (the first result)");
     equal((await third.clients.viewer.getSession({ sessionId })).session?.previousViewerUserId, colleague.user, "the session's previous viewer");
+  }),
+  define("transfer/former-viewer-keeps-their-other-sessions", async (context) => {
+    const agent = await context.agent(Channel.VOICE);
+    const earlier = (await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId })).session?.sessionId ?? "";
+    await agent.clients.viewer.cancelScreenShare({ sessionId: earlier });
+    const { sessionId, colleague } = await sessionAndColleague(context, Channel.VOICE, agent);
+    await transfer(context, agent, colleague);
+    const listed = (await agent.clients.viewer.listSessions({})).sessions.map((session) => session.sessionId);
+    equal(listed.join(","), earlier, "the former viewer's ListSessions after the transfer: their earlier session only");
+    equal((await colleague.clients.viewer.listSessions({})).sessions[0]?.sessionId, sessionId, "the new viewer's newest session");
   }),
   define(
     "transfer/unknown-or-disconnected-interaction",
