@@ -16,6 +16,16 @@ const MEDIA_RECONCILE =
 const RATE_LIMIT =
   "not killed: the rate limiter's window, threshold and doubling back-off (ServerInfo.redeem_*); keys/rate-limit checks a RESOURCE_EXHAUSTED with a RetryDelay within limit + 2 attempts, and an exact check needs the client's bucket untouched by the other cases and the window to pass";
 
+// The reasons several survivors of the engine and its write path share.
+const ENGINE_LOCK =
+  "not killed: one lock for every interaction (or every viewer) instead of one each: calls on different interactions or viewers wait for each other (a start holds both while LiveKit creates the room); observable only as latency (with Redis, as a call that fails after some 4 s of contention), which no case measures";
+const EVICT_FORMER_VIEWER =
+  "observable only through the media plane: the former viewer is not removed from the media room (or another identity is), and a LiveKit that refuses the removal is not answered with UNAVAILABLE; media/transfer-moves-the-viewer (real peers) is not in the mutation run";
+const TO_NAME_DROPPED =
+  "not killed in this run: the transfer's display name is not stored, so the history's VIEWER_TRANSFERRED event (GetSessionHistory, and every WatchSession stream, which replays the history) has an empty viewer_display_name; transfer/voice-key-follows-the-call checks it since df95e21, after this run";
+const MEDIA_FACTS_AFTER_TRANSFER =
+  "observable only through media facts: after a transfer the record keeps the former viewer's participant SID and fact times (the new viewer's LiveKit webhooks are judged against them), or with `{}` forgets the sharer's too (the sharer's next 'left' no longer matches, a stale fact applies); webhook cases (rules/media-plane/*, media/*) are not in the mutation run";
+
 /** [file, text on the mutant's line, mutator or "*", why]. The first match explains a survivor. */
 const EXPLAINED = [
   // Wording: every error keeps a message (each case checks that), but what the message says is for people.
@@ -146,14 +156,13 @@ const EXPLAINED = [
   ],
   ["services/sharer.ts", 'digest("base64url")', "*", "equivalent: the digest's encoding; the idempotency scope stays one per credential"],
   // The engine and its write path.
-  ["engine.ts", "withLock(`viewer:", "*", "equivalent for clients: the name of the lock that serialises a viewer's starts"],
   ["engine.ts", '? "voice" : "chat"', "*", "equivalent: the machine only asks whether the channel is voice"],
   ["engine.ts", 'lastSequence: "0"', "*", "equivalent: an empty sequence reads as 0"],
   [
     "engine.ts",
     "try {",
     "BlockStatement",
-    "observable only through the media plane: no room is created (media/* and the media-outage case are not in the mutation run)",
+    "observable only through the media plane: no room is created (start), or the former viewer is not removed from it (transfer); media/* and the media-outage case are not in the mutation run",
   ],
   [
     "engine.ts",
@@ -185,6 +194,93 @@ const EXPLAINED = [
   ["session-writer.ts", 'case "deleteMediaRoom"', "*", "observable only through the media plane (media/out-of-room-after-end, not in the mutation run)"],
   ["session-writer.ts", "later.push(() =>", "ArrowFunction", "observable only through the media plane (media/out-of-room-after-end, not in the mutation run)"],
   ["session-writer.ts", 'faults.has("skip-event-sequence")', "*", "equivalent: the fault switch's guard"],
+  // The rest of the engine and its write path (run 3's survivors).
+  ["engine.ts", "Lock = (orgId: string", "StringLiteral", ENGINE_LOCK],
+  [
+    "engine.ts",
+    "this.media.token(role, record.id, record.machine.context.transfers ?? 0)",
+    "*",
+    "not killed: after a transfer the new viewer's media token has the first viewer's identity (participant_identity viewer-<session>), so to LiveKit the former viewer's earlier token is the same participant; no transfer case asks for the new viewer's join info (media/transfer-moves-the-viewer does, not in the mutation run)",
+  ],
+  [
+    "engine.ts",
+    "return records",
+    "MethodExpression",
+    "not killed: unsorted, ListLiveSessions lists the org's live sessions in the store's order (memory: oldest first), not newest first as monitor_service.proto promises; no case in the mutation run (monitor/* is not) lists two live sessions of an org",
+  ],
+  [
+    "engine.ts",
+    ".sort((a, b) => b.machine.context.createdAt",
+    "*",
+    "not killed: unsorted, ListLiveSessions lists the org's live sessions in the store's order (memory: oldest first), not newest first as monitor_service.proto promises; no case in the mutation run (monitor/* is not) lists two live sessions of an org",
+  ],
+  [
+    "engine.ts",
+    "isLive(record.machine) && record.machine.context.viewerUserId === toAgentUserId",
+    "ConditionalExpression:true",
+    "not killed, or equivalent: `true` for `isLive && viewer === to` lists a session that ends TRANSFER_TARGET_BUSY after an earlier transfer in transferred_sessions, not ended_sessions (transfer/target-busy-ends-the-share transfers a session never transferred before); `true` for `viewer === to` alone is equivalent (see the LogicalOperator)",
+  ],
+  [
+    "engine.ts",
+    "isLive(record.machine) && record.machine.context.viewerUserId === toAgentUserId",
+    "LogicalOperator",
+    "equivalent: after transferSession a session is live exactly when it is the new agent's (moved, or already theirs and listed live); one left with the former viewer has ended (busy, or ended meanwhile), as the machine takes VIEWER_TRANSFERRED and TRANSFER_TARGET_BUSY in every live state",
+  ],
+  [
+    "engine.ts",
+    'endReason === "TRANSFER_TARGET_BUSY"',
+    "*",
+    "not killed: a transfer to the agent who already has a never-transferred live session lists it in ended_sessions; transfer/same-agent-and-retries checks that transfer's transferred_sessions but not its ended_sessions (a session ending between the listing and the transfer's write would also be listed, a race no client can force)",
+  ],
+  ["engine.ts", "private async evictFormerViewer(", "BlockStatement", EVICT_FORMER_VIEWER],
+  ["engine.ts", "const transfers = record.machine.context.transfers ?? 0", "*", EVICT_FORMER_VIEWER],
+  [
+    "engine.ts",
+    "if (transfers === 0) return",
+    "ConditionalExpression:false",
+    "equivalent: transfer() calls evictFormerViewer only for a session with transfers >= 1",
+  ],
+  ["engine.ts", "if (transfers === 0) return", "*", EVICT_FORMER_VIEWER],
+  ["engine.ts", 'identityOf("viewer", record.id, transfers - 1)', "*", EVICT_FORMER_VIEWER],
+  [
+    "session-writer.ts",
+    "toName: target.toViewerDisplayName",
+    "ConditionalExpression:true",
+    "equivalent, or as the other line's mutants: `true` for `toViewerDisplayName !== undefined` stores { toName: undefined } for a transfer without a name, which JSON drops and the replay reads as no name; `true` for the whole `&&` spreads nothing: the name is lost (see the other mutants of the line)",
+  ],
+  ["session-writer.ts", "toName: target.toViewerDisplayName", "*", TO_NAME_DROPPED],
+  [
+    "session-writer.ts",
+    "const moved = formerViewerKey !==",
+    "ConditionalExpression:true",
+    "equivalent: a write that moves no session lists it first in its own viewer's list again, where it already is: only a live session changes, and a viewer's live session is their newest (starts are refused while one is live; a transfer lists it first)",
+  ],
+  [
+    "session-writer.ts",
+    "if (result !== LOST) return result",
+    "ConditionalExpression:true",
+    "not killed: a write that loses the compare-and-set returns the retry marker instead of retrying, and the call fails; on the memory store, which this code is mutated against, no write loses (see memory-store.ts's version check); on Redis, concurrent writes to one session lose (keys/concurrent-regenerations-lose-no-event)",
+  ],
+  [
+    "session-writer.ts",
+    'case "muteScreen"',
+    "*",
+    "observable only through the media plane: a pause does not mute the screen tracks (with none published there is nothing to mute); the pause cases with real peers are not in the mutation run",
+  ],
+  [
+    "session-writer.ts",
+    'case "unmuteScreen"',
+    "*",
+    "observable only through the media plane: the server does not unmute the screen after a pause, which the sharer's page does itself too; the pause cases with real peers are not in the mutation run",
+  ],
+  ["session-writer.ts", 'case "evictFormerViewer"', "*", MEDIA_FACTS_AFTER_TRANSFER],
+  ["session-writer.ts", "viewer: undefined };", "ObjectLiteral", MEDIA_FACTS_AFTER_TRANSFER],
+  [
+    "session-writer.ts",
+    "if (transfer) entry.push(transfer)",
+    "ConditionalExpression:true",
+    "equivalent: an entry without a transfer is stored with a fifth element null (JSON of an undefined array element), which every reader takes as no transfer",
+  ],
   // The stores. Code whose only effect is memory or the metrics gauge carries Stryker disable comments (memory-store.ts,
   // heap.ts); what follows is what a client could see in principle.
   [
