@@ -26,6 +26,14 @@ const TO_NAME_DROPPED =
 const MEDIA_FACTS_AFTER_TRANSFER =
   "observable only through media facts: after a transfer the record keeps the former viewer's participant SID and fact times (the new viewer's LiveKit webhooks are judged against them), or with `{}` forgets the sharer's too (the sharer's next 'left' no longer matches, a stale fact applies); webhook cases (rules/media-plane/*, media/*) are not in the mutation run";
 
+// The reasons several survivors of the Redis store share.
+const REDIS_CANCEL_TIMER =
+  "not killed: a cancelled timer stays armed and fires; the machine applies a timer's event only in a state that arms that timer, and entering one arms it again under the same id (ZADD replaces the stale entry's time) right after the write, so only a stale timer falling due between that write and the re-arming acts: a race no client can force";
+const REDIS_LISTENER_LEAK =
+  "equivalent for clients: a closed stream's listener and the Redis subscription of its channel stay (memory; messages go to a queue nobody reads)";
+const REDIS_LISTENERS_DROPPED =
+  "not killed: when one of several streams on a channel closes, the others are dropped too (listeners forgotten, channel unsubscribed); WatchSession streams still get every event from their 2 s re-read, but a WatchInvitations stream re-reads nothing and misses every later invitation: a case with two WatchInvitations streams on one interaction, one closed, would kill it";
+
 /** [file, text on the mutant's line, mutator or "*", why]. The first match explains a survivor. */
 const EXPLAINED = [
   // Wording: every error keeps a message (each case checks that), but what the message says is for people.
@@ -372,6 +380,128 @@ const EXPLAINED = [
     "private expire(now",
     "*",
     "not killed: entries never expire; observable only when a retention ends (30 days for sessions and interactions; credentials and idempotency results check their own expiry)",
+  ],
+  // The Redis store: the mutation run tests it with the store-dependent fast cases and the 1 s timer cases against one
+  // server process on Redis (conformance/src/mutation/groups.ts).
+  [
+    "redis-store.ts",
+    '.zremrangebyscore(key, "-inf"',
+    "StringLiteral",
+    "equivalent: Redis reads an empty score bound as 0, and every index entry's score (a start time, epoch ms) is positive, so the same entries are pruned",
+  ],
+  [
+    "redis-store.ts",
+    'if (state === "ended") record =',
+    "*",
+    "not killed: an ended record keeps its sharerCredential field (the credential itself is still revoked: the script gets ''); only engine.sharerCredential reads the field, and it would hand out the revoked token instead of FAILED_PRECONDITION only for a session that already held one and ended between its accept or redemption and that read, a race no client can force",
+  ],
+  [
+    "redis-store.ts",
+    "deadlines.maxDuration - Date.now()",
+    "*",
+    "equivalent: the credential key lives longer in Redis, but the write that ends the session (at the latest at maxDuration) deletes it",
+  ],
+  [
+    "redis-store.ts",
+    'formerViewerKey === undefined ? ""',
+    "*",
+    "observable only through the media plane: every write, not only a transfer, moves the session to the top of its viewer's index (scored by the write's time); the order of a viewer's sessions changes only with a write to an ended session after its viewer started a newer one, which only LiveKit webhook facts make (a participant or observer leaving the deleted room; media/* not in the mutation run): ListSessions would then list the old one first and liveSessionOf would miss the live one",
+  ],
+  [
+    "redis-store.ts",
+    'if (set !== "OK") return false',
+    "*",
+    "not killed: observable only when a new key collides with a live one of the org (keys/key-space-exhausted, 2-digit keys, not in the mutation run): it would be issued twice and redeem the older session",
+  ],
+  [
+    "redis-store.ts",
+    "eval(DELETE_KEY, 2,",
+    "StringLiteral",
+    "equivalent for clients: the org's key list (orgkeyhashes, the emptied name; the key's own entry is still deleted) keeps the entries of keys gone; a wrong guess then also reads those sessions, whose update finds no live key (security-keys `!key?.attemptsRemaining`) and writes nothing: time and memory only",
+  ],
+  [
+    "redis-store.ts",
+    "const giveUpAt = Date.now() + IDEMPOTENT_WAIT_MS",
+    "*",
+    "not a protocol promise: how long a retry waits for a still-running call with its key before UNAVAILABLE (30 s) is the reference server's policy; any RPC may answer UNAVAILABLE, safe to retry with the same idempotency_key (the protos' service comments); no case sends two calls with one key at once either",
+  ],
+  [
+    "redis-store.ts",
+    "Buffer.concat([Buffer.from([IN_FLIGHT])",
+    "*",
+    "equivalent for clients: the in-flight record's owner token without its IN_FLIGHT byte (a UUID's first character is a hex digit, never RESULT, so waiting retries still see a running call) or emptied (every owner alike): the token only tells a call's record from a successor's, and a successor exists only once the record lapsed under a running call (its node stalled or cut off from Redis for inFlightMs, 10 s), which no client can cause",
+  ],
+  [
+    "redis-store.ts",
+    "}, inFlightMs / 3)",
+    "*",
+    "observable only with a call that runs longer than inFlightMs (10 s): its in-flight record lapses before the first heartbeat, and a retry during the call runs it a second time; the suite's calls settle in milliseconds",
+  ],
+  [
+    "redis-store.ts",
+    "if (value?.[0] === RESULT)",
+    "ConditionalExpression:true",
+    "not killed: a retry sent while the first call with its key still runs gets the running call's owner token decoded as its answer (an empty or undecodable message) instead of the first result; no case sends two calls with one idempotency key at once",
+  ],
+  [
+    "redis-store.ts",
+    "if (value?.[0] === RESULT)",
+    "OptionalChaining",
+    "not killed: only a record that vanishes between this call's SET NX and its GET (the first call with the key failing at that instant, or its result expiring) reaches it; the call then fails (INTERNAL) instead of running again: a race no client can force",
+  ],
+  [
+    "redis-store.ts",
+    "withLock(`limit:",
+    "*",
+    "equivalent for clients: the name of the lock that serialises a subject's wrong attempts; one lock for every subject only makes wrong attempts wait for each other (a read and a write each)",
+  ],
+  [
+    "redis-store.ts",
+    "state.blockedUntil - now) + STRIKE_MEMORY_MS",
+    "*",
+    "observable only after STRIKE_MEMORY_MS (1 day) without a wrong attempt: the limiter's strikes (the doubling back-off) are then kept for decades instead of forgotten",
+  ],
+  [
+    "redis-store.ts",
+    "if (eventType === timerEventType(id as TimerName))",
+    "*",
+    "equivalent: every timer the machine arms carries the machine's own event for its name (host.ts: eventType = timerEventType(id)), so storing the event or not gives the same event when claimed",
+  ],
+  ["redis-store.ts", "async cancelTimer(", "*", REDIS_CANCEL_TIMER],
+  ["redis-store.ts", "const member = `", "StringLiteral", `in cancelTimer (the member emptied, nothing removed): ${REDIS_CANCEL_TIMER}`],
+  [
+    "redis-store.ts",
+    "const due: DueTimer[] = []",
+    "ArrayDeclaration",
+    "equivalent: an extra entry with no session; applying it finds none (NOT_FOUND, which engine.fact drops), and the timers claimed with it fire as before",
+  ],
+  [
+    "redis-store.ts",
+    "claimed[index + 2] ||",
+    "ArithmeticOperator:index - 2",
+    "not killed: the first timer of a poll still gets its default event, but every further timer claimed in the same 25 ms poll gets the previous one's fire time as its event, which the machine ignores (that timer is lost); the timer cases arm one timer at a time: a case whose sessions' timers fall due together (keys of several sessions started at once expiring) would kill it",
+  ],
+  [
+    "redis-store.ts",
+    "if (set.size === 0) await this.subscriber.subscribe(name)",
+    "ConditionalExpression:true",
+    "equivalent: SUBSCRIBE to a channel the connection already listens on is a no-op in Redis (each message still comes once)",
+  ],
+  ["redis-store.ts", "return async () => {", "BlockStatement", REDIS_LISTENER_LEAK],
+  ["redis-store.ts", "if (set.size === 0) {", "ConditionalExpression:true", REDIS_LISTENERS_DROPPED],
+  ["redis-store.ts", "if (set.size === 0) {", "EqualityOperator", `${REDIS_LISTENERS_DROPPED} (and the last one's close leaks, as below)`],
+  ["redis-store.ts", "if (set.size === 0) {", "*", REDIS_LISTENER_LEAK],
+  [
+    "redis-store.ts",
+    '(await this.redis.set(name, token, "PX", 10_000, "NX")) !== "OK"',
+    "*",
+    "observable only with several server processes on one Redis (the suite runs one): the lease is taken without waiting for another process's, while this process's own queue (KeyedLock) still serialises its callers; the `===` one also waits 10 ms after taking it",
+  ],
+  [
+    "redis-store.ts",
+    "(await transaction.exec()) ?? []",
+    "*",
+    "observable only when Redis fails a command inside a MULTI (out of memory, a read-only replica): the write is then reported done; the suite's Redis never fails one",
   ],
   [
     "heap.ts",
