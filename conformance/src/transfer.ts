@@ -143,6 +143,7 @@ export const transferCases: Case[] = [
     const { agent, colleague, sessionId } = await sessionAndColleague(context, Channel.VOICE);
     const same = await transfer(context, agent, agent);
     equal(same.transferredSessions.length, 0, "transferred_sessions of a transfer to the agent who has it");
+    equal(same.endedSessions.length, 0, "ended_sessions of a transfer to the agent who has it");
     equal((await agent.clients.viewer.getSession({ sessionId })).session?.lastSequence, 1n, "last_sequence after a transfer to the same agent");
     const third = await context.colleague(agent);
     const idempotencyKey = `transfer-${sessionId}`;
