@@ -440,12 +440,6 @@ const EXPLAINED = [
   [
     "redis-store.ts",
     "if (value?.[0] === RESULT)",
-    "ConditionalExpression:true",
-    "not killed: a retry sent while the first call with its key still runs gets the running call's owner token decoded as its answer (an empty or undecodable message) instead of the first result; no case sends two calls with one idempotency key at once",
-  ],
-  [
-    "redis-store.ts",
-    "if (value?.[0] === RESULT)",
     "OptionalChaining",
     "not killed: only a record that vanishes between this call's SET NX and its GET (the first call with the key failing at that instant, or its result expiring) reaches it; the call then fails (INTERNAL) instead of running again: a race no client can force",
   ],

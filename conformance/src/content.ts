@@ -143,6 +143,17 @@ export const contentCases: Case[] = [
     equal(b?.interactionId, second.interactionId, "interaction_id of the second session");
   }),
 
+  define("idempotency/concurrent-retries-get-the-first-result", async (context) => {
+    // A retry sent while the first call still runs (a client that timed out and tried again) gets the first result.
+    const agent = await context.agent(Channel.VOICE);
+    const request = { interactionId: agent.interactionId, idempotencyKey: `together-${agent.user}` };
+    const answers = await Promise.all(Array.from({ length: 4 }, () => agent.clients.viewer.startScreenShare(request)));
+    const ids = answers.map((answer) => answer.session?.sessionId ?? "");
+    context.cleanups.push(() => agent.clients.viewer.cancelScreenShare({ sessionId: ids[0] ?? "" }));
+    check(!!ids[0] && ids.every((id) => id === ids[0]), "four StartScreenShare calls sent together with one idempotency_key to answer one session", ids);
+    equal(new Set(answers.map((answer) => answer.session?.securityKey?.key)).size, 1, "distinct security keys among the answers");
+  }),
+
   define("idempotency/failed-call-not-remembered", async (context) => {
     // StartScreenShareRequest.idempotency_key: a request that failed is not remembered; a retry runs again.
     const agent = await context.agent(Channel.VOICE);
