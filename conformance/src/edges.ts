@@ -471,4 +471,16 @@ export const edgeCases: Case[] = [
     );
     equal(messages[0]?.invitation?.sessionId, sessionId, "the invitation of a share started while the stream was open");
   }),
+  define("invitations/one-stream-closing-leaves-the-others", async (context) => {
+    // Two tabs of one chat watch its invitations; one is closed, and the other still gets the next invitation.
+    const agent = await context.agent(Channel.CHAT);
+    const { customerCredential } = await context.platform.issueCustomerCredential({ orgId: agent.org, interactionId: agent.interactionId });
+    const watch = (signal: AbortSignal) => context.clients(customerCredential).sharer.watchInvitations({}, { signal });
+    let sessionId = "";
+    const { messages } = await readStream(watch, 3_000, undefined, async () => {
+      await readStream(watch, 300);
+      sessionId = (await agent.clients.viewer.startScreenShare({ interactionId: agent.interactionId })).session?.sessionId ?? "";
+    });
+    equal(messages[0]?.invitation?.sessionId, sessionId, "the invitation on the stream left open after another one closed");
+  }),
 ];
